@@ -1,0 +1,75 @@
+"""Command-line entry point. The only place that prints to the terminal or picks an exit code.
+
+Exit codes: 0 no findings, 1 findings (or failing rule examples), 2 usage or input error,
+3 unexpected error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from scanner import __version__
+from scanner.errors import SpillguardError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+EPILOG = (
+    "Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 unexpected error, "
+    "130 interrupted."
+)
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="spillguard")
+def cli() -> None:
+    """spillguard finds credentials in files and git history before they leak, and tells you how to
+    rotate each one."""
+
+
+def _register() -> None:
+    from scanner.cli.rules_cmd import rules
+    from scanner.cli.scan_cmd import scan
+
+    cli.add_command(scan)
+    cli.add_command(rules)
+
+
+_register()
+
+
+def _unexpected(exc: BaseException) -> str:
+    """Names the exception type and where it was raised, never its message (which could hold text
+    from a scanned file)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+    return f"spillguard: unexpected error: {type(exc).__name__}{where}; please report it"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="spillguard", standalone_mode=False)
+    except SpillguardError as exc:
+        click.echo(f"spillguard: error: {exc.message}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("spillguard: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("spillguard: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_CLEAN
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any failure into exit 3
+        click.echo(_unexpected(exc), err=True)
+        return EXIT_UNEXPECTED
+    return int(result) if isinstance(result, int) else EXIT_CLEAN

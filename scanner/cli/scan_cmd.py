@@ -1,0 +1,61 @@
+"""`spillguard scan`: scan files and directories."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from scanner.cli.options import build_policy, build_ruleset, ruleset_options
+from scanner.cli.output import write_output
+from scanner.reporters import FORMATS, RenderOptions, get_writer
+from scanner.reporters.text import summary
+from scanner.runner import default_jobs, scan_paths
+
+SCAN_EPILOG = (
+    "Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 unexpected error, "
+    "130 interrupted. Examples: `spillguard scan`, `spillguard scan src/ --format sarif -o "
+    "spillguard.sarif`."
+)
+
+
+@click.command(epilog=SCAN_EPILOG)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the report to FILE (atomically) instead of stdout.")
+@ruleset_options
+@click.option("--max-file-size", metavar="SIZE",
+              help="Skip files larger than SIZE (e.g. 10MiB, 512K); default 10MiB.")
+@click.option("--show-secrets", is_flag=True,
+              help="Print secret values in clear in text and JSON reports (never in SARIF).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of CPUs).")
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: on a TTY).")
+@click.option("-v", "--verbose", is_flag=True, help="List skipped files and regex timeouts.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report.")
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, config_path: str | None,
+         rule_files: tuple[str, ...], disabled: tuple[str, ...], prefilter: str,
+         max_file_size: str | None, show_secrets: bool, exit_zero: bool, jobs: int | None,
+         color: bool | None, verbose: bool, quiet: bool) -> int:
+    """Scan files and directories (default: the current directory) for secrets.
+
+    Inside a git work tree, files ignored by .gitignore are skipped; binary files and files larger
+    than --max-file-size are skipped and counted in the summary.
+    """
+    policy = build_policy(config_path, rule_files, disabled, max_file_size,
+                          reveal=show_secrets and fmt != "sarif")
+    ruleset = build_ruleset(policy, prefilter)
+    report = scan_paths(paths or (".",), ruleset, policy, jobs or default_jobs())
+    to_terminal = output in (None, "-")
+    use_color = (color if color is not None else to_terminal and sys.stdout.isatty()) and fmt == "text"
+    rendered = get_writer(fmt)(report, RenderOptions(color=use_color, verbose=verbose))
+    write_output(rendered, output, color=use_color)
+    if not quiet and (fmt != "text" or not to_terminal):
+        click.echo(summary(report), err=True)
+    if verbose and fmt != "text":
+        for notice in report.notices:
+            click.echo(f"note: {notice.path}: {notice.message}", err=True)
+    return 1 if report.findings and not exit_zero else 0

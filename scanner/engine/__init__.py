@@ -1,0 +1,1 @@
+"""Pure detection engine: text in, findings out. Entry point: `scanner.engine.scan.scan_chunk`."""

@@ -1,0 +1,99 @@
+"""Keyword prefilter: one pass over the text finds every keyword of every rule, case-insensitively.
+
+Two interchangeable backends with identical hits: pyahocorasick (default) and Hyperscan (optional extra,
+used when the `hyperscan` package is installed). Keywords are lowercase ASCII, so non-ASCII characters are
+mapped to `?` one-for-one before matching and offsets stay character offsets into the original text.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Prefilter(Protocol):
+    name: str
+
+    def hits(self, text: str) -> list[tuple[int, int]]:
+        """(start offset, keyword index) of every keyword occurrence, in text order per keyword."""
+        ...
+
+
+def _ascii_view(text: str) -> str:
+    if text.isascii():
+        return text
+    return text.encode("ascii", "replace").decode("ascii")
+
+
+class AhoCorasickPrefilter:
+    name = "pyahocorasick"
+
+    def __init__(self, keywords: tuple[str, ...]) -> None:
+        import ahocorasick
+
+        self._lengths = tuple(len(k) for k in keywords)
+        automaton = ahocorasick.Automaton()
+        for index, keyword in enumerate(keywords):
+            automaton.add_word(keyword, index)
+        if keywords:
+            automaton.make_automaton()
+        self._automaton = automaton if keywords else None
+
+    def hits(self, text: str) -> list[tuple[int, int]]:
+        if self._automaton is None:
+            return []
+        lengths = self._lengths
+        return [
+            (end - lengths[index] + 1, index)
+            for end, index in self._automaton.iter(_ascii_view(text).lower())
+        ]
+
+
+class HyperscanPrefilter:
+    name = "hyperscan"
+
+    def __init__(self, keywords: tuple[str, ...]) -> None:
+        import hyperscan
+
+        self._lengths = tuple(len(k) for k in keywords)
+        self._db = None
+        if keywords:
+            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            db.compile(
+                expressions=[k.encode("ascii") for k in keywords],
+                ids=list(range(len(keywords))),
+                elements=len(keywords),
+                flags=[hyperscan.HS_FLAG_CASELESS] * len(keywords),
+                literal=True,
+            )
+            self._db = db
+
+    def hits(self, text: str) -> list[tuple[int, int]]:
+        if self._db is None:
+            return []
+        found: list[tuple[int, int]] = []
+        lengths = self._lengths
+
+        def on_match(index: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            found.append((end - lengths[index], index))
+
+        self._db.scan(_ascii_view(text).encode("ascii"), match_event_handler=on_match)
+        return found
+
+
+def available_backends() -> tuple[str, ...]:
+    names = ["pyahocorasick"]
+    try:
+        import hyperscan  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        names.append("hyperscan")
+    return tuple(names)
+
+
+def build_prefilter(keywords: tuple[str, ...], backend: str = "auto") -> Prefilter:
+    if backend == "auto":
+        backend = "hyperscan" if "hyperscan" in available_backends() else "pyahocorasick"
+    if backend == "hyperscan":
+        return HyperscanPrefilter(keywords)
+    return AhoCorasickPrefilter(keywords)

@@ -1,0 +1,190 @@
+"""Frozen records shared by every layer. No behaviour beyond trivial properties."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+class Confidence(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return _CONFIDENCE_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
+_CONFIDENCE_RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
+
+
+@dataclass(frozen=True)
+class Remediation:
+    summary: str
+    rotate: tuple[str, ...]
+    revoke_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Allowlist:
+    """Drops a candidate secret: `regexes` match the secret, `stopwords` are substrings of it,
+    `paths` are glob patterns over the POSIX path of the file."""
+
+    regexes: tuple[str, ...] = ()
+    stopwords: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.regexes or self.stopwords or self.paths)
+
+
+@dataclass(frozen=True)
+class Examples:
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    description: str
+    severity: Severity
+    confidence: Confidence
+    keywords: tuple[str, ...]
+    pattern: str
+    max_width: int
+    remediation: Remediation
+    examples: Examples
+    source: str
+    min_entropy: float | None = None
+    checksum: str | None = None
+    allowlist: Allowlist = field(default_factory=Allowlist)
+    tags: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+
+    @property
+    def is_generic(self) -> bool:
+        return self.id.startswith("generic.")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Character offsets [start, end) into a chunk's text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Match:
+    """A confirmed secret inside the engine. Holds the raw secret: never leaves the engine's caller
+    except through `Finding`, which keeps only a hash and a redacted preview."""
+
+    rule_id: str
+    span: Span
+    secret_span: Span
+    secret: str
+    entropy: float
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    commit: str | None = None
+    blob: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    location: Location
+    secret_hash: str
+    fingerprint: str
+    preview: str
+    entropy: float
+    secret: str | None = None  # only set when the user asked to reveal secrets
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of text to scan and where it came from. `first_line` is the line number of the text's
+    first line in the original file (1 for whole files)."""
+
+    path: str
+    text: str
+    first_line: int = 1
+    commit: str | None = None
+    blob: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    files: int = 0
+    bytes: int = 0
+    skipped_binary: int = 0
+    skipped_large: int = 0
+    skipped_unreadable: int = 0
+    skipped_allowlisted: int = 0
+    timeouts: int = 0
+
+    def __add__(self, other: ScanStats) -> ScanStats:
+        return ScanStats(
+            files=self.files + other.files,
+            bytes=self.bytes + other.bytes,
+            skipped_binary=self.skipped_binary + other.skipped_binary,
+            skipped_large=self.skipped_large + other.skipped_large,
+            skipped_unreadable=self.skipped_unreadable + other.skipped_unreadable,
+            skipped_allowlisted=self.skipped_allowlisted + other.skipped_allowlisted,
+            timeouts=self.timeouts + other.timeouts,
+        )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know that did not stop the scan (a skipped file, a regex timeout)."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    rules: tuple[Rule, ...]
+    stats: ScanStats
+    notices: tuple[Notice, ...] = ()
+    seconds: float = 0.0
+
+
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+DEFAULT_REGEX_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Everything the user decided: which rules, what to ignore, how much to read, what to reveal."""
+
+    allowlist: Allowlist = field(default_factory=Allowlist)
+    disabled_rules: tuple[str, ...] = ()
+    extra_rule_files: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    regex_timeout: float = DEFAULT_REGEX_TIMEOUT
+    reveal_secrets: bool = False

@@ -1,0 +1,67 @@
+"""JSON report, schema version 1 (documented in the README). Deterministic: sorted findings and keys,
+no timings."""
+
+from __future__ import annotations
+
+import json
+
+from scanner import __version__
+from scanner.fingerprint import FINGERPRINT_ALGORITHM
+from scanner.model import Finding, Report, Rule
+from scanner.remediation import as_dict
+from scanner.reporters import RenderOptions
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(finding: Finding, rule: Rule) -> dict[str, object]:
+    loc = finding.location
+    data: dict[str, object] = {
+        "rule_id": finding.rule_id,
+        "rule_name": rule.name,
+        "severity": rule.severity.value,
+        "confidence": rule.confidence.value,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+        "end_line": loc.end_line,
+        "end_column": loc.end_column,
+        "preview": finding.preview,
+        "entropy": finding.entropy,
+        "fingerprint": finding.fingerprint,
+        "tags": list(rule.tags),
+        "remediation": as_dict(rule),
+    }
+    if loc.commit is not None:
+        data["commit"] = loc.commit
+    if loc.blob is not None:
+        data["blob"] = loc.blob
+    if finding.secret is not None:
+        data["secret"] = finding.secret
+    return data
+
+
+def report_dict(report: Report) -> dict[str, object]:
+    rules = {rule.id: rule for rule in report.rules}
+    stats = report.stats
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "spillguard", "version": __version__},
+        "fingerprint_algorithm": FINGERPRINT_ALGORITHM,
+        "findings": [finding_dict(f, rules[f.rule_id]) for f in report.findings],
+        "notices": [{"path": n.path, "message": n.message} for n in report.notices],
+        "stats": {
+            "files_scanned": stats.files,
+            "bytes_scanned": stats.bytes,
+            "skipped_binary": stats.skipped_binary,
+            "skipped_too_large": stats.skipped_large,
+            "skipped_unreadable": stats.skipped_unreadable,
+            "skipped_allowlisted": stats.skipped_allowlisted,
+            "regex_timeouts": stats.timeouts,
+            "findings": len(report.findings),
+        },
+    }
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    return json.dumps(report_dict(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

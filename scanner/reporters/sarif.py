@@ -1,0 +1,96 @@
+"""SARIF 2.1.0 for GitHub code scanning, built with sarif-om. Redacted snippets only; partial
+fingerprints are content-stable (rule id, path, secret hash; never line or commit)."""
+
+from __future__ import annotations
+
+import json
+
+import sarif_om as sarif
+from jschema_to_python.to_json import to_json
+
+from scanner import __version__
+from scanner.fingerprint import FINGERPRINT_ALGORITHM
+from scanner.model import Finding, Report, Rule, Severity
+from scanner.remediation import as_markdown, as_text
+from scanner.reporters import RenderOptions
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+
+LEVELS = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+}
+# GitHub maps security-severity to critical (>= 9.0), high (7.0-8.9), medium (4.0-6.9), low (< 4.0).
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "2.0",
+}
+
+
+def _descriptor(rule: Rule) -> sarif.ReportingDescriptor:
+    properties = sarif.PropertyBag(tags=["security", "secret", *rule.tags])
+    setattr(properties, "security-severity", SECURITY_SEVERITY[rule.severity])
+    properties.precision = {"high": "high", "medium": "medium", "low": "low"}[rule.confidence.value]
+    return sarif.ReportingDescriptor(
+        id=rule.id,
+        name=rule.name,
+        short_description=sarif.MultiformatMessageString(text=rule.name),
+        full_description=sarif.MultiformatMessageString(text=rule.description),
+        help=sarif.MultiformatMessageString(text=as_text(rule), markdown=as_markdown(rule)),
+        help_uri=rule.remediation.revoke_url or (rule.references[0] if rule.references else None),
+        default_configuration=sarif.ReportingConfiguration(level=LEVELS[rule.severity]),
+        properties=properties,
+    )
+
+
+def _result(finding: Finding, rule: Rule, index: int) -> sarif.Result:
+    loc = finding.location
+    region = sarif.Region(
+        start_line=loc.line,
+        start_column=loc.column,
+        end_line=loc.end_line,
+        end_column=loc.end_column,
+        snippet=sarif.ArtifactContent(text=finding.preview),
+    )
+    physical = sarif.PhysicalLocation(
+        artifact_location=sarif.ArtifactLocation(uri=loc.path, uri_base_id="%SRCROOT%"),
+        region=region,
+    )
+    message = f"{rule.name} ({finding.preview}) found. {rule.remediation.summary}"
+    properties = None
+    if loc.commit:
+        properties = sarif.PropertyBag()
+        properties.commit = loc.commit
+    return sarif.Result(
+        rule_id=rule.id,
+        rule_index=index,
+        level=LEVELS[rule.severity],
+        message=sarif.Message(text=message),
+        locations=[sarif.Location(physical_location=physical)],
+        partial_fingerprints={f"{FINGERPRINT_ALGORITHM}": finding.fingerprint},
+        properties=properties,
+    )
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    fired = sorted({f.rule_id for f in report.findings})
+    rules = {rule.id: rule for rule in report.rules}
+    index = {rule_id: i for i, rule_id in enumerate(fired)}
+    driver = sarif.ToolComponent(
+        name="spillguard",
+        version=__version__,
+        semantic_version=__version__,
+        rules=[_descriptor(rules[rule_id]) for rule_id in fired],
+    )
+    run = sarif.Run(
+        tool=sarif.Tool(driver=driver),
+        results=[_result(f, rules[f.rule_id], index[f.rule_id]) for f in report.findings],
+        column_kind="unicodeCodePoints",
+    )
+    log = sarif.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+    # Re-serialise with sorted keys so the output is byte-for-byte deterministic.
+    return json.dumps(json.loads(to_json(log)), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,83 @@
+"""Human report: findings grouped by file, one line each plus one line of remediation, then a summary.
+Control characters in paths or previews are escaped so nothing raw reaches the terminal."""
+
+from __future__ import annotations
+
+import click
+
+from scanner.model import Finding, Report, Rule, Severity
+from scanner.remediation import one_line
+from scanner.reporters import RenderOptions
+
+_COLORS = {
+    Severity.CRITICAL: "magenta",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+}
+
+
+def printable(text: str) -> str:
+    """Escapes C0/C1 control characters (ANSI escapes included) as \\xNN."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" if ord(ch) < 0x100
+        else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
+
+
+def _style(text: str, options: RenderOptions, **kwargs: object) -> str:
+    return click.style(text, **kwargs) if options.color else text  # type: ignore[arg-type]
+
+
+def _finding_lines(finding: Finding, rule: Rule, options: RenderOptions) -> list[str]:
+    loc = finding.location
+    where = f"{printable(loc.path)}:{loc.line}:{loc.column}"
+    severity = _style(rule.severity.value.upper(), options, fg=_COLORS[rule.severity], bold=True)
+    value = printable(finding.secret) if finding.secret is not None else printable(finding.preview)
+    lines = [f"  {where}  {severity}  {rule.name} [{rule.id}]  {value}"]
+    if loc.commit:
+        lines.append(f"      commit {loc.commit}")
+    lines.append(f"      fix: {one_line(rule)}")
+    return lines
+
+
+def summary(report: Report) -> str:
+    stats = report.stats
+    skipped = []
+    for count, label in (
+        (stats.skipped_binary, "binary"),
+        (stats.skipped_large, "too large"),
+        (stats.skipped_unreadable, "unreadable"),
+        (stats.skipped_allowlisted, "allowlisted"),
+    ):
+        if count:
+            skipped.append(f"{count} {label}")
+    skipped_text = f"; skipped {', '.join(skipped)}" if skipped else ""
+    megabytes = stats.bytes / 1_000_000
+    count = len(report.findings)
+    return (
+        f"{count} finding{'s' if count != 1 else ''} in {stats.files} file"
+        f"{'s' if stats.files != 1 else ''} ({megabytes:.1f} MB, {report.seconds:.2f} s)"
+        f"{skipped_text}"
+        + (f"; {stats.timeouts} regex timeout(s)" if stats.timeouts else "")
+    )
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    rules = {rule.id: rule for rule in report.rules}
+    out: list[str] = []
+    current = None
+    for finding in report.findings:
+        if finding.location.path != current:
+            current = finding.location.path
+            out.append(_style(printable(current), options, bold=True))
+        out.extend(_finding_lines(finding, rules[finding.rule_id], options))
+    if options.verbose:
+        out.extend(f"note: {printable(n.path)}: {printable(n.message)}" for n in report.notices)
+    if report.findings:
+        out.append("")
+        out.append("Allow a false positive with a `spillguard:allow` comment on its line, "
+                   "or `spillguard rules explain ID` for rotation steps.")
+    out.append(summary(report))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,51 @@
+"""A rule set ready to scan with: one keyword prefilter over all rules, patterns compiled on first use.
+
+Compiling every pattern up front costs more than scanning a small tree, so each pattern is compiled the
+first time one of its keywords is hit. The memo is private to this object; nothing is shared globally.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import regex
+
+from scanner.engine.filters import CompiledAllowlist, compile_allowlist
+from scanner.engine.prefilter import Prefilter, build_prefilter
+from scanner.model import Rule
+
+
+class CompiledRuleset:
+    def __init__(self, rules: tuple[Rule, ...], backend: str = "auto") -> None:
+        self.rules = rules
+        self.backend = backend
+        keywords = sorted({k for rule in rules for k in rule.keywords})
+        index = {k: i for i, k in enumerate(keywords)}
+        by_keyword: list[list[int]] = [[] for _ in keywords]
+        for position, rule in enumerate(rules):
+            for keyword in rule.keywords:
+                by_keyword[index[keyword]].append(position)
+        self.keywords: tuple[str, ...] = tuple(keywords)
+        self.keyword_rules: tuple[tuple[int, ...], ...] = tuple(tuple(r) for r in by_keyword)
+        self.allowlists: tuple[CompiledAllowlist | None, ...] = tuple(
+            compile_allowlist(rule.allowlist) if rule.allowlist else None for rule in rules
+        )
+        self.prefilter: Prefilter = build_prefilter(self.keywords, backend)
+        self._patterns: dict[int, regex.Pattern[str]] = {}
+
+    def pattern(self, position: int) -> regex.Pattern[str]:
+        compiled = self._patterns.get(position)
+        if compiled is None:
+            compiled = regex.compile(self.rules[position].pattern)
+            self._patterns[position] = compiled
+        return compiled
+
+    def by_id(self, rule_id: str) -> Rule | None:
+        return next((rule for rule in self.rules if rule.id == rule_id), None)
+
+    # Pickling (process pools without fork): rebuild the prefilter instead of serialising it.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"rules": self.rules, "backend": self.backend}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["rules"], state["backend"])  # type: ignore[misc]

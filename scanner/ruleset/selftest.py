@@ -1,0 +1,109 @@
+"""Runs every rule's own examples through the whole engine.
+
+A positive example must produce its rule, also when its matched text is embedded in common file contexts
+(.env, JSON, YAML, Python, shell) and at the right line and column there; a negative must not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from scanner.engine.scan import find_matches, scan_chunk
+from scanner.model import Chunk, Policy, Rule
+from scanner.ruleset.compiled import CompiledRuleset
+
+_BEFORE = "# generated context\nname = 'spillguard self-test'\n"
+_AFTER = "\n# end of context\n"
+
+
+@dataclass(frozen=True)
+class Context:
+    name: str
+    render: Callable[[str], str | None]  # match text -> file text, or None when it cannot be embedded
+
+
+def _env(text: str) -> str | None:
+    return None if "\n" in text else f"{_BEFORE}SELFTEST_VALUE={text}{_AFTER}"
+
+
+def _json(text: str) -> str | None:
+    if '"' in text or "\\" in text or "\n" in text:
+        return None
+    return f'{{\n  "name": "self-test",\n  "value": "{text}"\n}}\n'
+
+
+def _yaml(text: str) -> str | None:
+    if "\n" in text:
+        body = "\n".join("  " + line for line in text.splitlines())
+        return f"name: self-test\nvalue: |\n{body}\nnext: true\n"
+    return None if "'" in text else f"name: self-test\nvalue: '{text}'\n"
+
+
+def _python(text: str) -> str | None:
+    if '"""' in text:
+        return None
+    return f'{_BEFORE}VALUE = """{text}"""{_AFTER}'
+
+
+def _shell(text: str) -> str | None:
+    if "'" in text or "\n" in text:
+        return None
+    return f"#!/bin/sh\nset -eu\nexport SELFTEST_VALUE='{text}'\nrun_tool \"$SELFTEST_VALUE\"\n"
+
+
+CONTEXTS = (
+    Context("env", _env),
+    Context("json", _json),
+    Context("yaml", _yaml),
+    Context("python", _python),
+    Context("shell", _shell),
+)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _found_at(rule: Rule, text: str, ruleset: CompiledRuleset, policy: Policy
+              ) -> set[tuple[int, int]]:
+    result = scan_chunk(Chunk(path="selftest.txt", text=text), ruleset, policy)
+    return {(f.location.line, f.location.column) for f in result.findings if f.rule_id == rule.id}
+
+
+def check_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy | None = None) -> list[str]:
+    """Problems with one rule's examples; empty when every example behaves."""
+    policy = policy or Policy()
+    only = CompiledRuleset((rule,), ruleset.backend)
+    problems: list[str] = []
+    for number, example in enumerate(rule.examples.positive, 1):
+        label = f"positive example {number}"
+        if not _found_at(rule, example, ruleset, policy):
+            problems.append(f"{label} is not detected")
+            continue
+        matches, _ = find_matches(example, only, policy)
+        first = min(matches, key=lambda m: m.span.start)
+        matched = example[first.span.start : first.span.end]
+        offset_in_match = first.secret_span.start - first.span.start
+        for context in CONTEXTS:
+            text = context.render(matched)
+            if text is None:
+                continue
+            expected = _position(text, text.index(matched) + offset_in_match)
+            if expected not in _found_at(rule, text, ruleset, policy):
+                problems.append(f"{label} is not detected at line {expected[0]}, column "
+                                f"{expected[1]} when embedded in {context.name}")
+    for number, example in enumerate(rule.examples.negative, 1):
+        if _found_at(rule, example, ruleset, policy):
+            problems.append(f"negative example {number} is detected")
+    return problems
+
+
+def check_rules(rules: tuple[Rule, ...], ruleset: CompiledRuleset) -> list[str]:
+    """One line per failing rule: `source: rule 'id': problem; problem`."""
+    failures = []
+    for rule in rules:
+        problems = check_rule(rule, ruleset)
+        if problems:
+            failures.append(f"{rule.source}: rule '{rule.id}': " + "; ".join(problems))
+    return failures

@@ -1,0 +1,40 @@
+"""Reads one file from disk into a chunk, counting what it skips."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+
+from scanner.model import Chunk, Notice, ScanStats
+from scanner.sources.decode import decode
+from scanner.sources.workdir import FileRef
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    chunk: Chunk | None
+    stats: ScanStats
+    notice: Notice | None = None
+
+
+def read_file(ref: FileRef, max_size: int) -> ReadResult:
+    try:
+        info = os.stat(ref.fs_path, follow_symlinks=False)
+        if not stat.S_ISREG(info.st_mode):
+            # the walker hands over directories it could not list, and named FIFOs or devices
+            kind = "directory cannot be listed" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            return ReadResult(None, ScanStats(skipped_unreadable=1), Notice(ref.path, kind))
+        if info.st_size > max_size:
+            return ReadResult(None, ScanStats(skipped_large=1))
+        with open(ref.fs_path, "rb") as handle:
+            data = handle.read(max_size + 1)
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        return ReadResult(None, ScanStats(skipped_unreadable=1), Notice(ref.path, reason))
+    if len(data) > max_size:
+        return ReadResult(None, ScanStats(skipped_large=1))
+    text = decode(data)
+    if text is None:
+        return ReadResult(None, ScanStats(skipped_binary=1))
+    return ReadResult(Chunk(path=ref.path, text=text), ScanStats(files=1, bytes=len(data)))

@@ -1,0 +1,93 @@
+"""Files under the paths given to `spillguard scan`: honours .gitignore inside a git work tree, never
+descends into .git, never follows symlinks (so nothing outside the tree is read through a link)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.errors import InputError
+
+
+@dataclass(frozen=True)
+class FileRef:
+    path: str  # POSIX path shown to the user: relative to the work tree root, or to the cwd
+    fs_path: str  # what to open
+
+
+def find_worktree(start: Path) -> Path | None:
+    """The nearest enclosing directory holding `.git` (a directory or a gitfile), without loading git."""
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+def _ignore_checker(root: Path | None) -> Callable[[str], bool]:
+    if root is None:
+        return lambda _relative: False
+    import pygit2  # imported only when scanning inside a work tree
+
+    try:
+        repo = pygit2.Repository(str(root))
+    except pygit2.GitError:
+        return lambda _relative: False
+    return lambda relative: bool(repo.path_is_ignored(relative))
+
+
+def _display(path: Path, root: Path | None, cwd: Path) -> str:
+    for base in (root, cwd):
+        if base is not None:
+            try:
+                return path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+    return path.as_posix()
+
+
+def iter_files(paths: tuple[str, ...], cwd: Path) -> Iterator[FileRef]:
+    """Every regular file to scan, in sorted order per directory. A named path that does not exist is an
+    error; a named file is scanned even if ignored (the user asked for it)."""
+    for given in paths:
+        path = Path(os.path.abspath(cwd / given))
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            raise InputError(f"{given}: no such file or directory") from None
+        except OSError as exc:
+            raise InputError(f"{given}: cannot be read ({exc.strerror})") from None
+        start = path if stat.S_ISDIR(mode) else path.parent
+        root = find_worktree(start)
+        if not stat.S_ISDIR(mode):
+            yield FileRef(_display(path, root, cwd), str(path))
+            continue
+        ignored = _ignore_checker(root)
+        yield from _walk(path, root, cwd, ignored)
+
+
+def _walk(top: Path, root: Path | None, cwd: Path, ignored: Callable[[str], bool]
+          ) -> Iterator[FileRef]:
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            yield FileRef(_display(directory, root, cwd), str(directory))  # reported unreadable
+            continue
+        subdirs = []
+        for entry in entries:
+            if entry.name == ".git":
+                continue
+            entry_path = Path(entry.path)
+            relative = entry_path.relative_to(root).as_posix() if root else ""
+            if entry.is_dir(follow_symlinks=False):
+                if not (root and ignored(relative + "/")):
+                    subdirs.append(entry_path)
+            elif entry.is_file(follow_symlinks=False):
+                if not (root and ignored(relative)):
+                    yield FileRef(_display(entry_path, root, cwd), entry.path)
+        stack.extend(reversed(subdirs))

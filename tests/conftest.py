@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from scanner.cli import cli, main
+from scanner.model import Policy
+from scanner.ruleset.compiled import CompiledRuleset
+from scanner.ruleset.loader import load_rules
+
+
+@pytest.fixture(scope="session")
+def ruleset() -> CompiledRuleset:
+    return CompiledRuleset(load_rules(), "pyahocorasick")
+
+
+@pytest.fixture()
+def policy() -> Policy:
+    return Policy()
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="t@example.invalid",
+               GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="t@example.invalid",
+               HOME=str(cwd))
+    done = subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
+                          text=True)
+    return done.stdout
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    """An empty git work tree."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    return root
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture()
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """Runs the CLI through `main` (which maps errors to exit codes) inside CliRunner, in `cwd`."""
+
+    def invoke(*args: str, cwd: Path | None = None, input: str | None = None) -> Result:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        runner = CliRunner()
+
+        def entry() -> None:
+            raise SystemExit(main(list(args)))
+
+        command = _Wrapper(entry)
+        return runner.invoke(command, [], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+class _Wrapper:
+    """Lets CliRunner call `main(argv)` so tests exercise the real error handling."""
+
+    def __init__(self, entry: Callable[[], None]) -> None:
+        self.entry = entry
+        self.name = "spillguard"
+
+    def main(self, args: list[str], prog_name: str | None = None, **extra: object) -> None:
+        self.entry()
+
+
+__all__ = ["cli", "git"]
