@@ -17,5 +17,5 @@ def secret_hash(secret: str) -> str:
 
 
 def fingerprint(rule_id: str, path: str, hashed_secret: str) -> str:
-    payload = "\0".join((FINGERPRINT_ALGORITHM, rule_id, path, hashed_secret))
+    payload = f"{FINGERPRINT_ALGORITHM}\x00{rule_id}\x00{path}\x00{hashed_secret}"
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()

@@ -6,9 +6,11 @@ from scanner.model import Rule
 
 PURGE_STEPS = (
     "Revoke or rotate the credential first: once pushed, it must be treated as public.",
-    "Then, if the history must be cleaned, rewrite it with `git filter-repo --replace-text FILE` "
-    "(one `literal==>REMOVED` line per secret), force-push every branch and tag, and ask every "
-    "collaborator to re-clone.",
+    (
+        "Then, if the history must be cleaned, rewrite it with `git filter-repo --replace-text FILE` "
+        "(one `literal==>REMOVED` line per secret), force-push every branch and tag, and ask every "
+        "collaborator to re-clone."
+    ),
     "Rewriting history does not un-leak a secret: forks, clones, caches and CI logs may still hold it.",
 )
 
@@ -39,7 +41,14 @@ def as_text(rule: Rule) -> str:
 
 
 def as_markdown(rule: Rule) -> str:
-    lines = [f"**{rule.name}**", "", rule.description, "", f"**Remediation.** {rule.remediation.summary}", ""]
+    lines = [
+        f"**{rule.name}**",
+        "",
+        rule.description,
+        "",
+        f"**Remediation.** {rule.remediation.summary}",
+        "",
+    ]
     lines += [f"{n}. {step}" for n, step in enumerate(rule.remediation.rotate, 1)]
     if rule.remediation.revoke_url:
         lines += ["", f"Revoke at: <{rule.remediation.revoke_url}>"]

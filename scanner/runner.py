@@ -73,8 +73,9 @@ def _pool_context() -> multiprocessing.context.BaseContext | None:
     return None
 
 
-def scan_files(refs: list[FileRef], ruleset: CompiledRuleset, policy: Policy, jobs: int
-               ) -> Iterator[BatchResult]:
+def scan_files(
+    refs: list[FileRef], ruleset: CompiledRuleset, policy: Policy, jobs: int
+) -> Iterator[BatchResult]:
     """Batch results in input order. Uses a fork pool of `jobs` workers when the input is large enough
     to pay for it; falls back to one process where fork is unavailable."""
     context = _pool_context()
@@ -99,8 +100,13 @@ def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     )
 
 
-def scan_paths(paths: tuple[str, ...], ruleset: CompiledRuleset, policy: Policy,
-               jobs: int = 1, cwd: Path | None = None) -> Report:
+def scan_paths(
+    paths: tuple[str, ...],
+    ruleset: CompiledRuleset,
+    policy: Policy,
+    jobs: int = 1,
+    cwd: Path | None = None,
+) -> Report:
     started = time.monotonic()
     refs = list(iter_files(paths, cwd or Path.cwd()))
     stats = ScanStats()

@@ -7,10 +7,7 @@ from typing import Any
 
 import yaml
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
 
 MAX_YAML_BYTES = 4 * 1024 * 1024
 
@@ -20,7 +17,7 @@ def load_yaml(text: str, name: str, error: type[Exception]) -> Any:
     if len(text) > MAX_YAML_BYTES:
         raise error(f"{name}: file is larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB")
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

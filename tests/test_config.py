@@ -12,8 +12,10 @@ from tests.tokens import github_token
 TOKEN = github_token()
 
 
-@pytest.mark.parametrize(("text", "size"), [("10MiB", 10 * 1024**2), ("512K", 512 * 1024),
-                                            ("1G", 1024**3), ("100", 100), (2048, 2048)])
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("10MiB", 10 * 1024**2), ("512K", 512 * 1024), ("1G", 1024**3), ("100", 100), (2048, 2048)],
+)
 def test_parse_size(text: object, size: int) -> None:
     assert parse_size(text, "x") == size
 

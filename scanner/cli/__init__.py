@@ -17,10 +17,7 @@ from scanner.errors import SpillguardError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
-EPILOG = (
-    "Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 unexpected error, "
-    "130 interrupted."
-)
+EPILOG = "Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 unexpected error, 130 interrupted."
 
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})

@@ -20,24 +20,47 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def ruleset_options(func: F) -> F:
     decorators = [
-        click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                     help="Config file (default: .spillguard.yml in the current directory or the "
-                          "root of its git work tree)."),
-        click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
-                     help="Extra rule file (repeatable); added to the built-in rules."),
-        click.option("--disable", "disabled", multiple=True, metavar="RULE_ID",
-                     help="Disable a rule by id (repeatable)."),
-        click.option("--prefilter", type=click.Choice(["auto", "pyahocorasick", "hyperscan"]),
-                     default="auto", show_default=True,
-                     help="Keyword prefilter backend; auto uses Hyperscan when installed."),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            help="Config file (default: .spillguard.yml in the current directory or the "
+            "root of its git work tree).",
+        ),
+        click.option(
+            "--rules",
+            "rule_files",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="Extra rule file (repeatable); added to the built-in rules.",
+        ),
+        click.option(
+            "--disable",
+            "disabled",
+            multiple=True,
+            metavar="RULE_ID",
+            help="Disable a rule by id (repeatable).",
+        ),
+        click.option(
+            "--prefilter",
+            type=click.Choice(["auto", "pyahocorasick", "hyperscan"]),
+            default="auto",
+            show_default=True,
+            help="Keyword prefilter backend; auto uses Hyperscan when installed.",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
 
 
-def build_policy(config_path: str | None, rule_files: tuple[str, ...], disabled: tuple[str, ...],
-                 max_file_size: str | None = None, reveal: bool = False) -> Policy:
+def build_policy(
+    config_path: str | None,
+    rule_files: tuple[str, ...],
+    disabled: tuple[str, ...],
+    max_file_size: str | None = None,
+    reveal: bool = False,
+) -> Policy:
     if config_path is not None:
         policy = load_config(Path(config_path))
     else:
@@ -63,7 +86,9 @@ def build_ruleset(policy: Policy, prefilter: str) -> CompiledRuleset:
         from scanner.engine.prefilter import available_backends
 
         if "hyperscan" not in available_backends():
-            raise ConfigError("--prefilter hyperscan: the hyperscan package is not installed "
-                              "(pip install 'spillguard[hyperscan]')")
+            raise ConfigError(
+                "--prefilter hyperscan: the hyperscan package is not installed "
+                "(pip install 'spillguard[hyperscan]')"
+            )
     rules = load_rules(policy.extra_rule_files, policy.disabled_rules)
     return CompiledRuleset(rules, prefilter)

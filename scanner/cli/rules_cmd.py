@@ -23,23 +23,35 @@ def rules() -> None:
 
 @rules.command("list")
 @ruleset_options
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-def list_rules(config_path: str | None, rule_files: tuple[str, ...], disabled: tuple[str, ...],
-               prefilter: str, fmt: str) -> int:
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_rules(
+    config_path: str | None,
+    rule_files: tuple[str, ...],
+    disabled: tuple[str, ...],
+    prefilter: str,
+    fmt: str,
+) -> int:
     """List the active rules: id, severity, confidence and name."""
     policy = build_policy(config_path, rule_files, disabled)
     loaded = sorted(load_rules(policy.extra_rule_files, policy.disabled_rules), key=lambda r: r.id)
     if fmt == "json":
-        rows = [{"id": r.id, "name": r.name, "severity": r.severity.value,
-                 "confidence": r.confidence.value, "keywords": list(r.keywords),
-                 "tags": list(r.tags), "source": r.source} for r in loaded]
+        rows = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "severity": r.severity.value,
+                "confidence": r.confidence.value,
+                "keywords": list(r.keywords),
+                "tags": list(r.tags),
+                "source": r.source,
+            }
+            for r in loaded
+        ]
         click.echo(json.dumps(rows, indent=2, sort_keys=True))
         return 0
     width = max((len(r.id) for r in loaded), default=10)
     for rule in loaded:
-        click.echo(f"{rule.id:<{width}}  {rule.severity.value:<8}  {rule.confidence.value:<6}  "
-                   f"{rule.name}")
+        click.echo(f"{rule.id:<{width}}  {rule.severity.value:<8}  {rule.confidence.value:<6}  {rule.name}")
     click.echo(f"{len(loaded)} rules", err=True)
     return 0
 
@@ -47,8 +59,13 @@ def list_rules(config_path: str | None, rule_files: tuple[str, ...], disabled: t
 @rules.command()
 @click.argument("rule_id")
 @ruleset_options
-def explain(rule_id: str, config_path: str | None, rule_files: tuple[str, ...],
-            disabled: tuple[str, ...], prefilter: str) -> int:
+def explain(
+    rule_id: str,
+    config_path: str | None,
+    rule_files: tuple[str, ...],
+    disabled: tuple[str, ...],
+    prefilter: str,
+) -> int:
     """Describe a rule and how to rotate, revoke and purge what it finds."""
     policy = build_policy(config_path, rule_files, disabled)
     loaded = {r.id: r for r in load_rules(policy.extra_rule_files, ())}
@@ -65,8 +82,13 @@ def explain(rule_id: str, config_path: str | None, rule_files: tuple[str, ...],
 @rules.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @ruleset_options
-def check(files: tuple[str, ...], config_path: str | None, rule_files: tuple[str, ...],
-          disabled: tuple[str, ...], prefilter: str) -> int:
+def check(
+    files: tuple[str, ...],
+    config_path: str | None,
+    rule_files: tuple[str, ...],
+    disabled: tuple[str, ...],
+    prefilter: str,
+) -> int:
     """Validate rule FILES and run their examples through the whole engine (default: every active
     rule). Exit 1 when an example misbehaves, 2 when a file is malformed."""
     policy = build_policy(config_path, rule_files, disabled)

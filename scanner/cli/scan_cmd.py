@@ -21,32 +21,67 @@ SCAN_EPILOG = (
 
 @click.command(epilog=SCAN_EPILOG)
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="Report format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Write the report to FILE (atomically) instead of stdout.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the report to FILE (atomically) instead of stdout.",
+)
 @ruleset_options
-@click.option("--max-file-size", metavar="SIZE",
-              help="Skip files larger than SIZE (e.g. 10MiB, 512K); default 10MiB.")
-@click.option("--show-secrets", is_flag=True,
-              help="Print secret values in clear in text and JSON reports (never in SARIF).")
+@click.option(
+    "--max-file-size",
+    metavar="SIZE",
+    help="Skip files larger than SIZE (e.g. 10MiB, 512K); default 10MiB.",
+)
+@click.option(
+    "--show-secrets",
+    is_flag=True,
+    help="Print secret values in clear in text and JSON reports (never in SARIF).",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: the number of CPUs).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: the number of CPUs).",
+)
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a TTY).")
 @click.option("-v", "--verbose", is_flag=True, help="List skipped files and regex timeouts.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report.")
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, config_path: str | None,
-         rule_files: tuple[str, ...], disabled: tuple[str, ...], prefilter: str,
-         max_file_size: str | None, show_secrets: bool, exit_zero: bool, jobs: int | None,
-         color: bool | None, verbose: bool, quiet: bool) -> int:
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    config_path: str | None,
+    rule_files: tuple[str, ...],
+    disabled: tuple[str, ...],
+    prefilter: str,
+    max_file_size: str | None,
+    show_secrets: bool,
+    exit_zero: bool,
+    jobs: int | None,
+    color: bool | None,
+    verbose: bool,
+    quiet: bool,
+) -> int:
     """Scan files and directories (default: the current directory) for secrets.
 
     Inside a git work tree, files ignored by .gitignore are skipped; binary files and files larger
     than --max-file-size are skipped and counted in the summary.
     """
-    policy = build_policy(config_path, rule_files, disabled, max_file_size,
-                          reveal=show_secrets and fmt != "sarif")
+    policy = build_policy(
+        config_path, rule_files, disabled, max_file_size, reveal=show_secrets and fmt != "sarif"
+    )
     ruleset = build_ruleset(policy, prefilter)
     report = scan_paths(paths or (".",), ruleset, policy, jobs or default_jobs())
     to_terminal = output in (None, "-")

@@ -49,8 +49,9 @@ def _candidate_windows(text: str, ruleset: CompiledRuleset) -> dict[int, list[tu
     return merged
 
 
-def _passes_filters(rule: Rule, secret: str, entropy: float, ruleset: CompiledRuleset,
-                    position: int, policy: Policy) -> bool:
+def _passes_filters(
+    rule: Rule, secret: str, entropy: float, ruleset: CompiledRuleset, position: int, policy: Policy
+) -> bool:
     if rule.min_entropy is not None and entropy < rule.min_entropy:
         return False
     if rule.checksum is not None and not VALIDATORS[rule.checksum](secret):
@@ -124,8 +125,11 @@ def resolve_overlaps(matches: list[Match], rules: dict[str, Rule]) -> list[Match
 def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkResult:
     matches, timed_out = find_matches(chunk.text, ruleset, policy, chunk.path)
     notices = tuple(
-        Notice(chunk.path, f"rule '{rule_id}' timed out after {policy.regex_timeout:g} s; "
-               "part of this file was not checked by it")
+        Notice(
+            chunk.path,
+            f"rule '{rule_id}' timed out after {policy.regex_timeout:g} s; "
+            "part of this file was not checked by it",
+        )
         for rule_id in timed_out
     )
     if not matches:

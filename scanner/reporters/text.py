@@ -20,7 +20,10 @@ _COLORS = {
 def printable(text: str) -> str:
     """Escapes C0/C1 control characters (ANSI escapes included) as \\xNN."""
     return "".join(
-        ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" if ord(ch) < 0x100
+        ch
+        if ch.isprintable() or ch == " "
+        else f"\\x{ord(ch):02x}"
+        if ord(ch) < 0x100
         else f"\\u{ord(ch):04x}"
         for ch in text
     )
@@ -59,8 +62,7 @@ def summary(report: Report) -> str:
     return (
         f"{count} finding{'s' if count != 1 else ''} in {stats.files} file"
         f"{'s' if stats.files != 1 else ''} ({megabytes:.1f} MB, {report.seconds:.2f} s)"
-        f"{skipped_text}"
-        + (f"; {stats.timeouts} regex timeout(s)" if stats.timeouts else "")
+        f"{skipped_text}" + (f"; {stats.timeouts} regex timeout(s)" if stats.timeouts else "")
     )
 
 
@@ -77,7 +79,9 @@ def render(report: Report, options: RenderOptions) -> str:
         out.extend(f"note: {printable(n.path)}: {printable(n.message)}" for n in report.notices)
     if report.findings:
         out.append("")
-        out.append("Allow a false positive with a `spillguard:allow` comment on its line, "
-                   "or `spillguard rules explain ID` for rotation steps.")
+        out.append(
+            "Allow a false positive with a `spillguard:allow` comment on its line, "
+            "or `spillguard rules explain ID` for rotation steps."
+        )
     out.append(summary(report))
     return "\n".join(out) + "\n"

@@ -9,7 +9,6 @@ from scanner.model import Rule
 from scanner.ruleset.schema import parse_rule
 from scanner.yamlio import load_yaml, read_text
 
-
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -57,9 +56,7 @@ def check_unique(rules: tuple[Rule, ...]) -> None:
     seen: dict[str, str] = {}
     for rule in rules:
         if rule.id in seen:
-            raise RuleError(
-                f"{rule.source}: rule '{rule.id}' duplicates the id of a rule in {seen[rule.id]}"
-            )
+            raise RuleError(f"{rule.source}: rule '{rule.id}' duplicates the id of a rule in {seen[rule.id]}")
         seen[rule.id] = rule.source
 
 

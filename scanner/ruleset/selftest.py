@@ -18,38 +18,51 @@ _AFTER = "\n# end of context\n"
 
 
 @dataclass(frozen=True)
+class Placed:
+    """A file text with the matched text embedded at `offset`; continuation lines of a multi-line match
+    are indented by `indent` spaces."""
+
+    text: str
+    offset: int
+    indent: int = 0
+
+
+@dataclass(frozen=True)
 class Context:
     name: str
-    render: Callable[[str], str | None]  # match text -> file text, or None when it cannot be embedded
+    render: Callable[[str], Placed | None]  # match text -> file, or None when it cannot be embedded
 
 
-def _env(text: str) -> str | None:
-    return None if "\n" in text else f"{_BEFORE}SELFTEST_VALUE={text}{_AFTER}"
+def _at(before: str, text: str, after: str, indent: int = 0) -> Placed:
+    return Placed(before + text + after, len(before), indent)
 
 
-def _json(text: str) -> str | None:
+def _env(text: str) -> Placed | None:
+    return None if "\n" in text else _at(f"{_BEFORE}SELFTEST_VALUE=", text, _AFTER)
+
+
+def _json(text: str) -> Placed | None:
     if '"' in text or "\\" in text or "\n" in text:
         return None
-    return f'{{\n  "name": "self-test",\n  "value": "{text}"\n}}\n'
+    return _at('{\n  "name": "self-test",\n  "value": "', text, '"\n}\n')
 
 
-def _yaml(text: str) -> str | None:
+def _yaml(text: str) -> Placed | None:
     if "\n" in text:
-        body = "\n".join("  " + line for line in text.splitlines())
-        return f"name: self-test\nvalue: |\n{body}\nnext: true\n"
-    return None if "'" in text else f"name: self-test\nvalue: '{text}'\n"
+        head = "name: self-test\nvalue: |\n  "
+        body = text.replace("\n", "\n  ")
+        return Placed(f"{head}{body}\nnext: true\n", len(head), 2)
+    return None if "'" in text else _at("name: self-test\nvalue: '", text, "'\n")
 
 
-def _python(text: str) -> str | None:
-    if '"""' in text:
-        return None
-    return f'{_BEFORE}VALUE = """{text}"""{_AFTER}'
+def _python(text: str) -> Placed | None:
+    return None if '"""' in text else _at(f'{_BEFORE}VALUE = """', text, f'"""{_AFTER}')
 
 
-def _shell(text: str) -> str | None:
+def _shell(text: str) -> Placed | None:
     if "'" in text or "\n" in text:
         return None
-    return f"#!/bin/sh\nset -eu\nexport SELFTEST_VALUE='{text}'\nrun_tool \"$SELFTEST_VALUE\"\n"
+    return _at("#!/bin/sh\nset -eu\nexport SELFTEST_VALUE='", text, "'\nrun_tool \"$SELFTEST_VALUE\"\n")
 
 
 CONTEXTS = (
@@ -65,8 +78,16 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _found_at(rule: Rule, text: str, ruleset: CompiledRuleset, policy: Policy
-              ) -> set[tuple[int, int]]:
+def expected_position(placed: Placed, matched: str, offset_in_match: int) -> tuple[int, int]:
+    """Where the secret must be reported once `matched` is embedded as `placed`."""
+    lead = matched[:offset_in_match]
+    if "\n" not in lead:
+        return _position(placed.text, placed.offset + offset_in_match)
+    line, _ = _position(placed.text, placed.offset)
+    return line + lead.count("\n"), len(lead) - lead.rfind("\n") + placed.indent
+
+
+def _found_at(rule: Rule, text: str, ruleset: CompiledRuleset, policy: Policy) -> set[tuple[int, int]]:
     result = scan_chunk(Chunk(path="selftest.txt", text=text), ruleset, policy)
     return {(f.location.line, f.location.column) for f in result.findings if f.rule_id == rule.id}
 
@@ -86,13 +107,15 @@ def check_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy | None = Non
         matched = example[first.span.start : first.span.end]
         offset_in_match = first.secret_span.start - first.span.start
         for context in CONTEXTS:
-            text = context.render(matched)
-            if text is None:
+            placed = context.render(matched)
+            if placed is None:
                 continue
-            expected = _position(text, text.index(matched) + offset_in_match)
-            if expected not in _found_at(rule, text, ruleset, policy):
-                problems.append(f"{label} is not detected at line {expected[0]}, column "
-                                f"{expected[1]} when embedded in {context.name}")
+            expected = expected_position(placed, matched, offset_in_match)
+            if expected not in _found_at(rule, placed.text, ruleset, policy):
+                problems.append(
+                    f"{label} is not detected at line {expected[0]}, column "
+                    f"{expected[1]} when embedded in {context.name}"
+                )
     for number, example in enumerate(rule.examples.negative, 1):
         if _found_at(rule, example, ruleset, policy):
             problems.append(f"negative example {number} is detected")

@@ -68,8 +68,7 @@ def iter_files(paths: tuple[str, ...], cwd: Path) -> Iterator[FileRef]:
         yield from _walk(path, root, cwd, ignored)
 
 
-def _walk(top: Path, root: Path | None, cwd: Path, ignored: Callable[[str], bool]
-          ) -> Iterator[FileRef]:
+def _walk(top: Path, root: Path | None, cwd: Path, ignored: Callable[[str], bool]) -> Iterator[FileRef]:
     stack = [top]
     while stack:
         directory = stack.pop()
@@ -85,9 +84,8 @@ def _walk(top: Path, root: Path | None, cwd: Path, ignored: Callable[[str], bool
             entry_path = Path(entry.path)
             relative = entry_path.relative_to(root).as_posix() if root else ""
             if entry.is_dir(follow_symlinks=False):
-                if not (root and ignored(relative + "/")):
+                if not ignored(relative + "/"):
                     subdirs.append(entry_path)
-            elif entry.is_file(follow_symlinks=False):
-                if not (root and ignored(relative)):
-                    yield FileRef(_display(entry_path, root, cwd), entry.path)
+            elif entry.is_file(follow_symlinks=False) and not ignored(relative):
+                yield FileRef(_display(entry_path, root, cwd), entry.path)
         stack.extend(reversed(subdirs))

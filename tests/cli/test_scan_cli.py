@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -208,8 +207,12 @@ def test_python_dash_m_entry_point(tree: Path) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "scanner", "scan", "-q", "-f", "json"], cwd=tree,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner", "scan", "-q", "-f", "json"],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1 and json.loads(done.stdout)["stats"]["findings"] == 1
 
 
@@ -218,9 +221,10 @@ def test_help_documents_exit_codes(run_cli: Invoke) -> None:
     assert result.exit_code == 0 and "Exit codes: 0 no findings, 1 findings" in result.output
 
 
-def test_unexpected_error_exit_3_without_traceback(tree: Path, run_cli: Invoke,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import scanner.cli.scan_cmd as scan_cmd
+def test_unexpected_error_exit_3_without_traceback(
+    tree: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.cli import scan_cmd
 
     def boom(*_args: object, **_kwargs: object) -> None:
         raise ValueError(f"should never be printed {TOKEN}")
@@ -233,7 +237,7 @@ def test_unexpected_error_exit_3_without_traceback(tree: Path, run_cli: Invoke,
 
 
 def test_interrupt_exits_130(tree: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
-    import scanner.cli.scan_cmd as scan_cmd
+    from scanner.cli import scan_cmd
 
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -241,5 +245,3 @@ def test_interrupt_exits_130(tree: Path, run_cli: Invoke, monkeypatch: pytest.Mo
     monkeypatch.setattr(scan_cmd, "scan_paths", interrupted)
     result = run_cli("scan", cwd=tree)
     assert result.exit_code == 130 and result.output.strip() == "spillguard: interrupted"
-
-

@@ -13,16 +13,16 @@ from scanner.ruleset.compiled import CompiledRuleset
 from scanner.sources.decode import decode
 from tests.tokens import aws_access_key_id, github_token
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 # Filler text around a planted token: anything but characters that would extend the token.
 filler = st.text(
     alphabet=st.sampled_from(list(" \t\n\r=:;,'\"(){}[]#/<>!?.&|") + ["é", "中", "\u2028"]),
     max_size=200,
 )
-lines = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
-                 max_size=8)
+lines = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60), max_size=8)
 
 GENERATORS = {
     "github.pat-classic": lambda seed: github_token("ghp_", random.Random(seed)),
@@ -36,10 +36,15 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 
 @SETTINGS
-@given(before=filler, after=filler, rule_id=st.sampled_from(sorted(GENERATORS)),
-       seed=st.integers(0, 10**6))
-def test_planted_token_is_found_where_it_sits(ruleset: CompiledRuleset, before: str, after: str,
-                                              rule_id: str, seed: int) -> None:
+@given(
+    before=filler,
+    after=filler,
+    rule_id=st.sampled_from(sorted(GENERATORS)),
+    seed=st.integers(0, 10**6),
+)
+def test_planted_token_is_found_where_it_sits(
+    ruleset: CompiledRuleset, before: str, after: str, rule_id: str, seed: int
+) -> None:
     token = GENERATORS[rule_id](seed)
     text = before + token + after
     found = {
@@ -65,10 +70,10 @@ def test_text_with_keywords_never_raises(ruleset: CompiledRuleset, data: str, ke
 
 @SETTINGS
 @given(above=lines)
-def test_fingerprint_unchanged_by_lines_inserted_above(ruleset: CompiledRuleset,
-                                                       above: list[str]) -> None:
+def test_fingerprint_unchanged_by_lines_inserted_above(ruleset: CompiledRuleset, above: list[str]) -> None:
     body = f"TOKEN = '{github_token()}'\n"
     base = scan_chunk(Chunk("a.py", body), ruleset, Policy()).findings
     moved = scan_chunk(Chunk("a.py", "\n".join(["x = 1", *above, body])), ruleset, Policy()).findings
-    assert [f.fingerprint for f in base] == [f.fingerprint for f in moved if
-                                             f.rule_id == "github.pat-classic"]
+    assert [f.fingerprint for f in base] == [
+        f.fingerprint for f in moved if f.rule_id == "github.pat-classic"
+    ]

@@ -12,8 +12,9 @@ from tests.tokens import broken_checksum, github_token
 TOKEN = github_token()
 
 
-def scan(text: str, ruleset: CompiledRuleset, policy: Policy | None = None,
-         path: str = "app.py") -> list[tuple[str, int, int]]:
+def scan(
+    text: str, ruleset: CompiledRuleset, policy: Policy | None = None, path: str = "app.py"
+) -> list[tuple[str, int, int]]:
     result = scan_chunk(Chunk(path=path, text=text), ruleset, policy or Policy())
     return [(f.rule_id, f.location.line, f.location.column) for f in result.findings]
 
@@ -24,9 +25,7 @@ def test_finds_token_with_line_and_column(ruleset: CompiledRuleset) -> None:
 
 def test_crlf_gives_same_lines_and_columns(ruleset: CompiledRuleset) -> None:
     lf = f"one\ntwo\n  token: {TOKEN}\n"
-    assert scan(lf, ruleset) == scan(lf.replace("\n", "\r\n"), ruleset) == [
-        ("github.pat-classic", 3, 10)
-    ]
+    assert scan(lf, ruleset) == scan(lf.replace("\n", "\r\n"), ruleset) == [("github.pat-classic", 3, 10)]
 
 
 def test_first_line_offsets_reported_lines(ruleset: CompiledRuleset) -> None:
@@ -42,8 +41,14 @@ def test_token_inside_longer_word_is_not_a_token(ruleset: CompiledRuleset) -> No
     assert scan(f"x = 'abc{TOKEN}'", ruleset) == []
 
 
-@pytest.mark.parametrize("marker", ["# spillguard:allow", "// spillguard:allow=github.pat-classic",
-                                    "# spillguard:allow=aws.access-key-id,github.pat-classic"])
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "# spillguard:allow",
+        "// spillguard:allow=github.pat-classic",
+        "# spillguard:allow=aws.access-key-id,github.pat-classic",
+    ],
+)
 def test_inline_allow(ruleset: CompiledRuleset, marker: str) -> None:
     assert scan(f"t = '{TOKEN}'  {marker}\n", ruleset) == []
 
@@ -66,7 +71,7 @@ def test_documented_placeholders_are_dropped(ruleset: CompiledRuleset, value: st
 
 
 def test_same_secret_span_reported_once(ruleset: CompiledRuleset) -> None:
-    found = scan(f"api_token = \"{TOKEN}\"\n", ruleset)
+    found = scan(f'api_token = "{TOKEN}"\n', ruleset)
     assert found == [("github.pat-classic", 1, 14)]
 
 
@@ -81,9 +86,16 @@ def test_regex_timeout_is_reported_not_raised() -> None:
     from scanner.model import Confidence, Examples, Remediation, Rule, Severity
 
     slow = Rule(
-        id="test.slow", name="slow", description="d", severity=Severity.LOW,
-        confidence=Confidence.LOW, keywords=("aaa",), pattern=r"(?P<secret>(a|aa){1,4000}b)",
-        max_width=4000, remediation=Remediation("s", ("r",)), examples=Examples((), ()),
+        id="test.slow",
+        name="slow",
+        description="d",
+        severity=Severity.LOW,
+        confidence=Confidence.LOW,
+        keywords=("aaa",),
+        pattern=r"(?P<secret>(a|aa){1,4000}b)",
+        max_width=4000,
+        remediation=Remediation("s", ("r",)),
+        examples=Examples((), ()),
         source="test",
     )
     ruleset = CompiledRuleset((slow,), "pyahocorasick")

