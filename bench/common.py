@@ -7,10 +7,12 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-WORK = Path(__file__).resolve().parent / ".work"
+# Outside any git work tree, so .gitignore rules of this repository do not hide the input.
+WORK = Path(tempfile.gettempdir()) / "spillguard-bench"
 
 
 def find_tool(name: str) -> str:

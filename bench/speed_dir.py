@@ -2,7 +2,7 @@
 
 Usage: python bench/speed_dir.py [PATH] [--runs N]
 Default PATH: a copy of the running Python's standard library (without site-packages and __pycache__),
-copied under bench/.work/ because betterleaks' default config ignores paths under python*/ lib dirs.
+copied under $TMPDIR/spillguard-bench/ because betterleaks' default config ignores paths under python*/ lib dirs.
 Prints files, bytes, median wall time, MB/s for each tool and the ratio spillguard/betterleaks.
 """
 

@@ -166,12 +166,20 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    author: str
+    date: str  # ISO 8601 with the author's offset
+
+
+@dataclass(frozen=True)
 class Report:
     findings: tuple[Finding, ...]
     rules: tuple[Rule, ...]
     stats: ScanStats
     notices: tuple[Notice, ...] = ()
     seconds: float = 0.0
+    commits: tuple[CommitInfo, ...] = ()
 
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024

@@ -28,11 +28,14 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from scanner.cli.hook_cmd import hook, install_hook
     from scanner.cli.rules_cmd import rules
     from scanner.cli.scan_cmd import scan
 
     cli.add_command(scan)
     cli.add_command(rules)
+    cli.add_command(hook)
+    cli.add_command(install_hook)
 
 
 _register()

@@ -58,6 +58,19 @@ SCAN_EPILOG = (
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a TTY).")
 @click.option("-v", "--verbose", is_flag=True, help="List skipped files and regex timeouts.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report.")
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Scan what is staged for the next commit (lines it adds), read from the index.",
+)
+@click.option("--all-lines", is_flag=True, help="With --staged: scan staged files whole.")
+@click.option(
+    "--range",
+    "commit_range",
+    metavar="BASE..HEAD",
+    help="Scan the lines added by each commit in the range, and their messages.",
+)
+@click.option("--since", metavar="REF", help="Same as --range REF..HEAD.")
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -73,17 +86,43 @@ def scan(
     color: bool | None,
     verbose: bool,
     quiet: bool,
+    staged: bool,
+    all_lines: bool,
+    commit_range: str | None,
+    since: str | None,
 ) -> int:
     """Scan files and directories (default: the current directory) for secrets.
 
     Inside a git work tree, files ignored by .gitignore are skipped; binary files and files larger
     than --max-file-size are skipped and counted in the summary.
     """
+    modes = [
+        name
+        for name, on in (
+            ("PATH", bool(paths)),
+            ("--staged", staged),
+            ("--range", bool(commit_range)),
+            ("--since", bool(since)),
+        )
+        if on
+    ]
+    if len(modes) > 1:
+        raise click.UsageError(f"{' and '.join(modes)} cannot be combined; pick one source")
+    if all_lines and not staged:
+        raise click.UsageError("--all-lines goes with --staged")
     policy = build_policy(
         config_path, rule_files, disabled, max_file_size, reveal=show_secrets and fmt != "sarif"
     )
     ruleset = build_ruleset(policy, prefilter)
-    report = scan_paths(paths or (".",), ruleset, policy, jobs or default_jobs())
+    if staged or commit_range or since:
+        from scanner.gitscan import scan_range, scan_staged
+
+        if staged:
+            report = scan_staged(ruleset, policy, all_lines)
+        else:
+            report = scan_range(commit_range or f"{since}..HEAD", ruleset, policy)
+    else:
+        report = scan_paths(paths or (".",), ruleset, policy, jobs or default_jobs())
     to_terminal = output in (None, "-")
     use_color = (color if color is not None else to_terminal and sys.stdout.isatty()) and fmt == "text"
     rendered = get_writer(fmt)(report, RenderOptions(color=use_color, verbose=verbose))

@@ -25,28 +25,31 @@ class ChunkResult:
     notices: tuple[Notice, ...] = ()
 
 
-def _candidate_windows(text: str, ruleset: CompiledRuleset) -> dict[int, list[tuple[int, int]]]:
-    """Per candidate rule, the merged windows around its keyword hits that a match could occupy."""
+def _candidate_windows(text: str, ruleset: CompiledRuleset) -> dict[int, list[list[int]]]:
+    """Per candidate rule, the merged windows [start, end] around its keyword hits that a match could
+    occupy. Hits arrive ordered by end offset, so overlapping windows are merged as they come; a window
+    that starts before the one it joins widens it (duplicated regions are deduplicated by span later)."""
     length = len(text)
-    raw: dict[int, list[tuple[int, int]]] = {}
-    keywords, keyword_rules, rules = ruleset.keywords, ruleset.keyword_rules, ruleset.rules
+    windows: dict[int, list[list[int]]] = {}
+    lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
     for start, keyword in ruleset.prefilter.hits(text):
-        end = start + len(keywords[keyword])
+        end = start + lengths[keyword]
         for position in keyword_rules[keyword]:
-            width = rules[position].max_width
-            raw.setdefault(position, []).append((max(0, start - width), min(length, end + width)))
-    merged: dict[int, list[tuple[int, int]]] = {}
-    for position, windows in raw.items():
-        windows.sort()
-        out = [windows[0]]
-        for start, end in windows[1:]:
-            last_start, last_end = out[-1]
-            if start <= last_end:
-                out[-1] = (last_start, max(last_end, end))
+            width = widths[position]
+            low, high = start - width, end + width
+            found = windows.get(position)
+            if found is None:
+                windows[position] = [[max(0, low), min(length, high)]]
+                continue
+            last = found[-1]
+            if low <= last[1]:
+                if low < last[0]:
+                    last[0] = max(0, low)
+                if high > last[1]:
+                    last[1] = min(length, high)
             else:
-                out.append((start, end))
-        merged[position] = out
-    return merged
+                found.append([max(0, low), min(length, high)])
+    return windows
 
 
 def _passes_filters(

@@ -7,14 +7,14 @@ import json
 
 from scanner import __version__
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
-from scanner.model import Finding, Report, Rule
+from scanner.model import CommitInfo, Finding, Report, Rule
 from scanner.remediation import as_dict
 from scanner.reporters import RenderOptions
 
 SCHEMA_VERSION = 1
 
 
-def finding_dict(finding: Finding, rule: Rule) -> dict[str, object]:
+def finding_dict(finding: Finding, rule: Rule, commit: CommitInfo | None = None) -> dict[str, object]:
     loc = finding.location
     data: dict[str, object] = {
         "rule_id": finding.rule_id,
@@ -34,6 +34,9 @@ def finding_dict(finding: Finding, rule: Rule) -> dict[str, object]:
     }
     if loc.commit is not None:
         data["commit"] = loc.commit
+    if commit is not None:
+        data["author"] = commit.author
+        data["date"] = commit.date
     if loc.blob is not None:
         data["blob"] = loc.blob
     if finding.secret is not None:
@@ -43,12 +46,15 @@ def finding_dict(finding: Finding, rule: Rule) -> dict[str, object]:
 
 def report_dict(report: Report) -> dict[str, object]:
     rules = {rule.id: rule for rule in report.rules}
+    commits = {info.sha: info for info in report.commits}
     stats = report.stats
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "spillguard", "version": __version__},
         "fingerprint_algorithm": FINGERPRINT_ALGORITHM,
-        "findings": [finding_dict(f, rules[f.rule_id]) for f in report.findings],
+        "findings": [
+            finding_dict(f, rules[f.rule_id], commits.get(f.location.commit or "")) for f in report.findings
+        ],
         "notices": [{"path": n.path, "message": n.message} for n in report.notices],
         "stats": {
             "files_scanned": stats.files,

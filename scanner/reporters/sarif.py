@@ -32,7 +32,7 @@ SECURITY_SEVERITY = {
 
 
 def _descriptor(rule: Rule) -> sarif.ReportingDescriptor:
-    properties = sarif.PropertyBag(tags=["security", "secret", *rule.tags])
+    properties = sarif.PropertyBag(tags=list(dict.fromkeys(["security", "secret", *rule.tags])))
     setattr(properties, "security-severity", SECURITY_SEVERITY[rule.severity])
     properties.precision = {"high": "high", "medium": "medium", "low": "low"}[rule.confidence.value]
     return sarif.ReportingDescriptor(

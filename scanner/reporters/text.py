@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from scanner.model import Finding, Report, Rule, Severity
+from scanner.model import CommitInfo, Finding, Report, Rule, Severity
 from scanner.remediation import one_line
 from scanner.reporters import RenderOptions
 
@@ -33,14 +33,18 @@ def _style(text: str, options: RenderOptions, **kwargs: object) -> str:
     return click.style(text, **kwargs) if options.color else text  # type: ignore[arg-type]
 
 
-def _finding_lines(finding: Finding, rule: Rule, options: RenderOptions) -> list[str]:
+def _finding_lines(
+    finding: Finding, rule: Rule, options: RenderOptions, commits: dict[str, CommitInfo]
+) -> list[str]:
     loc = finding.location
     where = f"{printable(loc.path)}:{loc.line}:{loc.column}"
     severity = _style(rule.severity.value.upper(), options, fg=_COLORS[rule.severity], bold=True)
     value = printable(finding.secret) if finding.secret is not None else printable(finding.preview)
     lines = [f"  {where}  {severity}  {rule.name} [{rule.id}]  {value}"]
     if loc.commit:
-        lines.append(f"      commit {loc.commit}")
+        info = commits.get(loc.commit)
+        by = f" by {printable(info.author)} on {info.date}" if info else ""
+        lines.append(f"      commit {loc.commit[:12]}{by}")
     lines.append(f"      fix: {one_line(rule)}")
     return lines
 
@@ -68,13 +72,14 @@ def summary(report: Report) -> str:
 
 def render(report: Report, options: RenderOptions) -> str:
     rules = {rule.id: rule for rule in report.rules}
+    commits = {info.sha: info for info in report.commits}
     out: list[str] = []
     current = None
     for finding in report.findings:
         if finding.location.path != current:
             current = finding.location.path
             out.append(_style(printable(current), options, bold=True))
-        out.extend(_finding_lines(finding, rules[finding.rule_id], options))
+        out.extend(_finding_lines(finding, rules[finding.rule_id], options, commits))
     if options.verbose:
         out.extend(f"note: {printable(n.path)}: {printable(n.message)}" for n in report.notices)
     if report.findings:

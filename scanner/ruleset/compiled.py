@@ -27,6 +27,8 @@ class CompiledRuleset:
                 by_keyword[index[keyword]].append(position)
         self.keywords: tuple[str, ...] = tuple(keywords)
         self.keyword_rules: tuple[tuple[int, ...], ...] = tuple(tuple(r) for r in by_keyword)
+        self.keyword_lengths: tuple[int, ...] = tuple(len(k) for k in keywords)
+        self.widths: tuple[int, ...] = tuple(rule.max_width for rule in rules)
         self.allowlists: tuple[CompiledAllowlist | None, ...] = tuple(
             compile_allowlist(rule.allowlist) if rule.allowlist else None for rule in rules
         )

@@ -62,7 +62,7 @@ def _python(text: str) -> Placed | None:
 def _shell(text: str) -> Placed | None:
     if "'" in text or "\n" in text:
         return None
-    return _at("#!/bin/sh\nset -eu\nexport SELFTEST_VALUE='", text, "'\nrun_tool \"$SELFTEST_VALUE\"\n")
+    return _at("#!/bin/sh\nset -eu\nexport SELFTEST_VALUE='", text, '\'\nrun_tool "$SELFTEST_VALUE"\n')
 
 
 CONTEXTS = (

@@ -171,7 +171,8 @@ def test_named_ignored_file_is_still_scanned(repo: Path, run_cli: Invoke) -> Non
 
 
 def test_disable_rule(tree: Path, run_cli: Invoke) -> None:
-    assert run_cli("scan", "--disable", "github.pat-classic", cwd=tree).exit_code == 0
+    result = run_cli("scan", "-f", "json", "-q", "--disable", "github.pat-classic", cwd=tree)
+    assert "github.pat-classic" not in {f["rule_id"] for f in json.loads(result.stdout)["findings"]}
 
 
 def test_disable_unknown_rule_exits_2(tree: Path, run_cli: Invoke) -> None:

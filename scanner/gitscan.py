@@ -1,0 +1,90 @@
+"""Runs the engine over git sources (staged changes, commit ranges) and builds the report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from scanner.engine.filters import compile_allowlist
+from scanner.engine.scan import scan_chunk
+from scanner.model import CommitInfo, Finding, Notice, Policy, Report, ScanStats
+from scanner.ruleset.compiled import CompiledRuleset
+from scanner.runner import sort_findings
+from scanner.sources.git import (
+    GitItem,
+    commit_info,
+    commit_items,
+    open_repo,
+    range_commits,
+    staged_items,
+)
+
+
+def _scan_items(
+    items: Iterable[GitItem], ruleset: CompiledRuleset, policy: Policy
+) -> tuple[list[Finding], list[Notice], ScanStats]:
+    allow = compile_allowlist(policy.allowlist) if policy.allowlist.paths else None
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    stats = ScanStats()
+    for item in items:
+        stats += item.stats
+        if item.notice is not None:
+            notices.append(item.notice)
+        chunk = item.chunk
+        if chunk is None:
+            continue
+        if allow is not None and allow.allows_path(chunk.path):
+            continue
+        result = scan_chunk(chunk, ruleset, policy)
+        findings.extend(result.findings)
+        notices.extend(result.notices)
+        stats += ScanStats(timeouts=len(result.notices))
+    return findings, notices, stats
+
+
+def scan_staged(
+    ruleset: CompiledRuleset, policy: Policy, all_lines: bool = False, cwd: Path | None = None
+) -> Report:
+    started = time.monotonic()
+    repo = open_repo(cwd or Path.cwd())
+    findings, notices, stats = _scan_items(
+        staged_items(repo, policy.max_file_size, all_lines), ruleset, policy
+    )
+    return Report(sort_findings(findings), ruleset.rules, stats, tuple(notices), time.monotonic() - started)
+
+
+def parse_range(spec: str) -> tuple[str | None, str]:
+    """`BASE..HEAD`, `BASE..` (to HEAD) or a single revision (its whole history)."""
+    if ".." in spec:
+        base, _, head = spec.partition("..")
+        return (base or None), (head.lstrip(".") or "HEAD")
+    return None, spec
+
+
+def scan_range(spec: str, ruleset: CompiledRuleset, policy: Policy, cwd: Path | None = None) -> Report:
+    started = time.monotonic()
+    repo = open_repo(cwd or Path.cwd())
+    if repo.head_is_unborn and spec.endswith("HEAD"):
+        return Report((), ruleset.rules, ScanStats(), (), 0.0)
+    base, head = parse_range(spec)
+    commits = range_commits(repo, base, head)
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    stats = ScanStats()
+    infos: list[CommitInfo] = []
+    for commit in commits:
+        infos.append(commit_info(commit))
+        found, noted, counted = _scan_items(commit_items(repo, commit, policy.max_file_size), ruleset, policy)
+        findings.extend(found)
+        notices.extend(noted)
+        stats += counted
+    return Report(
+        sort_findings(findings),
+        ruleset.rules,
+        stats,
+        tuple(notices),
+        time.monotonic() - started,
+        tuple(infos),
+    )

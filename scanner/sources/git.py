@@ -1,0 +1,164 @@
+"""Text from git, through pygit2: what is staged (pre-commit) and what a range of commits added (CI,
+pre-push). Only added lines are yielded, grouped in runs of consecutive lines with their real line
+numbers, unless whole files are asked for. Nothing here writes to the repository."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pygit2
+
+from scanner.errors import GitError
+from scanner.model import Chunk, CommitInfo, Notice, ScanStats
+from scanner.sources.decode import decode
+
+GITLINK = 0o160000
+MESSAGE_PATH = "(commit message)"
+
+
+@dataclass(frozen=True)
+class GitItem:
+    """One piece of git text to scan, or a skip to count."""
+
+    chunk: Chunk | None
+    stats: ScanStats
+    notice: Notice | None = None
+
+
+def open_repo(start: Path) -> pygit2.Repository:
+    found = pygit2.discover_repository(str(start))
+    if found is None:
+        raise GitError(f"{start}: not inside a git repository")
+    try:
+        return pygit2.Repository(found)
+    except pygit2.GitError as exc:
+        raise GitError(f"{found}: cannot open the repository ({exc})") from None
+
+
+def _added_runs(patch: Any) -> Iterator[tuple[int, bytes]]:
+    """(first line number, bytes) for each run of consecutive added lines of a patch."""
+    start, lines, expected = 0, [], -1
+    for hunk in patch.hunks:
+        for line in hunk.lines:
+            if line.origin != "+":
+                continue
+            if lines and line.new_lineno == expected:
+                lines.append(line.raw_content)
+            else:
+                if lines:
+                    yield start, b"".join(lines)
+                start, lines = line.new_lineno, [line.raw_content]
+            expected = line.new_lineno + 1
+    if lines:
+        yield start, b"".join(lines)
+
+
+def _blob_item(
+    repo: pygit2.Repository,
+    oid: pygit2.Oid,
+    path: str,
+    max_size: int,
+    commit: str | None,
+    first_line: int = 1,
+    data: bytes | None = None,
+) -> GitItem:
+    if data is None:
+        blob = repo[oid]
+        if blob.size > max_size:
+            return GitItem(None, ScanStats(skipped_large=1))
+        data = blob.data
+    text = decode(data)
+    if text is None:
+        return GitItem(None, ScanStats(skipped_binary=1))
+    chunk = Chunk(path=path, text=text, first_line=first_line, commit=commit, blob=str(oid))
+    return GitItem(chunk, ScanStats(bytes=len(data)))
+
+
+def _diff_items(
+    repo: pygit2.Repository, diff: Any, max_size: int, commit: str | None, all_lines: bool
+) -> Iterator[GitItem]:
+    diff.find_similar()
+    for patch in diff:
+        delta = patch.delta
+        new = delta.new_file
+        if delta.status_char() == "D" or new.mode == GITLINK:
+            continue
+        path = new.path
+        if all_lines:
+            item = _blob_item(repo, new.id, path, max_size, commit)
+            yield GitItem(item.chunk, item.stats + ScanStats(files=1), item.notice)
+            continue
+        if delta.is_binary:
+            yield GitItem(None, ScanStats(skipped_binary=1))
+            continue
+        if new.size > max_size:
+            yield GitItem(None, ScanStats(skipped_large=1))
+            continue
+        yield GitItem(None, ScanStats(files=1))
+        for first_line, data in _added_runs(patch):
+            yield _blob_item(repo, new.id, path, max_size, commit, first_line, data)
+
+
+def staged_items(repo: pygit2.Repository, max_size: int, all_lines: bool = False) -> Iterator[GitItem]:
+    """What the next commit would add: the index against HEAD (all of it on an unborn branch). Inside a
+    hook run by `git commit -a` or `git commit PATH`, git points GIT_INDEX_FILE at the index that will
+    be committed; that one is read."""
+    index_file = os.environ.get("GIT_INDEX_FILE")
+    index = pygit2.Index(index_file) if index_file else repo.index
+    if repo.head_is_unborn:
+        for entry in index:
+            if entry.mode == GITLINK:
+                continue
+            item = _blob_item(repo, entry.id, entry.path, max_size, None)
+            yield GitItem(item.chunk, item.stats + ScanStats(files=1), item.notice)
+        return
+    tree = repo.head.peel(pygit2.Tree)
+    diff = tree.diff_to_index(index, context_lines=0)
+    yield from _diff_items(repo, diff, max_size, None, all_lines)
+
+
+def resolve(repo: pygit2.Repository, revision: str) -> pygit2.Commit:
+    try:
+        return repo.revparse_single(revision).peel(pygit2.Commit)
+    except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+        hint = " (in a shallow clone, fetch more history: actions/checkout with fetch-depth: 0)"
+        raise GitError(f"unknown revision '{revision}'{hint if repo.is_shallow else ''}") from None
+
+
+def range_commits(repo: pygit2.Repository, base: str | None, head: str) -> list[pygit2.Commit]:
+    """Commits reachable from `head` but not from `base`, oldest first. `base` may be `--remotes`:
+    everything not yet on any remote-tracking branch (a new branch being pushed)."""
+    tip = resolve(repo, head)
+    walker = repo.walk(tip.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
+    if base == "--remotes":
+        for name in repo.references:
+            if name.startswith("refs/remotes/"):
+                walker.hide(repo.references[name].peel(pygit2.Commit).id)
+    elif base is not None:
+        walker.hide(resolve(repo, base).id)
+    return list(walker)
+
+
+def commit_info(commit: pygit2.Commit) -> CommitInfo:
+    from datetime import datetime, timedelta, timezone
+
+    author = commit.author
+    zone = timezone(timedelta(minutes=author.offset))
+    date = datetime.fromtimestamp(author.time, zone).isoformat()
+    return CommitInfo(sha=str(commit.id), author=f"{author.name} <{author.email}>", date=date)
+
+
+def commit_items(repo: pygit2.Repository, commit: pygit2.Commit, max_size: int) -> Iterator[GitItem]:
+    """Lines a commit added (merges: against their first parent) and its message."""
+    sha = str(commit.id)
+    message = commit.message
+    yield GitItem(Chunk(path=MESSAGE_PATH, text=message, commit=sha), ScanStats(bytes=len(message)))
+    if commit.parents:
+        diff = repo.diff(commit.parents[0], commit, context_lines=0)
+    else:
+        diff = commit.tree.diff_to_tree(context_lines=0, swap=True)
+    yield from _diff_items(repo, diff, max_size, sha, all_lines=False)

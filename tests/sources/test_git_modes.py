@@ -1,0 +1,224 @@
+"""Staged, range and hook modes against real temporary git repositories."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Invoke, git
+from tests.tokens import aws_access_key_id, github_token
+
+TOKEN = github_token()
+OTHER = github_token("gho_")
+
+
+def commit_file(repo: Path, name: str, text: str, message: str = "change") -> str:
+    (repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (repo / name).write_text(text)
+    git(repo, "add", name)
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def findings(result_stdout: str) -> list[tuple[str, int, str]]:
+    return [(f["path"], f["line"], f["rule_id"]) for f in json.loads(result_stdout)["findings"]]
+
+
+def test_staged_on_unborn_branch(repo: Path, run_cli: Invoke) -> None:
+    (repo / "a.py").write_text(f"x = 1\nt = '{TOKEN}'\n")
+    git(repo, "add", "a.py")
+    result = run_cli("scan", "--staged", "-f", "json", "-q", cwd=repo)
+    assert result.exit_code == 1
+    assert findings(result.stdout) == [("a.py", 2, "github.pat-classic")]
+
+
+def test_staged_reports_only_added_lines_with_real_numbers(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", f"old = '{OTHER}'\n" + "x = 1\n" * 5)
+    (repo / "a.py").write_text(f"old = '{OTHER}'\n" + "x = 1\n" * 5 + f"t = '{TOKEN}'\n")
+    git(repo, "add", "a.py")
+    result = run_cli("scan", "--staged", "-f", "json", "-q", cwd=repo)
+    assert findings(result.stdout) == [("a.py", 7, "github.pat-classic")]
+    every = run_cli("scan", "--staged", "--all-lines", "-f", "json", "-q", cwd=repo)
+    assert findings(every.stdout) == [
+        ("a.py", 1, "github.oauth-access-token"),
+        ("a.py", 7, "github.pat-classic"),
+    ]
+
+
+def test_partially_staged_file_is_judged_by_the_index(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", "x = 1\n")
+    (repo / "a.py").write_text("x = 1\nclean = 2\n")
+    git(repo, "add", "a.py")
+    (repo / "a.py").write_text(f"x = 1\nclean = 2\nt = '{TOKEN}'\n")  # not staged
+    result = run_cli("scan", "--staged", cwd=repo)
+    assert result.exit_code == 0
+    (repo / "b.py").write_text(f"t = '{TOKEN}'\n")
+    git(repo, "add", "b.py")
+    (repo / "b.py").write_text("t = 'gone from the work tree'\n")
+    result = run_cli("scan", "--staged", "-f", "json", "-q", cwd=repo)
+    assert findings(result.stdout) == [("b.py", 1, "github.pat-classic")]
+
+
+def test_staged_deletion_rename_binary_and_submodule(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "old.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "gone.py", "x = 1\n")
+    git(repo, "mv", "old.py", "new.py")
+    git(repo, "rm", "-q", "gone.py")
+    (repo / "blob.bin").write_bytes(b"\0\1" + TOKEN.encode())
+    git(repo, "add", "blob.bin")
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},vendor/lib")
+    result = run_cli("scan", "--staged", "-f", "json", "-q", cwd=repo)
+    assert result.exit_code == 0, result.output  # a pure rename adds no lines
+    assert json.loads(result.stdout)["stats"]["skipped_binary"] == 1
+
+
+def test_staged_never_touches_index_or_work_tree(repo: Path, run_cli: Invoke) -> None:
+    (repo / "a.py").write_text(f"t = '{TOKEN}'\n")
+    git(repo, "add", "a.py")
+    before = (repo / ".git" / "index").read_bytes(), git(repo, "status", "--porcelain")
+    run_cli("scan", "--staged", cwd=repo)
+    assert ((repo / ".git" / "index").read_bytes(), git(repo, "status", "--porcelain")) == before
+
+
+def test_range_reports_commit_author_and_message(repo: Path, run_cli: Invoke) -> None:
+    base = commit_file(repo, "a.py", "x = 1\n")
+    commit_file(repo, "a.py", f"x = 1\nt = '{TOKEN}'\n")
+    git(repo, "commit", "-q", "--allow-empty", "-m", f"rotate key {aws_access_key_id()}")
+    result = run_cli("scan", "--range", f"{base}..HEAD", "-f", "json", "-q", cwd=repo)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)["findings"]
+    assert [(f["path"], f["line"], f["rule_id"]) for f in data] == [
+        ("(commit message)", 1, "aws.access-key-id"),
+        ("a.py", 2, "github.pat-classic"),
+    ]
+    assert all(f["author"] == "Test <t@example.invalid>" and len(f["commit"]) == 40 for f in data)
+    since = run_cli("scan", "--since", base, "-f", "json", "-q", cwd=repo)
+    assert since.stdout == result.stdout
+
+
+def test_range_merge_resolution_is_scanned(repo: Path, run_cli: Invoke) -> None:
+    base = commit_file(repo, "a.py", "x = 1\n")
+    git(repo, "checkout", "-q", "-b", "side")
+    commit_file(repo, "a.py", "x = 2\n")
+    git(repo, "checkout", "-q", "main")
+    commit_file(repo, "a.py", "x = 3\n")
+    subprocess.run(["git", "merge", "-q", "side"], cwd=repo, capture_output=True, check=False)
+    (repo / "a.py").write_text(f"x = '{TOKEN}'\n")
+    git(repo, "add", "a.py")
+    git(repo, "commit", "-q", "--no-edit")
+    result = run_cli("scan", "--range", f"{base}..HEAD", "-f", "json", "-q", cwd=repo)
+    assert findings(result.stdout) == [("a.py", 1, "github.pat-classic")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--range", "nope..HEAD"), "unknown revision 'nope'"),
+        (("--since", "v9"), "unknown revision 'v9'"),
+    ],
+)
+def test_bad_revisions_exit_2(repo: Path, run_cli: Invoke, args: tuple[str, ...], message: str) -> None:
+    commit_file(repo, "a.py", "x\n")
+    result = run_cli("scan", *args, cwd=repo)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_not_a_repository_exits_2(tmp_path: Path, run_cli: Invoke) -> None:
+    result = run_cli("scan", "--staged", cwd=tmp_path)
+    assert result.exit_code == 2 and "not inside a git repository" in result.output
+
+
+def test_modes_cannot_be_combined(repo: Path, run_cli: Invoke) -> None:
+    result = run_cli("scan", "--staged", ".", cwd=repo)
+    assert result.exit_code == 2 and "cannot be combined" in result.output
+    result = run_cli("scan", "--all-lines", cwd=repo)
+    assert result.exit_code == 2 and "--all-lines goes with --staged" in result.output
+
+
+def test_shallow_clone_missing_base_says_fetch_depth(repo: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    first = commit_file(repo, "a.py", "1\n")
+    commit_file(repo, "a.py", "2\n")
+    commit_file(repo, "a.py", "3\n")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(clone))
+    result = run_cli("scan", "--range", f"{first}..HEAD", cwd=clone)
+    assert result.exit_code == 2 and "fetch-depth: 0" in result.output
+
+
+def test_hook_pre_push_range_from_environment(
+    repo: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = commit_file(repo, "a.py", "x\n")
+    head = commit_file(repo, "b.py", f"t = '{TOKEN}'\n")
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", base)
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", head)
+    result = run_cli("hook", cwd=repo)
+    assert result.exit_code == 1
+    assert "push blocked: 1 secret found" in result.output and "b.py:1:6" in result.output
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", head)
+    assert run_cli("hook", cwd=repo).exit_code == 0
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", "0" * 40)  # a new branch: all not on a remote
+    assert run_cli("hook", cwd=repo).exit_code == 1
+
+
+def _commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(
+        GIT_AUTHOR_NAME="T",
+        GIT_AUTHOR_EMAIL="t@x.invalid",
+        GIT_COMMITTER_NAME="T",
+        GIT_COMMITTER_EMAIL="t@x.invalid",
+    )
+    return subprocess.run(
+        ["git", "commit", "-q", "-m", "m", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_native_hook_blocks_a_real_commit(repo: Path, run_cli: Invoke) -> None:
+    result = run_cli("install-hook", cwd=repo)
+    assert result.exit_code == 0
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    assert sys.executable in hook.read_text()
+    (repo / "clean.py").write_text("x = 1\n")
+    git(repo, "add", "clean.py")
+    assert _commit(repo).returncode == 0
+    (repo / "clean.py").write_text(f"x = 1\nt = '{TOKEN}'\n")
+    git(repo, "add", "clean.py")
+    blocked = _commit(repo)
+    assert blocked.returncode == 1
+    assert "commit blocked: 1 secret found" in blocked.stderr
+    assert "clean.py:2:6" in blocked.stderr and TOKEN not in blocked.stderr
+    assert "--no-verify" in blocked.stderr and "spillguard:allow" in blocked.stderr
+    assert _commit(repo, "--no-verify").returncode == 0
+
+
+def test_native_hook_judges_commit_a(repo: Path, run_cli: Invoke) -> None:
+    """`git commit -a` stages into a temporary index (GIT_INDEX_FILE): that is what is judged."""
+    run_cli("install-hook", cwd=repo)
+    (repo / "a.py").write_text("x = 1\n")
+    git(repo, "add", "a.py")
+    assert _commit(repo).returncode == 0
+    (repo / "a.py").write_text(f"t = '{TOKEN}'\n")
+    assert _commit(repo, "-a").returncode == 1
+
+
+def test_install_hook_refuses_foreign_hook(repo: Path, run_cli: Invoke) -> None:
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text("#!/bin/sh\necho mine\n")
+    result = run_cli("install-hook", cwd=repo)
+    assert result.exit_code == 2 and "already exists; use --force" in result.output
+    assert hook.read_text() == "#!/bin/sh\necho mine\n"
+    assert run_cli("install-hook", "--force", cwd=repo).exit_code == 0
+    assert "spillguard" in hook.read_text()
+    assert run_cli("install-hook", cwd=repo).exit_code == 0  # its own hook is replaced freely
