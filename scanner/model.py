@@ -173,6 +173,20 @@ class CommitInfo:
 
 
 @dataclass(frozen=True)
+class SecretGroup:
+    """One secret (rule and value) across history: where it was first introduced, every path that has
+    held it, how many commits introduced it, and whether HEAD still holds it."""
+
+    rule_id: str
+    preview: str
+    first: Location
+    paths: tuple[str, ...]
+    commits: int
+    present_at_head: bool
+    fingerprints: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Report:
     findings: tuple[Finding, ...]
     rules: tuple[Rule, ...]
@@ -180,6 +194,7 @@ class Report:
     notices: tuple[Notice, ...] = ()
     seconds: float = 0.0
     commits: tuple[CommitInfo, ...] = ()
+    groups: tuple[SecretGroup, ...] = ()
 
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024

@@ -3,8 +3,6 @@ Orchestrates only: reading is in sources/, detecting in engine/."""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -12,6 +10,7 @@ from itertools import islice
 from pathlib import Path
 
 from scanner.engine.filters import compile_allowlist
+from scanner.pool import run_batches
 from scanner.engine.scan import scan_chunk
 from scanner.model import Finding, Notice, Policy, Report, ScanStats
 from scanner.ruleset.compiled import CompiledRuleset
@@ -47,18 +46,8 @@ def scan_batch(refs: list[FileRef], ruleset: CompiledRuleset, policy: Policy) ->
     return BatchResult(tuple(findings), tuple(notices), stats)
 
 
-# Worker-process state, set once per worker by the pool initializer (never in the parent).
-_WORKER: tuple[CompiledRuleset, Policy] | None = None
-
-
-def _init_worker(ruleset: CompiledRuleset, policy: Policy) -> None:
-    global _WORKER
-    _WORKER = (ruleset, policy)
-
-
-def _run_batch(refs: list[FileRef]) -> BatchResult:
-    assert _WORKER is not None
-    return scan_batch(refs, *_WORKER)
+def _task(batch: list[FileRef], state: tuple[CompiledRuleset, Policy]) -> BatchResult:
+    return scan_batch(batch, *state)
 
 
 def _batches(refs: Iterable[FileRef]) -> Iterator[list[FileRef]]:
@@ -67,28 +56,12 @@ def _batches(refs: Iterable[FileRef]) -> Iterator[list[FileRef]]:
         yield batch
 
 
-def _pool_context() -> multiprocessing.context.BaseContext | None:
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return None
-
-
 def scan_files(
     refs: list[FileRef], ruleset: CompiledRuleset, policy: Policy, jobs: int
 ) -> Iterator[BatchResult]:
-    """Batch results in input order. Uses a fork pool of `jobs` workers when the input is large enough
-    to pay for it; falls back to one process where fork is unavailable."""
-    context = _pool_context()
-    if jobs <= 1 or len(refs) < PARALLEL_MIN_FILES or context is None:
-        for batch in _batches(refs):
-            yield scan_batch(batch, ruleset, policy)
-        return
-    with context.Pool(jobs, initializer=_init_worker, initargs=(ruleset, policy)) as pool:
-        yield from pool.imap(_run_batch, _batches(refs))
-
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    """Batch results in input order; a pool of `jobs` processes when the input is large enough."""
+    parallel = len(refs) >= PARALLEL_MIN_FILES
+    yield from run_batches(_task, _batches(refs), (ruleset, policy), jobs, parallel)
 
 
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -8,15 +8,38 @@ import click
 
 from scanner.cli.options import build_policy, build_ruleset, ruleset_options
 from scanner.cli.output import write_output
+from scanner.model import Policy, Report
+from scanner.ruleset.compiled import CompiledRuleset
 from scanner.reporters import FORMATS, RenderOptions, get_writer
 from scanner.reporters.text import summary
-from scanner.runner import default_jobs, scan_paths
+from scanner.pool import default_jobs
+from scanner.runner import scan_paths
 
 SCAN_EPILOG = (
     "Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 unexpected error, "
     "130 interrupted. Examples: `spillguard scan`, `spillguard scan src/ --format sarif -o "
     "spillguard.sarif`."
 )
+
+
+def _history(ruleset: CompiledRuleset, policy: Policy, branches: tuple[str, ...], jobs: int,
+             quiet: bool) -> Report:
+    """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet)."""
+    from tqdm import tqdm
+
+    from scanner.history_scan import scan_history
+
+    show = not quiet and sys.stderr.isatty()
+    bar = tqdm(total=0, unit="blob", desc="scanning history", disable=not show, file=sys.stderr,
+               leave=False)
+    with bar:
+        def on_total(blobs: int, _bytes: int) -> None:
+            bar.reset(total=blobs)
+
+        def progress(blobs: int, _bytes: int) -> None:
+            bar.update(blobs)
+
+        return scan_history(ruleset, policy, branches, jobs, progress=progress, on_total=on_total)
 
 
 @click.command(epilog=SCAN_EPILOG)
@@ -71,6 +94,13 @@ SCAN_EPILOG = (
     help="Scan the lines added by each commit in the range, and their messages.",
 )
 @click.option("--since", metavar="REF", help="Same as --range REF..HEAD.")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Audit the full history: every blob reachable from every branch, tag and stash, once.",
+)
+@click.option("--branch", "branches", multiple=True, metavar="REF",
+              help="With --history: walk only from these refs (repeatable).")
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -90,6 +120,8 @@ def scan(
     all_lines: bool,
     commit_range: str | None,
     since: str | None,
+    history: bool,
+    branches: tuple[str, ...],
 ) -> int:
     """Scan files and directories (default: the current directory) for secrets.
 
@@ -103,6 +135,7 @@ def scan(
             ("--staged", staged),
             ("--range", bool(commit_range)),
             ("--since", bool(since)),
+            ("--history", history),
         )
         if on
     ]
@@ -110,11 +143,15 @@ def scan(
         raise click.UsageError(f"{' and '.join(modes)} cannot be combined; pick one source")
     if all_lines and not staged:
         raise click.UsageError("--all-lines goes with --staged")
+    if branches and not history:
+        raise click.UsageError("--branch goes with --history")
     policy = build_policy(
         config_path, rule_files, disabled, max_file_size, reveal=show_secrets and fmt != "sarif"
     )
     ruleset = build_ruleset(policy, prefilter)
-    if staged or commit_range or since:
+    if history:
+        report = _history(ruleset, policy, branches, jobs or default_jobs(), quiet)
+    elif staged or commit_range or since:
         from scanner.gitscan import scan_range, scan_staged
 
         if staged:

@@ -7,7 +7,7 @@ import json
 
 from scanner import __version__
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
-from scanner.model import CommitInfo, Finding, Report, Rule
+from scanner.model import CommitInfo, Finding, Report, Rule, SecretGroup
 from scanner.remediation import as_dict
 from scanner.reporters import RenderOptions
 
@@ -44,6 +44,23 @@ def finding_dict(finding: Finding, rule: Rule, commit: CommitInfo | None = None)
     return data
 
 
+def group_dict(group: SecretGroup, commit: CommitInfo | None) -> dict[str, object]:
+    first = group.first
+    return {
+        "rule_id": group.rule_id,
+        "preview": group.preview,
+        "first_commit": first.commit,
+        "first_author": commit.author if commit else None,
+        "first_date": commit.date if commit else None,
+        "first_path": first.path,
+        "first_line": first.line,
+        "paths": list(group.paths),
+        "commits": group.commits,
+        "present_at_head": group.present_at_head,
+        "fingerprints": list(group.fingerprints),
+    }
+
+
 def report_dict(report: Report) -> dict[str, object]:
     rules = {rule.id: rule for rule in report.rules}
     commits = {info.sha: info for info in report.commits}
@@ -55,6 +72,7 @@ def report_dict(report: Report) -> dict[str, object]:
         "findings": [
             finding_dict(f, rules[f.rule_id], commits.get(f.location.commit or "")) for f in report.findings
         ],
+        "groups": [group_dict(g, commits.get(g.first.commit or "")) for g in report.groups],
         "notices": [{"path": n.path, "message": n.message} for n in report.notices],
         "stats": {
             "files_scanned": stats.files,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from scanner.model import CommitInfo, Finding, Report, Rule, Severity
+from scanner.model import CommitInfo, Finding, Report, Rule, SecretGroup, Severity
 from scanner.remediation import one_line
 from scanner.reporters import RenderOptions
 
@@ -70,6 +70,24 @@ def summary(report: Report) -> str:
     )
 
 
+def _group_lines(group: SecretGroup, rule: Rule, commits: dict[str, CommitInfo]) -> list[str]:
+    first = group.first
+    info = commits.get(first.commit or "")
+    who = f" by {printable(info.author)} on {info.date}" if info else ""
+    status = (
+        "still present at HEAD: rotate it, then remove it"
+        if group.present_at_head
+        else "removed from HEAD but still reachable in history: rotate, then purge"
+    )
+    paths = ", ".join(printable(p) for p in group.paths)
+    return [
+        f"  {rule.name} [{rule.id}]  {printable(group.preview)}",
+        f"      first introduced in {(first.commit or '')[:12]}{who} at {printable(first.path)}:{first.line}",
+        f"      {group.commits} commit{'s' if group.commits != 1 else ''}; paths: {paths}",
+        f"      {status}",
+    ]
+
+
 def render(report: Report, options: RenderOptions) -> str:
     rules = {rule.id: rule for rule in report.rules}
     commits = {info.sha: info for info in report.commits}
@@ -80,6 +98,11 @@ def render(report: Report, options: RenderOptions) -> str:
             current = finding.location.path
             out.append(_style(printable(current), options, bold=True))
         out.extend(_finding_lines(finding, rules[finding.rule_id], options, commits))
+    if report.groups:
+        out.append("")
+        out.append(_style(f"Secrets across history ({len(report.groups)}):", options, bold=True))
+        for group in report.groups:
+            out.extend(_group_lines(group, rules[group.rule_id], commits))
     if options.verbose:
         out.extend(f"note: {printable(n.path)}: {printable(n.message)}" for n in report.notices)
     if report.findings:

@@ -1,0 +1,158 @@
+"""Full-history audit: walk every ref, scan each unique blob once (in a process pool), then map the
+blob's findings onto every commit and path that introduced it and group them per secret."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from scanner.engine.filters import compile_allowlist
+from scanner.engine.scan import scan_chunk
+from scanner.fingerprint import fingerprint
+from scanner.model import Chunk, Finding, Notice, Policy, Report, ScanStats, SecretGroup
+from scanner.pool import run_batches
+from scanner.ruleset.compiled import CompiledRuleset
+from scanner.runner import sort_findings
+from scanner.sources.decode import decode
+from scanner.sources.git import MESSAGE_PATH, open_repo
+from scanner.sources.history import HistoryIndex, head_blobs, walk
+
+BATCH_BYTES = 4 * 1024 * 1024
+BATCH_BLOBS = 64
+
+Progress = Callable[[int, int], None]  # (blobs done, bytes done) increments
+
+
+@dataclass(frozen=True)
+class BlobResult:
+    blob: str
+    findings: tuple[Finding, ...]
+    stats: ScanStats
+    notices: tuple[Notice, ...] = ()
+
+
+def _scan_blobs(batch: list[tuple[str, str, int]], state: tuple[str, CompiledRuleset, Policy]
+                ) -> list[BlobResult]:
+    """Worker task: read and scan each (blob id, a path it had, size) of the batch."""
+    import pygit2
+
+    repo_path, ruleset, policy = state
+    repo = pygit2.Repository(repo_path)
+    results = []
+    for blob, path, size in batch:
+        if size > policy.max_file_size:
+            results.append(BlobResult(blob, (), ScanStats(skipped_large=1)))
+            continue
+        try:
+            data = repo[blob].data
+        except (KeyError, ValueError, pygit2.GitError):
+            results.append(BlobResult(blob, (), ScanStats(skipped_unreadable=1),
+                                      (Notice(path, f"blob {blob} cannot be read"),)))
+            continue
+        text = decode(data)
+        if text is None:
+            results.append(BlobResult(blob, (), ScanStats(skipped_binary=1)))
+            continue
+        found = scan_chunk(Chunk(path=path, text=text, blob=blob), ruleset, policy)
+        stats = ScanStats(files=1, bytes=len(data), timeouts=len(found.notices))
+        results.append(BlobResult(blob, found.findings, stats, found.notices))
+    return results
+
+
+def _batches(items: list[tuple[str, str, int]]) -> Iterator[list[tuple[str, str, int]]]:
+    """Batches bounded in count and bytes, so memory stays bounded whatever the history holds."""
+    batch: list[tuple[str, str, int]] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += min(item[2], BATCH_BYTES)
+        if len(batch) >= BATCH_BLOBS or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _blob_list(repo: Any, index: HistoryIndex, policy: Policy) -> list[tuple[str, str, int]]:
+    allow = compile_allowlist(policy.allowlist) if policy.allowlist.paths else None
+    items = []
+    for blob, places in index.occurrences.items():
+        paths = [p for _, p in places if allow is None or not allow.allows_path(p)]
+        if not paths:
+            continue
+        _kind, size = repo.odb.read_header(blob)
+        items.append((blob, paths[0], size))
+    return items
+
+
+def _place(findings: tuple[Finding, ...], places: list[tuple[str, str]]) -> list[Finding]:
+    """A blob's findings at each (commit, path) that introduced the blob."""
+    placed = []
+    for commit, path in places:
+        for finding in findings:
+            location = replace(finding.location, path=path, commit=commit)
+            placed.append(replace(finding, location=location,
+                                  fingerprint=fingerprint(finding.rule_id, path, finding.secret_hash)))
+    return placed
+
+
+def _group(findings: list[Finding], index: HistoryIndex, at_head: set[str]) -> tuple[SecretGroup, ...]:
+    by_secret: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        by_secret.setdefault((finding.rule_id, finding.secret_hash), []).append(finding)
+    groups = []
+    for (rule_id, _), members in by_secret.items():
+        members.sort(key=lambda f: index.order.get(f.location.commit or "", -1))
+        groups.append(SecretGroup(
+            rule_id=rule_id,
+            preview=members[0].preview,
+            first=members[0].location,
+            paths=tuple(sorted({f.location.path for f in members})),
+            commits=len({f.location.commit for f in members}),
+            present_at_head=any(f.location.blob in at_head for f in members),
+            fingerprints=tuple(sorted({f.fingerprint for f in members})),
+        ))
+    return tuple(sorted(groups, key=lambda g: (g.first.path, g.first.line, g.rule_id)))
+
+
+def _first_per_fingerprint(findings: list[Finding], index: HistoryIndex) -> list[Finding]:
+    first: dict[str, Finding] = {}
+    for finding in sorted(findings, key=lambda f: index.order.get(f.location.commit or "", -1)):
+        first.setdefault(finding.fingerprint, finding)
+    return list(first.values())
+
+
+def scan_history(ruleset: CompiledRuleset, policy: Policy, refs: tuple[str, ...] = (),
+                 jobs: int = 1, cwd: Path | None = None, progress: Progress | None = None,
+                 on_total: Callable[[int, int], None] | None = None) -> Report:
+    started = time.monotonic()
+    repo = open_repo(cwd or Path.cwd())
+    index = walk(repo, refs)
+    items = _blob_list(repo, index, policy)
+    if on_total is not None:
+        on_total(len(items), sum(size for _, _, size in items))
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    stats = ScanStats()
+    state = (repo.path, ruleset, policy)
+    for results in run_batches(_scan_blobs, _batches(items), state, jobs, len(items) > BATCH_BLOBS):
+        for result in results:
+            stats += result.stats
+            notices.extend(result.notices)
+            if result.findings:
+                findings.extend(_place(result.findings, index.occurrences[result.blob]))
+            if progress is not None:
+                progress(1, result.stats.bytes)
+    for sha, message in index.messages:
+        found = scan_chunk(Chunk(path=MESSAGE_PATH, text=message, commit=sha), ruleset, policy)
+        findings.extend(found.findings)
+    groups = _group(findings, index, head_blobs(repo))
+    report_findings = sort_findings(_first_per_fingerprint(findings, index))
+    cited = sorted({f.location.commit for f in findings if f.location.commit})
+    return Report(report_findings, ruleset.rules, stats, tuple(notices), time.monotonic() - started,
+                  tuple(index.commits[sha] for sha in cited), groups)
+
+

@@ -1,0 +1,42 @@
+"""Parallelism at the edge: run a task over batches in a fork pool, or in-process when that is not
+worth it or not possible. Results come back in input order, so output stays deterministic."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+B = TypeVar("B")
+R = TypeVar("R")
+
+# Worker-process state: set once per worker by the pool initializer, never in the parent process.
+_STATE: Any = None
+_TASK: Any = None
+
+
+def _init(task: Callable[[Any, Any], Any], state: Any) -> None:
+    global _STATE, _TASK
+    _STATE, _TASK = state, task
+
+
+def _call(batch: Any) -> Any:
+    return _TASK(batch, _STATE)
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def run_batches(task: Callable[[B, Any], R], batches: Iterable[B], state: Any, jobs: int,
+                parallel: bool = True) -> Iterator[R]:
+    """`task(batch, state)` for each batch. With `jobs` > 1 and fork available, in a pool whose
+    workers inherit `state`; otherwise serially in this process."""
+    if jobs <= 1 or not parallel or "fork" not in multiprocessing.get_all_start_methods():
+        for batch in batches:
+            yield task(batch, state)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, initializer=_init, initargs=(task, state)) as pool:
+        yield from pool.imap(_call, batches)

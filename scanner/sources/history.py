@@ -1,0 +1,92 @@
+"""Every commit reachable from the chosen refs, and every blob they introduced, for a full-history
+audit. Blobs are identified by id, so each one is read and scanned once however many commits and paths
+hold it; a blob's first appearance in topological order is where it was introduced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pygit2
+
+from scanner.errors import GitError
+from scanner.model import CommitInfo
+from scanner.sources.git import GITLINK, commit_info, resolve
+
+DEFAULT_REF_PREFIXES = ("refs/heads/", "refs/remotes/", "refs/tags/", "refs/stash")
+
+
+@dataclass
+class HistoryIndex:
+    """What the walk found. Built once, in the parent process, before any blob is read."""
+
+    commits: dict[str, CommitInfo] = field(default_factory=dict)
+    order: dict[str, int] = field(default_factory=dict)  # commit sha -> topological position
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (commit sha, message)
+    # blob id -> every (commit sha, path) that introduced it, in walk order
+    occurrences: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+def tips(repo: pygit2.Repository, refs: tuple[str, ...]) -> list[pygit2.Oid]:
+    """Commit ids to start from: the named refs, or every branch, remote branch, tag and stash."""
+    if refs:
+        return [resolve(repo, name).id for name in refs]
+    found = []
+    for name in repo.references:
+        if not name.startswith(DEFAULT_REF_PREFIXES):
+            continue
+        try:
+            found.append(repo.references[name].peel(pygit2.Commit).id)
+        except (pygit2.GitError, pygit2.InvalidSpecError, ValueError):
+            continue  # a tag of a tree or blob holds no commit
+    if not found and not repo.head_is_unborn:
+        found.append(repo.head.peel(pygit2.Commit).id)
+    return found
+
+
+def _introduced(repo: pygit2.Repository, commit: pygit2.Commit) -> Iterator[tuple[str, str]]:
+    if commit.parents:
+        diff = repo.diff(commit.parents[0], commit)
+    else:
+        diff = commit.tree.diff_to_tree(swap=True)
+    for delta in diff.deltas:
+        if delta.status_char() == "D" or delta.new_file.mode == GITLINK:
+            continue
+        yield str(delta.new_file.id), delta.new_file.path
+
+
+def walk(repo: pygit2.Repository, refs: tuple[str, ...]) -> HistoryIndex:
+    index = HistoryIndex()
+    starts = tips(repo, refs)
+    if not starts:
+        return index
+    walker = repo.walk(starts[0], pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
+    for extra in starts[1:]:
+        walker.push(extra)
+    try:
+        for commit in walker:
+            sha = str(commit.id)
+            index.commits[sha] = commit_info(commit)
+            index.order[sha] = len(index.order)
+            index.messages.append((sha, commit.message))
+            for blob, path in _introduced(repo, commit):
+                index.occurrences.setdefault(blob, []).append((sha, path))
+    except pygit2.GitError as exc:
+        raise GitError(f"{repo.path}: cannot walk the history ({exc})") from None
+    return index
+
+
+def head_blobs(repo: pygit2.Repository) -> set[str]:
+    """Ids of every blob in HEAD's tree (empty for an unborn HEAD)."""
+    if repo.head_is_unborn:
+        return set()
+    found: set[str] = set()
+    stack = [repo.head.peel(pygit2.Tree)]
+    while stack:
+        tree = stack.pop()
+        for entry in tree:
+            if entry.type_str == "tree":
+                stack.append(repo[entry.id])
+            elif entry.type_str == "blob":
+                found.add(str(entry.id))
+    return found

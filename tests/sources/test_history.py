@@ -1,0 +1,121 @@
+"""Full-history audit against real temporary repositories."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.conftest import Invoke, git
+from tests.sources.test_git_modes import commit_file
+from tests.tokens import aws_access_key_id, github_token
+
+TOKEN = github_token()
+
+
+def audit(run_cli: Invoke, repo: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    result = run_cli("scan", "--history", "-f", "json", "-q", *args, cwd=repo)
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_added_then_deleted_is_found_only_in_history(repo: Path, run_cli: Invoke) -> None:
+    added = commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "a.py", "t = os.environ['T']\n")
+    data = audit(run_cli, repo)
+    (group,) = data["groups"]
+    assert group["first_commit"] == added and group["present_at_head"] is False
+    assert group["first_path"] == "a.py" and group["first_line"] == 1
+    assert run_cli("scan", "--no-color", cwd=repo).exit_code == 0  # gone from the work tree
+    text = run_cli("scan", "--history", "--no-color", cwd=repo).output
+    assert "still reachable in history: rotate, then purge" in text
+
+
+def test_secret_only_on_another_branch_or_tag(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", "x = 1\n")
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit_file(repo, "b.py", f"t = '{TOKEN}'\n")
+    git(repo, "tag", "v1")
+    git(repo, "checkout", "-q", "main")
+    assert [g["first_path"] for g in audit(run_cli, repo)["groups"]] == ["b.py"]
+    git(repo, "branch", "-q", "-D", "feature")  # now only the tag reaches it
+    assert [g["first_path"] for g in audit(run_cli, repo)["groups"]] == ["b.py"]
+    assert audit(run_cli, repo, "--branch", "main")["groups"] == []
+
+
+def test_secret_only_in_stash(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", "x = 1\n")
+    (repo / "a.py").write_text(f"t = '{TOKEN}'\n")
+    git(repo, "stash", "-q")
+    assert [g["rule_id"] for g in audit(run_cli, repo)["groups"]] == ["github.pat-classic"]
+
+
+def test_merge_resolution(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", "x = 1\n")
+    git(repo, "checkout", "-q", "-b", "side")
+    commit_file(repo, "a.py", "x = 2\n")
+    git(repo, "checkout", "-q", "main")
+    commit_file(repo, "a.py", "x = 3\n")
+    subprocess.run(["git", "merge", "-q", "side"], cwd=repo, capture_output=True, check=False)
+    (repo / "a.py").write_text(f"x = '{TOKEN}'\n")
+    git(repo, "add", "a.py")
+    git(repo, "commit", "-q", "--no-edit")
+    merge = git(repo, "rev-parse", "HEAD").strip()
+    (group,) = audit(run_cli, repo)["groups"]
+    assert group["first_commit"] == merge and group["present_at_head"] is True
+
+
+def test_renamed_file_is_one_group_with_two_paths(repo: Path, run_cli: Invoke) -> None:
+    first = commit_file(repo, "old.py", f"t = '{TOKEN}'\n")
+    git(repo, "mv", "old.py", "new.py")
+    git(repo, "commit", "-q", "-m", "rename")
+    data = audit(run_cli, repo)
+    (group,) = data["groups"]
+    assert group["paths"] == ["new.py", "old.py"] and group["first_commit"] == first
+    assert group["commits"] == 2 and len(group["fingerprints"]) == 2
+    assert sorted(f["path"] for f in data["findings"]) == ["new.py", "old.py"]
+
+
+def test_commit_message_is_scanned(repo: Path, run_cli: Invoke) -> None:
+    git(repo, "commit", "-q", "--allow-empty", "-m", f"add key {aws_access_key_id()}")
+    (finding,) = audit(run_cli, repo)["findings"]
+    assert finding["path"] == "(commit message)" and finding["rule_id"] == "aws.access-key-id"
+
+
+def test_each_unique_blob_is_scanned_once(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "copy.py", f"t = '{TOKEN}'\n")  # same blob, second path
+    commit_file(repo, "b.py", "y = 2\n")
+    commit_file(repo, "b.py", "y = 3\n")
+    data = audit(run_cli, repo)
+    assert data["stats"]["files_scanned"] == 3  # blobs: a.py/copy.py (one), b.py twice
+    assert sorted(f["path"] for f in data["findings"]) == ["a.py", "copy.py"]
+
+
+def test_parallel_history_matches_serial(repo: Path, run_cli: Invoke) -> None:
+    for n in range(150):  # more than one batch, so the pool is used with -j 2
+        body = "".join(f"v{n}_{i} = {i}\n" for i in range(20))
+        if n % 30 == 0:
+            body += f"t = '{github_token(rng=__import__('random').Random(n))}'\n"
+        (repo / f"f{n}.py").write_text(body)
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "many")
+    serial = audit(run_cli, repo, "-j", "1")
+    assert serial == audit(run_cli, repo, "-j", "2")
+    assert len(serial["groups"]) == 5
+
+
+def test_empty_repository(repo: Path, run_cli: Invoke) -> None:
+    data = audit(run_cli, repo)
+    assert data["findings"] == [] and data["stats"]["files_scanned"] == 0
+
+
+def test_blob_over_max_size_is_counted(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "big.txt", "x" * 5000 + TOKEN)
+    data = audit(run_cli, repo, "--max-file-size", "1K")
+    assert data["stats"]["skipped_too_large"] == 1 and data["findings"] == []
+
+
+def test_history_flags_need_history(repo: Path, run_cli: Invoke) -> None:
+    result = run_cli("scan", "--branch", "main", cwd=repo)
+    assert result.exit_code == 2 and "--branch goes with --history" in result.output
