@@ -4,11 +4,13 @@ blob's findings onto every commit and path that introduced it and group them per
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from scanner.cache import BlobCache, ruleset_key
 from scanner.engine.filters import compile_allowlist
 from scanner.engine.scan import scan_chunk
 from scanner.fingerprint import fingerprint
@@ -125,27 +127,45 @@ def _first_per_fingerprint(findings: list[Finding], index: HistoryIndex) -> list
     return list(first.values())
 
 
+def default_cache_dir(cwd: Path | None = None) -> Path:
+    return Path(open_repo(cwd or Path.cwd()).path) / "spillguard"
+
+
 def scan_history(ruleset: CompiledRuleset, policy: Policy, refs: tuple[str, ...] = (),
                  jobs: int = 1, cwd: Path | None = None, progress: Progress | None = None,
-                 on_total: Callable[[int, int], None] | None = None) -> Report:
+                 on_total: Callable[[int, int], None] | None = None,
+                 cache_dir: Path | None = None, warn: Callable[[str], None] | None = None) -> Report:
+    """Audits the history; with `cache_dir`, blobs scanned before under the same rule set are not read
+    again."""
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
     index = walk(repo, refs)
     items = _blob_list(repo, index, policy)
-    if on_total is not None:
-        on_total(len(items), sum(size for _, _, size in items))
     findings: list[Finding] = []
     notices: list[Notice] = []
     stats = ScanStats()
-    state = (repo.path, ruleset, policy)
-    for results in run_batches(_scan_blobs, _batches(items), state, jobs, len(items) > BATCH_BLOBS):
-        for result in results:
-            stats += result.stats
-            notices.extend(result.notices)
-            if result.findings:
-                findings.extend(_place(result.findings, index.occurrences[result.blob]))
-            if progress is not None:
-                progress(1, result.stats.bytes)
+    cache = None
+    if cache_dir is not None:
+        cache = BlobCache.open(cache_dir, ruleset_key(ruleset.rules, policy), warn or (lambda _: None))
+    with cache if cache is not None else nullcontext():
+        known = cache.lookup((blob, path) for blob, path, _ in items) if cache is not None else {}
+        for blob, (cached_findings, cached_stats) in known.items():
+            stats += cached_stats + ScanStats(cached=1)
+            findings.extend(_place(cached_findings, index.occurrences[blob]))
+        todo = [item for item in items if item[0] not in known]
+        if on_total is not None:
+            on_total(len(todo), sum(size for _, _, size in todo))
+        state = (repo.path, ruleset, policy)
+        for results in run_batches(_scan_blobs, _batches(todo), state, jobs, len(todo) > BATCH_BLOBS):
+            for result in results:
+                stats += result.stats
+                notices.extend(result.notices)
+                if result.findings:
+                    findings.extend(_place(result.findings, index.occurrences[result.blob]))
+                if cache is not None and not result.notices:
+                    cache.store(result.blob, result.findings, result.stats)
+                if progress is not None:
+                    progress(1, result.stats.bytes)
     for sha, message in index.messages:
         found = scan_chunk(Chunk(path=MESSAGE_PATH, text=message, commit=sha), ruleset, policy)
         findings.extend(found.findings)

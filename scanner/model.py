@@ -144,6 +144,7 @@ class ScanStats:
     skipped_unreadable: int = 0
     skipped_allowlisted: int = 0
     timeouts: int = 0
+    cached: int = 0  # blobs whose results came from the history cache
 
     def __add__(self, other: ScanStats) -> ScanStats:
         return ScanStats(
@@ -154,6 +155,7 @@ class ScanStats:
             skipped_unreadable=self.skipped_unreadable + other.skipped_unreadable,
             skipped_allowlisted=self.skipped_allowlisted + other.skipped_allowlisted,
             timeouts=self.timeouts + other.timeouts,
+            cached=self.cached + other.cached,
         )
 
 

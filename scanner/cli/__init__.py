@@ -6,6 +6,7 @@ Exit codes: 0 no findings, 1 findings (or failing rule examples), 2 usage or inp
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -20,25 +21,33 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1,
 EPILOG = "Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 unexpected error, 130 interrupted."
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Imports a subcommand's module only when that subcommand runs, to keep start-up short."""
+
+    commands_by_module = {
+        "scan": "scanner.cli.scan_cmd:scan",
+        "rules": "scanner.cli.rules_cmd:rules",
+        "hook": "scanner.cli.hook_cmd:hook",
+        "install-hook": "scanner.cli.hook_cmd:install_hook",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands_by_module)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self.commands_by_module.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="spillguard")
 def cli() -> None:
     """spillguard finds credentials in files and git history before they leak, and tells you how to
     rotate each one."""
-
-
-def _register() -> None:
-    from scanner.cli.hook_cmd import hook, install_hook
-    from scanner.cli.rules_cmd import rules
-    from scanner.cli.scan_cmd import scan
-
-    cli.add_command(scan)
-    cli.add_command(rules)
-    cli.add_command(hook)
-    cli.add_command(install_hook)
-
-
-_register()
 
 
 def _unexpected(exc: BaseException) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from scanner.cli.options import build_policy, build_ruleset, ruleset_options
 from scanner.cli.output import write_output
-from scanner.model import Policy, Report
+from scanner.model import Policy, Report, Severity
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.reporters import FORMATS, RenderOptions, get_writer
 from scanner.reporters.text import summary
@@ -23,11 +24,13 @@ SCAN_EPILOG = (
 
 
 def _history(ruleset: CompiledRuleset, policy: Policy, branches: tuple[str, ...], jobs: int,
-             quiet: bool) -> Report:
+             quiet: bool, cache: Path | str | None) -> Report:
     """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet)."""
     from tqdm import tqdm
 
-    from scanner.history_scan import scan_history
+    from scanner.history_scan import default_cache_dir, scan_history
+
+    cache_dir = default_cache_dir() if cache == "default" else cache
 
     show = not quiet and sys.stderr.isatty()
     bar = tqdm(total=0, unit="blob", desc="scanning history", disable=not show, file=sys.stderr,
@@ -39,7 +42,11 @@ def _history(ruleset: CompiledRuleset, policy: Policy, branches: tuple[str, ...]
         def progress(blobs: int, _bytes: int) -> None:
             bar.update(blobs)
 
-        return scan_history(ruleset, policy, branches, jobs, progress=progress, on_total=on_total)
+        def warn(message: str) -> None:
+            click.echo(f"spillguard: warning: {message}", err=True)
+
+        return scan_history(ruleset, policy, branches, jobs, progress=progress, on_total=on_total,
+                            cache_dir=Path(cache_dir) if cache_dir else None, warn=warn)
 
 
 @click.command(epilog=SCAN_EPILOG)
@@ -72,6 +79,13 @@ def _history(ruleset: CompiledRuleset, policy: Policy, branches: tuple[str, ...]
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity]),
+    default=Severity.LOW.value,
+    show_default=True,
+    help="Exit 1 only for findings of this severity or higher (all are still reported).",
+)
+@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
@@ -99,6 +113,10 @@ def _history(ruleset: CompiledRuleset, policy: Policy, branches: tuple[str, ...]
     is_flag=True,
     help="Audit the full history: every blob reachable from every branch, tag and stash, once.",
 )
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
+              help="With --history: cache directory (default .git/spillguard); blobs scanned before "
+                   "under the same rules are not read again.")
+@click.option("--no-cache", is_flag=True, help="With --history: scan every blob, use no cache.")
 @click.option("--branch", "branches", multiple=True, metavar="REF",
               help="With --history: walk only from these refs (repeatable).")
 def scan(
@@ -112,6 +130,7 @@ def scan(
     max_file_size: str | None,
     show_secrets: bool,
     exit_zero: bool,
+    fail_on: str,
     jobs: int | None,
     color: bool | None,
     verbose: bool,
@@ -121,6 +140,8 @@ def scan(
     commit_range: str | None,
     since: str | None,
     history: bool,
+    cache_dir: str | None,
+    no_cache: bool,
     branches: tuple[str, ...],
 ) -> int:
     """Scan files and directories (default: the current directory) for secrets.
@@ -143,14 +164,16 @@ def scan(
         raise click.UsageError(f"{' and '.join(modes)} cannot be combined; pick one source")
     if all_lines and not staged:
         raise click.UsageError("--all-lines goes with --staged")
-    if branches and not history:
-        raise click.UsageError("--branch goes with --history")
+    for flag, used in (("--branch", bool(branches)), ("--cache", bool(cache_dir)), ("--no-cache", no_cache)):
+        if used and not history:
+            raise click.UsageError(f"{flag} goes with --history")
     policy = build_policy(
         config_path, rule_files, disabled, max_file_size, reveal=show_secrets and fmt != "sarif"
     )
     ruleset = build_ruleset(policy, prefilter)
     if history:
-        report = _history(ruleset, policy, branches, jobs or default_jobs(), quiet)
+        cache = None if no_cache or show_secrets else Path(cache_dir) if cache_dir else "default"
+        report = _history(ruleset, policy, branches, jobs or default_jobs(), quiet, cache)
     elif staged or commit_range or since:
         from scanner.gitscan import scan_range, scan_staged
 
@@ -169,4 +192,9 @@ def scan(
     if verbose and fmt != "text":
         for notice in report.notices:
             click.echo(f"note: {notice.path}: {notice.message}", err=True)
-    return 1 if report.findings and not exit_zero else 0
+    return 1 if failing(report, Severity(fail_on)) and not exit_zero else 0
+
+
+def failing(report: Report, threshold: Severity) -> bool:
+    severity = {rule.id: rule.severity for rule in report.rules}
+    return any(severity[f.rule_id].rank >= threshold.rank for f in report.findings)

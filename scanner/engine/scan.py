@@ -35,7 +35,7 @@ def _candidate_windows(text: str, ruleset: CompiledRuleset) -> dict[int, list[li
     for start, keyword in ruleset.prefilter.hits(text):
         end = start + lengths[keyword]
         for position in keyword_rules[keyword]:
-            width = widths[position]
+            width = widths[position] or ruleset.width(position)
             low, high = start - width, end + width
             found = windows.get(position)
             if found is None:

@@ -82,6 +82,7 @@ def report_dict(report: Report) -> dict[str, object]:
             "skipped_unreadable": stats.skipped_unreadable,
             "skipped_allowlisted": stats.skipped_allowlisted,
             "regex_timeouts": stats.timeouts,
+            "cached_blobs": stats.cached,
             "findings": len(report.findings),
         },
     }

@@ -13,6 +13,8 @@ import regex
 from scanner.engine.filters import CompiledAllowlist, compile_allowlist
 from scanner.engine.prefilter import Prefilter, build_prefilter
 from scanner.model import Rule
+from scanner.ruleset.schema import MAX_WINDOW
+from scanner.ruleset.width import max_match_width
 
 
 class CompiledRuleset:
@@ -28,7 +30,8 @@ class CompiledRuleset:
         self.keywords: tuple[str, ...] = tuple(keywords)
         self.keyword_rules: tuple[tuple[int, ...], ...] = tuple(tuple(r) for r in by_keyword)
         self.keyword_lengths: tuple[int, ...] = tuple(len(k) for k in keywords)
-        self.widths: tuple[int, ...] = tuple(rule.max_width for rule in rules)
+        # 0 = not computed yet (built-in rules are parsed without it, to keep start-up short)
+        self.widths: list[int] = [rule.max_width for rule in rules]
         self.allowlists: tuple[CompiledAllowlist | None, ...] = tuple(
             compile_allowlist(rule.allowlist) if rule.allowlist else None for rule in rules
         )
@@ -41,6 +44,16 @@ class CompiledRuleset:
             compiled = regex.compile(self.rules[position].pattern)
             self._patterns[position] = compiled
         return compiled
+
+    def width(self, position: int) -> int:
+        """The rule's longest match, computed on first use; an unparsable or unbounded built-in
+        pattern (which the test suite rejects) falls back to the largest window."""
+        width = self.widths[position]
+        if width == 0:
+            computed = max_match_width(self.rules[position].pattern)
+            width = MAX_WINDOW if computed is None else min(computed, MAX_WINDOW)
+            self.widths[position] = width
+        return width
 
     def by_id(self, rule_id: str) -> Rule | None:
         return next((rule for rule in self.rules if rule.id == rule_id), None)

@@ -100,8 +100,8 @@ def test_parallel_history_matches_serial(repo: Path, run_cli: Invoke) -> None:
         (repo / f"f{n}.py").write_text(body)
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "many")
-    serial = audit(run_cli, repo, "-j", "1")
-    assert serial == audit(run_cli, repo, "-j", "2")
+    serial = audit(run_cli, repo, "-j", "1", "--no-cache")
+    assert serial == audit(run_cli, repo, "-j", "2", "--no-cache")
     assert len(serial["groups"]) == 5
 
 
@@ -119,3 +119,41 @@ def test_blob_over_max_size_is_counted(repo: Path, run_cli: Invoke) -> None:
 def test_history_flags_need_history(repo: Path, run_cli: Invoke) -> None:
     result = run_cli("scan", "--branch", "main", cwd=repo)
     assert result.exit_code == 2 and "--branch goes with --history" in result.output
+
+
+def test_cache_skips_scanned_blobs_and_is_invalidated_by_rules(repo: Path, tmp_path: Path,
+                                                                run_cli: Invoke) -> None:
+    from tests.ruleset.test_loader import GOOD
+
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    cache = tmp_path / "cache"
+    first = audit(run_cli, repo, "--cache", str(cache))
+    assert first["stats"]["cached_blobs"] == 0 and first["stats"]["files_scanned"] == 1
+    commit_file(repo, "b.py", "x = 1\n")
+    second = audit(run_cli, repo, "--cache", str(cache))
+    assert second["stats"]["cached_blobs"] == 1  # a.py's blob; only b.py was read
+    assert second["findings"] == first["findings"] and second["groups"] == first["groups"]
+    rules = tmp_path / "extra.yml"
+    rules.write_text(GOOD)
+    changed = audit(run_cli, repo, "--cache", str(cache), "--rules", str(rules))
+    assert changed["stats"]["cached_blobs"] == 0
+    assert audit(run_cli, repo, "--cache", str(cache), "--no-cache")["stats"]["cached_blobs"] == 0
+
+
+def test_default_cache_lives_in_git_dir_and_holds_no_secret(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    audit(run_cli, repo)
+    stored = (repo / ".git" / "spillguard" / "history-v1.sqlite").read_bytes()
+    assert TOKEN.encode() not in stored and TOKEN[4:20].encode() not in stored
+    assert audit(run_cli, repo)["stats"]["cached_blobs"] == 1
+
+
+def test_corrupted_cache_is_discarded_with_a_warning(repo: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "history-v1.sqlite").write_bytes(b"not a database at all" * 100)
+    result = run_cli("scan", "--history", "--cache", str(cache), "-f", "json", cwd=repo)
+    assert result.exit_code == 1
+    assert "cache is unreadable; discarding it" in result.stderr
+    assert len(json.loads(result.stdout)["findings"]) == 1

@@ -1,0 +1,119 @@
+"""Full-history speed: `spillguard scan --history` vs `betterleaks git`, same repository, alternating.
+
+Usage: python bench/speed_history.py [REPO] [--runs N] [--package NAME] [--releases N]
+Default REPO: built once under $TMPDIR/spillguard-bench/ from successive released versions of one real
+project (default: the last 40 releases of pip, as wheels from PyPI), each unpacked over the previous one
+and committed in order, so the history has real churn. Prints commits, unique blobs, blob bytes, median
+wall times and the ratio spillguard/betterleaks; then, if spillguard supports --cache, the time of a
+second cached run as a share of the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from common import WORK, alternate, find_tool, median, spillguard_command
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+           "PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(repo)}
+    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def releases(package: str, count: int) -> list[str]:
+    out = subprocess.run([sys.executable, "-m", "pip", "index", "versions", package],
+                         capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("Available versions:"))
+    versions = [v.strip() for v in line.split(":", 1)[1].split(",")]
+    stable = [v for v in versions if v.replace(".", "").isdigit()]
+    return list(reversed(stable[:count]))
+
+
+def build_repo(package: str, count: int) -> Path:
+    repo = WORK / f"history-{package}-{count}"
+    if (repo / ".git").exists():
+        return repo
+    shutil.rmtree(repo, ignore_errors=True)
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    downloads = WORK / "downloads"
+    downloads.mkdir(exist_ok=True)
+    for version in releases(package, count):
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+                        "-q", "-d", str(downloads), f"{package}=={version}"], check=True)
+        wheel = next(downloads.glob(f"{package}-{version}-*.whl"))
+        for child in repo.iterdir():
+            if child.name != ".git":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(repo)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"{package} {version}")
+        print(f"committed {package} {version}", file=sys.stderr)
+    return repo
+
+
+def repo_figures(repo: Path) -> tuple[int, int, int]:
+    commits = int(git(repo, "rev-list", "--all", "--count").strip())
+    listing = git(repo, "rev-list", "--all", "--objects")
+    ids = {line.split()[0] for line in listing.splitlines() if " " in line}
+    checked = subprocess.run(["git", "cat-file", "--batch-check=%(objecttype) %(objectsize)"],
+                             cwd=repo, input="\n".join(sorted(ids)), capture_output=True, text=True,
+                             check=True).stdout
+    blobs = [int(line.split()[1]) for line in checked.splitlines() if line.startswith("blob ")]
+    return commits, len(blobs), sum(blobs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("repo", nargs="?", type=Path)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--package", default="pip")
+    parser.add_argument("--releases", type=int, default=40)
+    args = parser.parse_args()
+    repo = (args.repo or build_repo(args.package, args.releases)).resolve()
+    commits, blobs, size = repo_figures(repo)
+    with tempfile.TemporaryDirectory() as scratch:
+        commands = {
+            "spillguard": spillguard_command("scan", "--history", "--no-cache", "-q", "-f", "json",
+                                             "-o", f"{scratch}/sg.json"),
+            "betterleaks": [find_tool("betterleaks"), "git", str(repo), "--no-banner", "-l", "error",
+                            "-o", f"{scratch}/bl.json"],
+        }
+        times = alternate(commands, args.runs, cwd=repo)
+        found = len(json.loads(Path(f"{scratch}/sg.json").read_text())["findings"])
+    print(f"repo: {repo}  commits: {commits}  unique blobs: {blobs}  blob bytes: {size} "
+          f"({size / 1e6:.1f} MB)  runs: {args.runs}  spillguard findings: {found}")
+    for name, values in times.items():
+        wall = median(values)
+        print(f"{name:12s} median {wall:6.3f} s  min {min(values):6.3f} s  {size / 1e6 / wall:7.1f} MB/s")
+    ratio = median(times["spillguard"]) / median(times["betterleaks"])
+    print(f"ratio spillguard/betterleaks wall time: {ratio:.2f} (required <= 1.0, aim <= 0.6)")
+    help_text = subprocess.run(spillguard_command("scan", "--help"), capture_output=True, text=True).stdout
+    if "--cache" in help_text:
+        with tempfile.TemporaryDirectory() as cache:
+            cached = spillguard_command("scan", "--history", "-q", "-f", "json", "-o", "/dev/null",
+                                        "--cache", cache)
+            started = time.perf_counter()
+            subprocess.run(cached, cwd=repo, check=False, capture_output=True)
+            first = time.perf_counter() - started
+            started = time.perf_counter()
+            subprocess.run(cached, cwd=repo, check=False, capture_output=True)
+            second = time.perf_counter() - started
+        print(f"cache: first run {first:.3f} s, second run {second:.3f} s "
+              f"({100 * second / first:.1f}% of the first; target < 10%)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Incremental history audits: which blob ids were scanned under which rule set, with their findings.
+
+A SQLite file under the cache directory. Its rule-set key covers the spillguard version, the fingerprint
+algorithm, every rule and the policy settings that change findings, so any change there invalidates it.
+A cache that cannot be read is discarded with a warning and rebuilt, never trusted. It stores no secret
+value, only what a finding record holds (the secret's hash and a redacted preview); it lives inside
+`.git/` by default, so it is never committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from scanner import __version__
+from scanner.fingerprint import FINGERPRINT_ALGORITHM
+from scanner.model import Finding, Location, Policy, Rule, ScanStats
+
+CACHE_FILE = "history-v1.sqlite"
+
+
+def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
+    material = repr((__version__, FINGERPRINT_ALGORITHM, sorted(rules, key=lambda r: r.id),
+                     policy.allowlist, policy.max_file_size))
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _encode(findings: tuple[Finding, ...], stats: ScanStats) -> str:
+    return json.dumps({
+        "stats": [stats.files, stats.bytes, stats.skipped_binary, stats.skipped_large],
+        "findings": [[f.rule_id, f.location.line, f.location.column, f.location.end_line,
+                      f.location.end_column, f.secret_hash, f.preview, f.entropy] for f in findings],
+    }, separators=(",", ":"))
+
+
+def _decode(blob: str, path: str, text: str) -> tuple[tuple[Finding, ...], ScanStats]:
+    data = json.loads(text)
+    files, size, binary, large = data["stats"]
+    findings = tuple(
+        Finding(rule_id=rule_id, location=Location(path, line, column, end_line, end_column, blob=blob),
+                secret_hash=secret_hash, fingerprint="", preview=preview, entropy=entropy)
+        for rule_id, line, column, end_line, end_column, secret_hash, preview, entropy in data["findings"]
+    )
+    return findings, ScanStats(files=files, bytes=size, skipped_binary=binary, skipped_large=large)
+
+
+class BlobCache:
+    """Open with `BlobCache.open`; use as a context manager so results are committed."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    def open(cls, directory: Path, key: str, warn: Callable[[str], None]) -> BlobCache:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / CACHE_FILE
+        try:
+            return cls._connect(path, key)
+        except (sqlite3.DatabaseError, ValueError, KeyError, TypeError):
+            warn(f"{path}: cache is unreadable; discarding it and scanning every blob")
+            path.unlink(missing_ok=True)
+            return cls._connect(path, key)
+
+    @classmethod
+    def _connect(cls, path: Path, key: str) -> BlobCache:
+        db = sqlite3.connect(path)
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, result TEXT NOT NULL)")
+            row = db.execute("SELECT value FROM meta WHERE name = 'ruleset'").fetchone()
+            if row is None or row[0] != key:
+                db.execute("DELETE FROM blobs")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('ruleset', ?)", (key,))
+            db.execute("PRAGMA quick_check").fetchone()
+            db.commit()
+        except BaseException:
+            db.close()
+            raise
+        return cls(db)
+
+    def lookup(self, items: Iterable[tuple[str, str]]
+               ) -> dict[str, tuple[tuple[Finding, ...], ScanStats]]:
+        """Cached results for (blob id, path) items; entries that fail to decode are left out."""
+        wanted = dict(items)
+        ids = list(wanted)
+        found = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for blob, text in self._db.execute(f"SELECT id, result FROM blobs WHERE id IN ({marks})", part):
+                try:
+                    found[blob] = _decode(blob, wanted[blob], text)
+                except (ValueError, KeyError, TypeError):
+                    continue
+        return found
+
+    def store(self, blob: str, findings: tuple[Finding, ...], stats: ScanStats) -> None:
+        self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (blob, _encode(findings, stats)))
+
+    def __enter__(self) -> BlobCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self._db.commit()
+        self._db.close()
