@@ -1,0 +1,93 @@
+"""The GitHub Action's scan step, run locally against temporary repositories with simulated events."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+
+from tests.sources.test_git_modes import commit_file
+from tests.tokens import github_token
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "action-scan.sh"
+TOKEN = github_token()
+
+
+def run_action(repo: Path, tmp_path: Path, event_name: str, event: dict[str, object],
+               **inputs: str) -> tuple[int, dict[str, str], dict]:  # type: ignore[type-arg]
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps(event))
+    output = tmp_path / "github_output"
+    output.write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GITHUB_EVENT_NAME=event_name, GITHUB_EVENT_PATH=str(event_path),
+               GITHUB_OUTPUT=str(output), PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
+    env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
+    done = subprocess.run(["bash", str(SCRIPT)], cwd=repo, env=env, capture_output=True, text=True,
+                          check=False)
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    report = repo / outputs.get("sarif", "")
+    sarif = json.loads(report.read_text()) if report.is_file() else {}
+    return done.returncode, outputs, sarif
+
+
+@pytest.fixture()
+def pushed(repo: Path) -> tuple[Path, str, str]:
+    base = commit_file(repo, "a.py", "x = 1\n")
+    head = commit_file(repo, "b.py", f"t = '{TOKEN}'\n")
+    return repo, base, head
+
+
+def test_push_event_scans_pushed_commits(pushed: tuple[Path, str, str], tmp_path: Path) -> None:
+    repo, base, head = pushed
+    code, outputs, sarif = run_action(repo, tmp_path, "push", {"before": base, "after": head})
+    assert code == 1 and outputs["findings"] == "1" and outputs["status"] == "1"
+    assert sarif["runs"][0]["results"][0]["ruleId"] == "github.pat-classic"
+    code, outputs, _ = run_action(repo, tmp_path, "push", {"before": head, "after": head})
+    assert code == 0 and outputs["findings"] == "0"
+
+
+def test_push_of_new_branch(pushed: tuple[Path, str, str], tmp_path: Path) -> None:
+    repo, _, head = pushed
+    code, outputs, _ = run_action(repo, tmp_path, "push", {"before": "0" * 40, "after": head})
+    assert code == 1 and outputs["findings"] == "1"
+
+
+def test_pull_request_event(pushed: tuple[Path, str, str], tmp_path: Path) -> None:
+    repo, base, head = pushed
+    event = {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}}
+    code, outputs, _ = run_action(repo, tmp_path, "pull_request", event)
+    assert code == 1 and outputs["findings"] == "1"
+    code, outputs, _ = run_action(repo, tmp_path, "pull_request", event, fail_on="critical")
+    assert code == 0 and outputs["findings"] == "1"  # reported, but below the threshold
+
+
+def test_schedule_audits_history(repo: Path, tmp_path: Path) -> None:
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "a.py", "t = None\n")
+    code, outputs, _ = run_action(repo, tmp_path, "schedule", {}, args="--no-cache")
+    assert code == 1 and outputs["findings"] == "1"
+
+
+def test_bad_revision_fails_with_exit_2(pushed: tuple[Path, str, str], tmp_path: Path) -> None:
+    repo, _, head = pushed
+    code, outputs, _ = run_action(repo, tmp_path, "push", {"before": "1" * 40, "after": head})
+    assert code == 2 and outputs["findings"] == "0" and outputs["status"] == "2"
+
+
+def test_action_manifest_wires_the_script() -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert set(action["inputs"]) >= {"mode", "config", "fail-on", "args", "sarif", "upload-sarif"}
+    assert set(action["outputs"]) == {"findings", "sarif"}
+    steps = action["runs"]["steps"]
+    assert any("action-scan.sh" in step.get("run", "") for step in steps)
+    assert any(step.get("uses", "").startswith("github/codeql-action/upload-sarif") for step in steps)
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hooks[0]["id"] == "spillguard" and hooks[0]["stages"] == ["pre-commit", "pre-push"]
