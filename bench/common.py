@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -28,14 +29,32 @@ def spillguard_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "scanner", *args]
 
 
-def timed(command: list[str], cwd: Path | None = None) -> float:
-    """Wall seconds of one run; output discarded; a failing run (other than 'findings') aborts."""
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - started
-    if done.returncode not in (0, 1):
-        sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
-    return elapsed
+def _report_complete(command: list[str]) -> bool:
+    """betterleaks sometimes ends early ("incomplete scan", e.g. `git log: exit status 128`) yet exits
+    as usual; its JSON report says so. Such a run did not do the work and must not be timed."""
+    if "-o" not in command:
+        return True
+    report = Path(command[command.index("-o") + 1])
+    if not report.is_file() or report.suffix != ".json":
+        return True
+    data = json.loads(report.read_text())
+    return not isinstance(data, dict) or data.get("scan", {}).get("state", "complete") == "complete"
+
+
+def timed(command: list[str], cwd: Path | None = None, attempts: int = 5) -> float:
+    """Wall seconds of one complete run; output discarded; a failing run (other than 'findings')
+    aborts; a run whose report says it was incomplete is repeated."""
+    for _ in range(attempts):
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - started
+        if done.returncode not in (0, 1):
+            sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
+        if _report_complete(command):
+            return elapsed
+        print(f"note: {Path(command[0]).name} reported an incomplete scan; repeating that run",
+              file=sys.stderr)
+    sys.exit(f"{command[0]} did not complete a scan in {attempts} attempts")
 
 
 def alternate(commands: dict[str, list[str]], runs: int, cwd: Path | None = None) -> dict[str, list[float]]:

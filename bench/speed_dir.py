@@ -1,8 +1,8 @@
 """Directory-scan speed: spillguard vs betterleaks (`betterleaks fs`), same tree, alternating runs.
 
 Usage: python bench/speed_dir.py [PATH] [--runs N]
-Default PATH: a copy of the running Python's standard library (without site-packages and __pycache__),
-copied under $TMPDIR/spillguard-bench/ because betterleaks' default config ignores paths under python*/ lib dirs.
+Default PATH: a copy of the running Python's standard library (no site-packages, no __pycache__),
+copied under $TMPDIR/spillguard-bench/ (betterleaks' default config skips python*/ lib paths).
 Prints files, bytes, median wall time, MB/s for each tool and the ratio spillguard/betterleaks.
 """
 

@@ -24,16 +24,26 @@ from common import WORK, alternate, find_tool, median, spillguard_command
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-           "PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(repo)}
-    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True,
-                          text=True).stdout
+    env = {
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+        "HOME": str(repo),
+    }
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def releases(package: str, count: int) -> list[str]:
-    out = subprocess.run([sys.executable, "-m", "pip", "index", "versions", package],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "index", "versions", package],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     line = next(x for x in out.splitlines() if x.startswith("Available versions:"))
     versions = [v.strip() for v in line.split(":", 1)[1].split(",")]
     stable = [v for v in versions if v.replace(".", "").isdigit()]
@@ -50,8 +60,22 @@ def build_repo(package: str, count: int) -> Path:
     downloads = WORK / "downloads"
     downloads.mkdir(exist_ok=True)
     for version in releases(package, count):
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-                        "-q", "-d", str(downloads), f"{package}=={version}"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+                "-q",
+                "-d",
+                str(downloads),
+                f"{package}=={version}",
+            ],
+            check=True,
+        )
         wheel = next(downloads.glob(f"{package}-{version}-*.whl"))
         for child in repo.iterdir():
             if child.name != ".git":
@@ -68,9 +92,14 @@ def repo_figures(repo: Path) -> tuple[int, int, int]:
     commits = int(git(repo, "rev-list", "--all", "--count").strip())
     listing = git(repo, "rev-list", "--all", "--objects")
     ids = {line.split()[0] for line in listing.splitlines() if " " in line}
-    checked = subprocess.run(["git", "cat-file", "--batch-check=%(objecttype) %(objectsize)"],
-                             cwd=repo, input="\n".join(sorted(ids)), capture_output=True, text=True,
-                             check=True).stdout
+    checked = subprocess.run(
+        ["git", "cat-file", "--batch-check=%(objecttype) %(objectsize)"],
+        cwd=repo,
+        input="\n".join(sorted(ids)),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     blobs = [int(line.split()[1]) for line in checked.splitlines() if line.startswith("blob ")]
     return commits, len(blobs), sum(blobs)
 
@@ -86,15 +115,26 @@ def main() -> None:
     commits, blobs, size = repo_figures(repo)
     with tempfile.TemporaryDirectory() as scratch:
         commands = {
-            "spillguard": spillguard_command("scan", "--history", "--no-cache", "-q", "-f", "json",
-                                             "-o", f"{scratch}/sg.json"),
-            "betterleaks": [find_tool("betterleaks"), "git", str(repo), "--no-banner", "-l", "error",
-                            "-o", f"{scratch}/bl.json"],
+            "spillguard": spillguard_command(
+                "scan", "--history", "--no-cache", "-q", "-f", "json", "-o", f"{scratch}/sg.json"
+            ),
+            "betterleaks": [
+                find_tool("betterleaks"),
+                "git",
+                str(repo),
+                "--no-banner",
+                "-l",
+                "error",
+                "-o",
+                f"{scratch}/bl.json",
+            ],
         }
         times = alternate(commands, args.runs, cwd=repo)
         found = len(json.loads(Path(f"{scratch}/sg.json").read_text())["findings"])
-    print(f"repo: {repo}  commits: {commits}  unique blobs: {blobs}  blob bytes: {size} "
-          f"({size / 1e6:.1f} MB)  runs: {args.runs}  spillguard findings: {found}")
+    print(
+        f"repo: {repo}  commits: {commits}  unique blobs: {blobs}  blob bytes: {size} "
+        f"({size / 1e6:.1f} MB)  runs: {args.runs}  spillguard findings: {found}"
+    )
     for name, values in times.items():
         wall = median(values)
         print(f"{name:12s} median {wall:6.3f} s  min {min(values):6.3f} s  {size / 1e6 / wall:7.1f} MB/s")
@@ -103,16 +143,19 @@ def main() -> None:
     help_text = subprocess.run(spillguard_command("scan", "--help"), capture_output=True, text=True).stdout
     if "--cache" in help_text:
         with tempfile.TemporaryDirectory() as cache:
-            cached = spillguard_command("scan", "--history", "-q", "-f", "json", "-o", "/dev/null",
-                                        "--cache", cache)
+            cached = spillguard_command(
+                "scan", "--history", "-q", "-f", "json", "-o", "/dev/null", "--cache", cache
+            )
             started = time.perf_counter()
             subprocess.run(cached, cwd=repo, check=False, capture_output=True)
             first = time.perf_counter() - started
             started = time.perf_counter()
             subprocess.run(cached, cwd=repo, check=False, capture_output=True)
             second = time.perf_counter() - started
-        print(f"cache: first run {first:.3f} s, second run {second:.3f} s "
-              f"({100 * second / first:.1f}% of the first; target < 10%)")
+        print(
+            f"cache: first run {first:.3f} s, second run {second:.3f} s "
+            f"({100 * second / first:.1f}% of the first; target < 10%)"
+        )
 
 
 if __name__ == "__main__":

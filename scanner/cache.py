@@ -23,25 +23,52 @@ CACHE_FILE = "history-v1.sqlite"
 
 
 def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
-    material = repr((__version__, FINGERPRINT_ALGORITHM, sorted(rules, key=lambda r: r.id),
-                     policy.allowlist, policy.max_file_size))
+    material = repr(
+        (
+            __version__,
+            FINGERPRINT_ALGORITHM,
+            sorted(rules, key=lambda r: r.id),
+            policy.allowlist,
+            policy.max_file_size,
+        )
+    )
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _encode(findings: tuple[Finding, ...], stats: ScanStats) -> str:
-    return json.dumps({
-        "stats": [stats.files, stats.bytes, stats.skipped_binary, stats.skipped_large],
-        "findings": [[f.rule_id, f.location.line, f.location.column, f.location.end_line,
-                      f.location.end_column, f.secret_hash, f.preview, f.entropy] for f in findings],
-    }, separators=(",", ":"))
+    return json.dumps(
+        {
+            "stats": [stats.files, stats.bytes, stats.skipped_binary, stats.skipped_large],
+            "findings": [
+                [
+                    f.rule_id,
+                    f.location.line,
+                    f.location.column,
+                    f.location.end_line,
+                    f.location.end_column,
+                    f.secret_hash,
+                    f.preview,
+                    f.entropy,
+                ]
+                for f in findings
+            ],
+        },
+        separators=(",", ":"),
+    )
 
 
 def _decode(blob: str, path: str, text: str) -> tuple[tuple[Finding, ...], ScanStats]:
     data = json.loads(text)
     files, size, binary, large = data["stats"]
     findings = tuple(
-        Finding(rule_id=rule_id, location=Location(path, line, column, end_line, end_column, blob=blob),
-                secret_hash=secret_hash, fingerprint="", preview=preview, entropy=entropy)
+        Finding(
+            rule_id=rule_id,
+            location=Location(path, line, column, end_line, end_column, blob=blob),
+            secret_hash=secret_hash,
+            fingerprint="",
+            preview=preview,
+            entropy=entropy,
+        )
         for rule_id, line, column, end_line, end_column, secret_hash, preview, entropy in data["findings"]
     )
     return findings, ScanStats(files=files, bytes=size, skipped_binary=binary, skipped_large=large)
@@ -81,8 +108,7 @@ class BlobCache:
             raise
         return cls(db)
 
-    def lookup(self, items: Iterable[tuple[str, str]]
-               ) -> dict[str, tuple[tuple[Finding, ...], ScanStats]]:
+    def lookup(self, items: Iterable[tuple[str, str]]) -> dict[str, tuple[tuple[Finding, ...], ScanStats]]:
         """Cached results for (blob id, path) items; entries that fail to decode are left out."""
         wanted = dict(items)
         ids = list(wanted)

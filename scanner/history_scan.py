@@ -4,8 +4,8 @@ blob's findings onto every commit and path that introduced it and group them per
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -13,13 +13,14 @@ from typing import Any
 from scanner.cache import BlobCache, ruleset_key
 from scanner.engine.filters import compile_allowlist
 from scanner.engine.scan import scan_chunk
+from scanner.errors import GitError
 from scanner.fingerprint import fingerprint
 from scanner.model import Chunk, Finding, Notice, Policy, Report, ScanStats, SecretGroup
 from scanner.pool import run_batches
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.runner import sort_findings
 from scanner.sources.decode import decode
-from scanner.sources.git import MESSAGE_PATH, open_repo
+from scanner.sources.git import MESSAGE_PATH, open_repo, read_blob
 from scanner.sources.history import HistoryIndex, head_blobs, walk
 
 BATCH_BYTES = 4 * 1024 * 1024
@@ -36,8 +37,9 @@ class BlobResult:
     notices: tuple[Notice, ...] = ()
 
 
-def _scan_blobs(batch: list[tuple[str, str, int]], state: tuple[str, CompiledRuleset, Policy]
-                ) -> list[BlobResult]:
+def _scan_blobs(
+    batch: list[tuple[str, str, int]], state: tuple[str, CompiledRuleset, Policy]
+) -> list[BlobResult]:
     """Worker task: read and scan each (blob id, a path it had, size) of the batch."""
     import pygit2
 
@@ -49,10 +51,13 @@ def _scan_blobs(batch: list[tuple[str, str, int]], state: tuple[str, CompiledRul
             results.append(BlobResult(blob, (), ScanStats(skipped_large=1)))
             continue
         try:
-            data = repo[blob].data
-        except (KeyError, ValueError, pygit2.GitError):
-            results.append(BlobResult(blob, (), ScanStats(skipped_unreadable=1),
-                                      (Notice(path, f"blob {blob} cannot be read"),)))
+            data = read_blob(repo, blob).data
+        except GitError:
+            results.append(
+                BlobResult(
+                    blob, (), ScanStats(skipped_unreadable=1), (Notice(path, f"blob {blob} cannot be read"),)
+                )
+            )
             continue
         text = decode(data)
         if text is None:
@@ -96,8 +101,13 @@ def _place(findings: tuple[Finding, ...], places: list[tuple[str, str]]) -> list
     for commit, path in places:
         for finding in findings:
             location = replace(finding.location, path=path, commit=commit)
-            placed.append(replace(finding, location=location,
-                                  fingerprint=fingerprint(finding.rule_id, path, finding.secret_hash)))
+            placed.append(
+                replace(
+                    finding,
+                    location=location,
+                    fingerprint=fingerprint(finding.rule_id, path, finding.secret_hash),
+                )
+            )
     return placed
 
 
@@ -108,15 +118,17 @@ def _group(findings: list[Finding], index: HistoryIndex, at_head: set[str]) -> t
     groups = []
     for (rule_id, _), members in by_secret.items():
         members.sort(key=lambda f: index.order.get(f.location.commit or "", -1))
-        groups.append(SecretGroup(
-            rule_id=rule_id,
-            preview=members[0].preview,
-            first=members[0].location,
-            paths=tuple(sorted({f.location.path for f in members})),
-            commits=len({f.location.commit for f in members}),
-            present_at_head=any(f.location.blob in at_head for f in members),
-            fingerprints=tuple(sorted({f.fingerprint for f in members})),
-        ))
+        groups.append(
+            SecretGroup(
+                rule_id=rule_id,
+                preview=members[0].preview,
+                first=members[0].location,
+                paths=tuple(sorted({f.location.path for f in members})),
+                commits=len({f.location.commit for f in members}),
+                present_at_head=any(f.location.blob in at_head for f in members),
+                fingerprints=tuple(sorted({f.fingerprint for f in members})),
+            )
+        )
     return tuple(sorted(groups, key=lambda g: (g.first.path, g.first.line, g.rule_id)))
 
 
@@ -131,10 +143,17 @@ def default_cache_dir(cwd: Path | None = None) -> Path:
     return Path(open_repo(cwd or Path.cwd()).path) / "spillguard"
 
 
-def scan_history(ruleset: CompiledRuleset, policy: Policy, refs: tuple[str, ...] = (),
-                 jobs: int = 1, cwd: Path | None = None, progress: Progress | None = None,
-                 on_total: Callable[[int, int], None] | None = None,
-                 cache_dir: Path | None = None, warn: Callable[[str], None] | None = None) -> Report:
+def scan_history(
+    ruleset: CompiledRuleset,
+    policy: Policy,
+    refs: tuple[str, ...] = (),
+    jobs: int = 1,
+    cwd: Path | None = None,
+    progress: Progress | None = None,
+    on_total: Callable[[int, int], None] | None = None,
+    cache_dir: Path | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Report:
     """Audits the history; with `cache_dir`, blobs scanned before under the same rule set are not read
     again."""
     started = time.monotonic()
@@ -172,7 +191,12 @@ def scan_history(ruleset: CompiledRuleset, policy: Policy, refs: tuple[str, ...]
     groups = _group(findings, index, head_blobs(repo))
     report_findings = sort_findings(_first_per_fingerprint(findings, index))
     cited = sorted({f.location.commit for f in findings if f.location.commit})
-    return Report(report_findings, ruleset.rules, stats, tuple(notices), time.monotonic() - started,
-                  tuple(index.commits[sha] for sha in cited), groups)
-
-
+    return Report(
+        report_findings,
+        ruleset.rules,
+        stats,
+        tuple(notices),
+        time.monotonic() - started,
+        tuple(index.commits[sha] for sha in cited),
+        groups,
+    )

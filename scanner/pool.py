@@ -29,8 +29,9 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def run_batches(task: Callable[[B, Any], R], batches: Iterable[B], state: Any, jobs: int,
-                parallel: bool = True) -> Iterator[R]:
+def run_batches(
+    task: Callable[[B, Any], R], batches: Iterable[B], state: Any, jobs: int, parallel: bool = True
+) -> Iterator[R]:
     """`task(batch, state)` for each batch. With `jobs` > 1 and fork available, in a pool whose
     workers inherit `state`; otherwise serially in this process."""
     if jobs <= 1 or not parallel or "fork" not in multiprocessing.get_all_start_methods():

@@ -10,9 +10,9 @@ from itertools import islice
 from pathlib import Path
 
 from scanner.engine.filters import compile_allowlist
-from scanner.pool import run_batches
 from scanner.engine.scan import scan_chunk
 from scanner.model import Finding, Notice, Policy, Report, ScanStats
+from scanner.pool import run_batches
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.sources.files import read_file
 from scanner.sources.workdir import FileRef, iter_files

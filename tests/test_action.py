@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-
 from tests.sources.test_git_modes import commit_file
 from tests.tokens import github_token
 
@@ -20,18 +19,24 @@ SCRIPT = ROOT / "scripts" / "action-scan.sh"
 TOKEN = github_token()
 
 
-def run_action(repo: Path, tmp_path: Path, event_name: str, event: dict[str, object],
-               **inputs: str) -> tuple[int, dict[str, str], dict]:  # type: ignore[type-arg]
+def run_action(
+    repo: Path, tmp_path: Path, event_name: str, event: dict[str, object], **inputs: str
+) -> tuple[int, dict[str, str], dict]:  # type: ignore[type-arg]
     event_path = tmp_path / "event.json"
     event_path.write_text(json.dumps(event))
     output = tmp_path / "github_output"
     output.write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GITHUB_EVENT_NAME=event_name, GITHUB_EVENT_PATH=str(event_path),
-               GITHUB_OUTPUT=str(output), PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
+    env.update(
+        GITHUB_EVENT_NAME=event_name,
+        GITHUB_EVENT_PATH=str(event_path),
+        GITHUB_OUTPUT=str(output),
+        PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
+    )
     env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
-    done = subprocess.run(["bash", str(SCRIPT)], cwd=repo, env=env, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        ["bash", str(SCRIPT)], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     report = repo / outputs.get("sarif", "")
     sarif = json.loads(report.read_text()) if report.is_file() else {}

@@ -10,10 +10,10 @@ import click
 from scanner.cli.options import build_policy, build_ruleset, ruleset_options
 from scanner.cli.output import write_output
 from scanner.model import Policy, Report, Severity
-from scanner.ruleset.compiled import CompiledRuleset
+from scanner.pool import default_jobs
 from scanner.reporters import FORMATS, RenderOptions, get_writer
 from scanner.reporters.text import summary
-from scanner.pool import default_jobs
+from scanner.ruleset.compiled import CompiledRuleset
 from scanner.runner import scan_paths
 
 SCAN_EPILOG = (
@@ -23,8 +23,14 @@ SCAN_EPILOG = (
 )
 
 
-def _history(ruleset: CompiledRuleset, policy: Policy, branches: tuple[str, ...], jobs: int,
-             quiet: bool, cache: Path | str | None) -> Report:
+def _history(
+    ruleset: CompiledRuleset,
+    policy: Policy,
+    branches: tuple[str, ...],
+    jobs: int,
+    quiet: bool,
+    cache: Path | str | None,
+) -> Report:
     """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet)."""
     from tqdm import tqdm
 
@@ -33,9 +39,9 @@ def _history(ruleset: CompiledRuleset, policy: Policy, branches: tuple[str, ...]
     cache_dir = default_cache_dir() if cache == "default" else cache
 
     show = not quiet and sys.stderr.isatty()
-    bar = tqdm(total=0, unit="blob", desc="scanning history", disable=not show, file=sys.stderr,
-               leave=False)
+    bar = tqdm(total=0, unit="blob", desc="scanning history", disable=not show, file=sys.stderr, leave=False)
     with bar:
+
         def on_total(blobs: int, _bytes: int) -> None:
             bar.reset(total=blobs)
 
@@ -45,8 +51,16 @@ def _history(ruleset: CompiledRuleset, policy: Policy, branches: tuple[str, ...]
         def warn(message: str) -> None:
             click.echo(f"spillguard: warning: {message}", err=True)
 
-        return scan_history(ruleset, policy, branches, jobs, progress=progress, on_total=on_total,
-                            cache_dir=Path(cache_dir) if cache_dir else None, warn=warn)
+        return scan_history(
+            ruleset,
+            policy,
+            branches,
+            jobs,
+            progress=progress,
+            on_total=on_total,
+            cache_dir=Path(cache_dir) if cache_dir else None,
+            warn=warn,
+        )
 
 
 @click.command(epilog=SCAN_EPILOG)
@@ -113,12 +127,21 @@ def _history(ruleset: CompiledRuleset, policy: Policy, branches: tuple[str, ...]
     is_flag=True,
     help="Audit the full history: every blob reachable from every branch, tag and stash, once.",
 )
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
-              help="With --history: cache directory (default .git/spillguard); blobs scanned before "
-                   "under the same rules are not read again.")
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False),
+    help="With --history: cache directory (default .git/spillguard); blobs scanned before "
+    "under the same rules are not read again.",
+)
 @click.option("--no-cache", is_flag=True, help="With --history: scan every blob, use no cache.")
-@click.option("--branch", "branches", multiple=True, metavar="REF",
-              help="With --history: walk only from these refs (repeatable).")
+@click.option(
+    "--branch",
+    "branches",
+    multiple=True,
+    metavar="REF",
+    help="With --history: walk only from these refs (repeatable).",
+)
 def scan(
     paths: tuple[str, ...],
     fmt: str,

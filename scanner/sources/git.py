@@ -41,7 +41,8 @@ def open_repo(start: Path) -> pygit2.Repository:
 
 def _added_runs(patch: Any) -> Iterator[tuple[int, bytes]]:
     """(first line number, bytes) for each run of consecutive added lines of a patch."""
-    start, lines, expected = 0, [], -1
+    start, expected = 0, -1
+    lines: list[bytes] = []
     for hunk in patch.hunks:
         for line in hunk.lines:
             if line.origin != "+":
@@ -57,6 +58,17 @@ def _added_runs(patch: Any) -> Iterator[tuple[int, bytes]]:
         yield start, b"".join(lines)
 
 
+def read_blob(repo: pygit2.Repository, oid: pygit2.Oid | str) -> pygit2.Blob:
+    """The blob with this id; a missing or corrupted object is an error that names it."""
+    try:
+        found = repo[oid]
+    except (KeyError, ValueError, pygit2.GitError):
+        raise GitError(f"{repo.path}: object {oid} is missing or corrupted (try `git fsck`)") from None
+    if not isinstance(found, pygit2.Blob):
+        raise GitError(f"{repo.path}: object {oid} is not a blob")
+    return found
+
+
 def _blob_item(
     repo: pygit2.Repository,
     oid: pygit2.Oid,
@@ -67,7 +79,7 @@ def _blob_item(
     data: bytes | None = None,
 ) -> GitItem:
     if data is None:
-        blob = repo[oid]
+        blob = read_blob(repo, oid)
         if blob.size > max_size:
             return GitItem(None, ScanStats(skipped_large=1))
         data = blob.data

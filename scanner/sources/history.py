@@ -45,10 +45,7 @@ def tips(repo: pygit2.Repository, refs: tuple[str, ...]) -> list[pygit2.Oid]:
 
 
 def _introduced(repo: pygit2.Repository, commit: pygit2.Commit) -> Iterator[tuple[str, str]]:
-    if commit.parents:
-        diff = repo.diff(commit.parents[0], commit)
-    else:
-        diff = commit.tree.diff_to_tree(swap=True)
+    diff = repo.diff(commit.parents[0], commit) if commit.parents else commit.tree.diff_to_tree(swap=True)
     for delta in diff.deltas:
         if delta.status_char() == "D" or delta.new_file.mode == GITLINK:
             continue
@@ -86,7 +83,9 @@ def head_blobs(repo: pygit2.Repository) -> set[str]:
         tree = stack.pop()
         for entry in tree:
             if entry.type_str == "tree":
-                stack.append(repo[entry.id])
+                subtree = repo[entry.id]
+                if isinstance(subtree, pygit2.Tree):
+                    stack.append(subtree)
             elif entry.type_str == "blob":
                 found.add(str(entry.id))
     return found

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,18 @@ def test_interrupt_exits_130(tree: Path, run_cli: Invoke, monkeypatch: pytest.Mo
     monkeypatch.setattr(scan_cmd, "scan_paths", interrupted)
     result = run_cli("scan", cwd=tree)
     assert result.exit_code == 130 and result.output.strip() == "spillguard: interrupted"
+
+
+def test_output_to_a_fifo_writes_into_it_and_keeps_it(tree: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    import threading
+
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    result = run_cli("scan", "-f", "json", "-o", str(fifo), cwd=tree)
+    reader.join(timeout=10)
+    assert result.exit_code == 1
+    assert json.loads(received[0])["stats"]["findings"] == 1
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # not replaced by a regular file

@@ -121,8 +121,9 @@ def test_history_flags_need_history(repo: Path, run_cli: Invoke) -> None:
     assert result.exit_code == 2 and "--branch goes with --history" in result.output
 
 
-def test_cache_skips_scanned_blobs_and_is_invalidated_by_rules(repo: Path, tmp_path: Path,
-                                                                run_cli: Invoke) -> None:
+def test_cache_skips_scanned_blobs_and_is_invalidated_by_rules(
+    repo: Path, tmp_path: Path, run_cli: Invoke
+) -> None:
     from tests.ruleset.test_loader import GOOD
 
     commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
