@@ -52,8 +52,9 @@ def timed(command: list[str], cwd: Path | None = None, attempts: int = 5) -> flo
             sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
         if _report_complete(command):
             return elapsed
-        print(f"note: {Path(command[0]).name} reported an incomplete scan; repeating that run",
-              file=sys.stderr)
+        print(
+            f"note: {Path(command[0]).name} reported an incomplete scan; repeating that run", file=sys.stderr
+        )
     sys.exit(f"{command[0]} did not complete a scan in {attempts} attempts")
 
 

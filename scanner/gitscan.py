@@ -13,6 +13,7 @@ from scanner.ruleset.compiled import CompiledRuleset
 from scanner.runner import sort_findings
 from scanner.sources.git import (
     GitItem,
+    ReadLimits,
     commit_info,
     commit_items,
     open_repo,
@@ -45,13 +46,16 @@ def _scan_items(
 
 
 def scan_staged(
-    ruleset: CompiledRuleset, policy: Policy, all_lines: bool = False, cwd: Path | None = None
+    ruleset: CompiledRuleset,
+    policy: Policy,
+    all_lines: bool = False,
+    cwd: Path | None = None,
+    skip_errors: bool = False,
 ) -> Report:
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
-    findings, notices, stats = _scan_items(
-        staged_items(repo, policy.max_file_size, all_lines), ruleset, policy
-    )
+    limits = ReadLimits(policy.max_file_size, skip_errors)
+    findings, notices, stats = _scan_items(staged_items(repo, limits, all_lines), ruleset, policy)
     return Report(sort_findings(findings), ruleset.rules, stats, tuple(notices), time.monotonic() - started)
 
 
@@ -63,8 +67,15 @@ def parse_range(spec: str) -> tuple[str | None, str]:
     return None, spec
 
 
-def scan_range(spec: str, ruleset: CompiledRuleset, policy: Policy, cwd: Path | None = None) -> Report:
+def scan_range(
+    spec: str,
+    ruleset: CompiledRuleset,
+    policy: Policy,
+    cwd: Path | None = None,
+    skip_errors: bool = False,
+) -> Report:
     started = time.monotonic()
+    limits = ReadLimits(policy.max_file_size, skip_errors)
     repo = open_repo(cwd or Path.cwd())
     if repo.head_is_unborn and spec.endswith("HEAD"):
         return Report((), ruleset.rules, ScanStats(), (), 0.0)
@@ -76,7 +87,7 @@ def scan_range(spec: str, ruleset: CompiledRuleset, policy: Policy, cwd: Path | 
     infos: list[CommitInfo] = []
     for commit in commits:
         infos.append(commit_info(commit))
-        found, noted, counted = _scan_items(commit_items(repo, commit, policy.max_file_size), ruleset, policy)
+        found, noted, counted = _scan_items(commit_items(repo, commit, limits), ruleset, policy)
         findings.extend(found)
         notices.extend(noted)
         stats += counted

@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pygit2
+
 from scanner.cache import BlobCache, ruleset_key
 from scanner.engine.filters import compile_allowlist
 from scanner.engine.scan import scan_chunk
@@ -41,8 +43,6 @@ def _scan_blobs(
     batch: list[tuple[str, str, int]], state: tuple[str, CompiledRuleset, Policy]
 ) -> list[BlobResult]:
     """Worker task: read and scan each (blob id, a path it had, size) of the batch."""
-    import pygit2
-
     repo_path, ruleset, policy = state
     repo = pygit2.Repository(repo_path)
     results = []
@@ -55,7 +55,10 @@ def _scan_blobs(
         except GitError:
             results.append(
                 BlobResult(
-                    blob, (), ScanStats(skipped_unreadable=1), (Notice(path, f"blob {blob} cannot be read"),)
+                    blob,
+                    (),
+                    ScanStats(skipped_unreadable=1),
+                    (Notice(path, f"object {blob} (at {path}) is missing or corrupted"),),
                 )
             )
             continue
@@ -83,16 +86,31 @@ def _batches(items: list[tuple[str, str, int]]) -> Iterator[list[tuple[str, str,
         yield batch
 
 
-def _blob_list(repo: Any, index: HistoryIndex, policy: Policy) -> list[tuple[str, str, int]]:
+def _blob_list(
+    repo: Any, index: HistoryIndex, policy: Policy, skip_errors: bool
+) -> tuple[list[tuple[str, str, int]], list[Notice]]:
+    """(blob id, a path it had, size) of every blob to scan; unreadable ones are an error naming the
+    object, or with `skip_errors` a notice each."""
     allow = compile_allowlist(policy.allowlist) if policy.allowlist.paths else None
     items = []
+    broken = []
     for blob, places in index.occurrences.items():
         paths = [p for _, p in places if allow is None or not allow.allows_path(p)]
         if not paths:
             continue
-        _kind, size = repo.odb.read_header(blob)
+        try:
+            _kind, size = repo.odb.read_header(blob)
+        except (KeyError, ValueError, pygit2.GitError):
+            commit, path = places[0]
+            message = f"object {blob} (at {path} in commit {commit[:12]}) is missing or corrupted"
+            if not skip_errors:
+                raise GitError(
+                    f"{repo.path}: {message}; run `git fsck`, or pass --skip-errors to count it and go on"
+                ) from None
+            broken.append(Notice(path, message))
+            continue
         items.append((blob, paths[0], size))
-    return items
+    return items, broken
 
 
 def _place(findings: tuple[Finding, ...], places: list[tuple[str, str]]) -> list[Finding]:
@@ -153,16 +171,17 @@ def scan_history(
     on_total: Callable[[int, int], None] | None = None,
     cache_dir: Path | None = None,
     warn: Callable[[str], None] | None = None,
+    skip_errors: bool = False,
 ) -> Report:
     """Audits the history; with `cache_dir`, blobs scanned before under the same rule set are not read
     again."""
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
     index = walk(repo, refs)
-    items = _blob_list(repo, index, policy)
+    items, broken = _blob_list(repo, index, policy, skip_errors)
     findings: list[Finding] = []
-    notices: list[Notice] = []
-    stats = ScanStats()
+    notices: list[Notice] = list(broken)
+    stats = ScanStats(skipped_unreadable=len(broken))
     cache = None
     if cache_dir is not None:
         cache = BlobCache.open(cache_dir, ruleset_key(ruleset.rules, policy), warn or (lambda _: None))
@@ -177,6 +196,11 @@ def scan_history(
         state = (repo.path, ruleset, policy)
         for results in run_batches(_scan_blobs, _batches(todo), state, jobs, len(todo) > BATCH_BLOBS):
             for result in results:
+                if result.stats.skipped_unreadable and not skip_errors:
+                    raise GitError(
+                        f"{repo.path}: {result.notices[0].message}; run `git fsck`, or pass "
+                        "--skip-errors to count it and go on"
+                    )
                 stats += result.stats
                 notices.extend(result.notices)
                 if result.findings:

@@ -30,6 +30,7 @@ def _history(
     jobs: int,
     quiet: bool,
     cache: Path | str | None,
+    skip_errors: bool,
 ) -> Report:
     """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet)."""
     from tqdm import tqdm
@@ -60,6 +61,7 @@ def _history(
             on_total=on_total,
             cache_dir=Path(cache_dir) if cache_dir else None,
             warn=warn,
+            skip_errors=skip_errors,
         )
 
 
@@ -134,6 +136,11 @@ def _history(
     help="With --history: cache directory (default .git/spillguard); blobs scanned before "
     "under the same rules are not read again.",
 )
+@click.option(
+    "--skip-errors",
+    is_flag=True,
+    help="Git modes: count and skip missing or corrupted objects instead of stopping (exit 2).",
+)
 @click.option("--no-cache", is_flag=True, help="With --history: scan every blob, use no cache.")
 @click.option(
     "--branch",
@@ -164,6 +171,7 @@ def scan(
     since: str | None,
     history: bool,
     cache_dir: str | None,
+    skip_errors: bool,
     no_cache: bool,
     branches: tuple[str, ...],
 ) -> int:
@@ -196,14 +204,15 @@ def scan(
     ruleset = build_ruleset(policy, prefilter)
     if history:
         cache = None if no_cache or show_secrets else Path(cache_dir) if cache_dir else "default"
-        report = _history(ruleset, policy, branches, jobs or default_jobs(), quiet, cache)
+        report = _history(ruleset, policy, branches, jobs or default_jobs(), quiet, cache, skip_errors)
     elif staged or commit_range or since:
         from scanner.gitscan import scan_range, scan_staged
 
         if staged:
-            report = scan_staged(ruleset, policy, all_lines)
+            report = scan_staged(ruleset, policy, all_lines, skip_errors=skip_errors)
         else:
-            report = scan_range(commit_range or f"{since}..HEAD", ruleset, policy)
+            spec = commit_range or f"{since}..HEAD"
+            report = scan_range(spec, ruleset, policy, skip_errors=skip_errors)
     else:
         report = scan_paths(paths or (".",), ruleset, policy, jobs or default_jobs())
     to_terminal = output in (None, "-")

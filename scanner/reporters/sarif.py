@@ -4,6 +4,7 @@ fingerprints are content-stable (rule id, path, secret hash; never line or commi
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import sarif_om as sarif
 from jschema_to_python.to_json import to_json
@@ -57,7 +58,7 @@ def _result(finding: Finding, rule: Rule, index: int) -> sarif.Result:
         snippet=sarif.ArtifactContent(text=finding.preview),
     )
     physical = sarif.PhysicalLocation(
-        artifact_location=sarif.ArtifactLocation(uri=loc.path, uri_base_id="%SRCROOT%"),
+        artifact_location=sarif.ArtifactLocation(uri=quote(loc.path, safe="/"), uri_base_id="%SRCROOT%"),
         region=region,
     )
     message = f"{rule.name} ({finding.preview}) found. {rule.remediation.summary}"

@@ -15,9 +15,19 @@ import pygit2
 from scanner.errors import GitError
 from scanner.model import Chunk, CommitInfo, Notice, ScanStats
 from scanner.sources.decode import decode
+from scanner.sources.paths import display_path
 
 GITLINK = 0o160000
 MESSAGE_PATH = "(commit message)"
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How blobs are read: the size above which they are skipped, and whether an unreadable (missing
+    or corrupted) object is counted and skipped instead of stopping the scan."""
+
+    max_size: int
+    skip_errors: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,14 +83,19 @@ def _blob_item(
     repo: pygit2.Repository,
     oid: pygit2.Oid,
     path: str,
-    max_size: int,
+    limits: ReadLimits,
     commit: str | None,
     first_line: int = 1,
     data: bytes | None = None,
 ) -> GitItem:
     if data is None:
-        blob = read_blob(repo, oid)
-        if blob.size > max_size:
+        try:
+            blob = read_blob(repo, oid)
+        except GitError as exc:
+            if not limits.skip_errors:
+                raise
+            return GitItem(None, ScanStats(skipped_unreadable=1), Notice(path, exc.message))
+        if blob.size > limits.max_size:
             return GitItem(None, ScanStats(skipped_large=1))
         data = blob.data
     text = decode(data)
@@ -91,31 +106,39 @@ def _blob_item(
 
 
 def _diff_items(
-    repo: pygit2.Repository, diff: Any, max_size: int, commit: str | None, all_lines: bool
+    repo: pygit2.Repository, diff: Any, limits: ReadLimits, commit: str | None, all_lines: bool
 ) -> Iterator[GitItem]:
     diff.find_similar()
-    for patch in diff:
-        delta = patch.delta
+    for position, delta in enumerate(diff.deltas):
         new = delta.new_file
         if delta.status_char() == "D" or new.mode == GITLINK:
             continue
-        path = new.path
+        path = display_path(new.path)
         if all_lines:
-            item = _blob_item(repo, new.id, path, max_size, commit)
+            item = _blob_item(repo, new.id, path, limits, commit)
             yield GitItem(item.chunk, item.stats + ScanStats(files=1), item.notice)
             continue
-        if delta.is_binary:
-            yield GitItem(None, ScanStats(skipped_binary=1))
+        try:
+            _kind, size = repo.odb.read_header(new.id)
+            if size > limits.max_size:  # decided before any content is read
+                yield GitItem(None, ScanStats(skipped_large=1))
+                continue
+            patch = diff[position]
+        except (KeyError, ValueError, pygit2.GitError):
+            message = f"object {new.id} (at {path}) is missing or corrupted"
+            if not limits.skip_errors:
+                raise GitError(f"{repo.path}: {message}; run `git fsck`, or pass --skip-errors") from None
+            yield GitItem(None, ScanStats(skipped_unreadable=1), Notice(path, message))
             continue
-        if new.size > max_size:
-            yield GitItem(None, ScanStats(skipped_large=1))
+        if delta.is_binary or patch.delta.is_binary:
+            yield GitItem(None, ScanStats(skipped_binary=1))
             continue
         yield GitItem(None, ScanStats(files=1))
         for first_line, data in _added_runs(patch):
-            yield _blob_item(repo, new.id, path, max_size, commit, first_line, data)
+            yield _blob_item(repo, new.id, path, limits, commit, first_line, data)
 
 
-def staged_items(repo: pygit2.Repository, max_size: int, all_lines: bool = False) -> Iterator[GitItem]:
+def staged_items(repo: pygit2.Repository, limits: ReadLimits, all_lines: bool = False) -> Iterator[GitItem]:
     """What the next commit would add: the index against HEAD (all of it on an unborn branch). Inside a
     hook run by `git commit -a` or `git commit PATH`, git points GIT_INDEX_FILE at the index that will
     be committed; that one is read."""
@@ -125,12 +148,12 @@ def staged_items(repo: pygit2.Repository, max_size: int, all_lines: bool = False
         for entry in index:
             if entry.mode == GITLINK:
                 continue
-            item = _blob_item(repo, entry.id, entry.path, max_size, None)
+            item = _blob_item(repo, entry.id, display_path(entry.path), limits, None)
             yield GitItem(item.chunk, item.stats + ScanStats(files=1), item.notice)
         return
     tree = repo.head.peel(pygit2.Tree)
     diff = tree.diff_to_index(index, context_lines=0)
-    yield from _diff_items(repo, diff, max_size, None, all_lines)
+    yield from _diff_items(repo, diff, limits, None, all_lines)
 
 
 def resolve(repo: pygit2.Repository, revision: str) -> pygit2.Commit:
@@ -164,7 +187,7 @@ def commit_info(commit: pygit2.Commit) -> CommitInfo:
     return CommitInfo(sha=str(commit.id), author=f"{author.name} <{author.email}>", date=date)
 
 
-def commit_items(repo: pygit2.Repository, commit: pygit2.Commit, max_size: int) -> Iterator[GitItem]:
+def commit_items(repo: pygit2.Repository, commit: pygit2.Commit, limits: ReadLimits) -> Iterator[GitItem]:
     """Lines a commit added (merges: against their first parent) and its message."""
     sha = str(commit.id)
     message = commit.message
@@ -173,4 +196,4 @@ def commit_items(repo: pygit2.Repository, commit: pygit2.Commit, max_size: int) 
         diff = repo.diff(commit.parents[0], commit, context_lines=0)
     else:
         diff = commit.tree.diff_to_tree(context_lines=0, swap=True)
-    yield from _diff_items(repo, diff, max_size, sha, all_lines=False)
+    yield from _diff_items(repo, diff, limits, sha, all_lines=False)

@@ -12,6 +12,7 @@ import pygit2
 from scanner.errors import GitError
 from scanner.model import CommitInfo
 from scanner.sources.git import GITLINK, commit_info, resolve
+from scanner.sources.paths import display_path
 
 DEFAULT_REF_PREFIXES = ("refs/heads/", "refs/remotes/", "refs/tags/", "refs/stash")
 
@@ -49,7 +50,7 @@ def _introduced(repo: pygit2.Repository, commit: pygit2.Commit) -> Iterator[tupl
     for delta in diff.deltas:
         if delta.status_char() == "D" or delta.new_file.mode == GITLINK:
             continue
-        yield str(delta.new_file.id), delta.new_file.path
+        yield str(delta.new_file.id), display_path(delta.new_file.path)
 
 
 def walk(repo: pygit2.Repository, refs: tuple[str, ...]) -> HistoryIndex:
@@ -68,8 +69,10 @@ def walk(repo: pygit2.Repository, refs: tuple[str, ...]) -> HistoryIndex:
             index.messages.append((sha, commit.message))
             for blob, path in _introduced(repo, commit):
                 index.occurrences.setdefault(blob, []).append((sha, path))
-    except pygit2.GitError as exc:
-        raise GitError(f"{repo.path}: cannot walk the history ({exc})") from None
+    except (pygit2.GitError, KeyError, ValueError) as exc:
+        raise GitError(
+            f"{repo.path}: cannot walk the history ({type(exc).__name__}: {exc}); run `git fsck`"
+        ) from None
     return index
 
 

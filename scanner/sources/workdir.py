@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.errors import InputError
+from scanner.sources.paths import display_path
 
 
 @dataclass(frozen=True)
@@ -35,17 +36,24 @@ def _ignore_checker(root: Path | None) -> Callable[[str], bool]:
         repo = pygit2.Repository(str(root))
     except pygit2.GitError:
         return lambda _relative: False
-    return lambda relative: bool(repo.path_is_ignored(relative))
+
+    def ignored(relative: str) -> bool:
+        try:
+            return bool(repo.path_is_ignored(relative))
+        except UnicodeEncodeError:  # an undecodable name git cannot be asked about: scan it
+            return False
+
+    return ignored
 
 
 def _display(path: Path, root: Path | None, cwd: Path) -> str:
     for base in (root, cwd):
         if base is not None:
             try:
-                return path.relative_to(base).as_posix()
+                return display_path(path.relative_to(base).as_posix())
             except ValueError:
                 continue
-    return path.as_posix()
+    return display_path(path.as_posix())
 
 
 def iter_files(paths: tuple[str, ...], cwd: Path) -> Iterator[FileRef]:

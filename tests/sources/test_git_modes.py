@@ -222,3 +222,26 @@ def test_install_hook_refuses_foreign_hook(repo: Path, run_cli: Invoke) -> None:
     assert run_cli("install-hook", "--force", cwd=repo).exit_code == 0
     assert "spillguard" in hook.read_text()
     assert run_cli("install-hook", cwd=repo).exit_code == 0  # its own hook is replaced freely
+
+
+def test_staged_blob_over_max_size_is_counted(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", "x = 1\n")
+    (repo / "big.txt").write_text("y\n" * 3000 + f"t = '{TOKEN}'\n")
+    git(repo, "add", "big.txt")
+    result = run_cli("scan", "--staged", "--max-file-size", "1K", "-f", "json", "-q", cwd=repo)
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0 and data["stats"]["skipped_too_large"] == 1
+
+
+def test_commit_with_many_files(repo: Path, run_cli: Invoke) -> None:
+    for n in range(10_000):
+        (repo / f"f{n:05}.txt").write_text(f"line {n}\n")
+    (repo / "f09999.txt").write_text(f"t = '{TOKEN}'\n")
+    git(repo, "add", ".")
+    result = run_cli("scan", "--staged", "-f", "json", "-q", cwd=repo)
+    data = json.loads(result.stdout)
+    assert data["stats"]["files_scanned"] == 10_000
+    assert [f["path"] for f in data["findings"]] == ["f09999.txt"]
+    git(repo, "commit", "-q", "-m", "many")
+    history = run_cli("scan", "--history", "--no-cache", "-f", "json", "-q", cwd=repo)
+    assert [f["path"] for f in json.loads(history.stdout)["findings"]] == ["f09999.txt"]

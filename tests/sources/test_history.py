@@ -158,3 +158,46 @@ def test_corrupted_cache_is_discarded_with_a_warning(repo: Path, tmp_path: Path,
     assert result.exit_code == 1
     assert "cache is unreadable; discarding it" in result.stderr
     assert len(json.loads(result.stdout)["findings"]) == 1
+
+
+def _delete_object(repo: Path, oid: str) -> None:
+    loose = repo / ".git" / "objects" / oid[:2] / oid[2:]
+    loose.chmod(0o644)
+    loose.unlink()
+
+
+def test_missing_blob_is_an_error_naming_it_unless_skipped(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "b.py", "fine = 1\n")
+    blob = git(repo, "rev-parse", "HEAD:b.py").strip()
+    _delete_object(repo, blob)
+    result = run_cli("scan", "--history", "--no-cache", cwd=repo)
+    assert result.exit_code == 2
+    assert f"object {blob} (at b.py in commit" in result.output and "--skip-errors" in result.output
+    assert "Traceback" not in result.output
+    data = audit(run_cli, repo, "--no-cache", "--skip-errors")
+    assert data["stats"]["skipped_unreadable"] == 1 and len(data["findings"]) == 1
+
+
+def test_missing_blob_in_range_mode(repo: Path, run_cli: Invoke) -> None:
+    base = commit_file(repo, "a.py", "x = 1\n")
+    commit_file(repo, "b.py", "fine = 1\n")
+    _delete_object(repo, git(repo, "rev-parse", "HEAD:b.py").strip())
+    result = run_cli("scan", "--range", f"{base}..HEAD", cwd=repo)
+    assert result.exit_code == 2 and "missing or corrupted" in result.output
+
+
+def test_non_utf8_path_names(repo: Path, run_cli: Invoke) -> None:
+    name = b"caf\xe9 menu.py"
+    (repo / name.decode("utf-8", "surrogateescape")).write_text(f"t = '{TOKEN}'\n")
+    git(repo, "add", ".")
+    staged = run_cli("scan", "--staged", "-f", "json", "-q", cwd=repo)
+    assert [f["path"] for f in json.loads(staged.stdout)["findings"]] == ["caf\\xe9 menu.py"]
+    git(repo, "commit", "-q", "-m", "accent")
+    for args in (("--history",), (".",)):
+        result = run_cli("scan", *args, "-f", "sarif", "-q", cwd=repo)
+        assert result.exit_code == 1
+        (location,) = [r["locations"][0] for r in json.loads(result.stdout)["runs"][0]["results"]]
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "caf%5Cxe9%20menu.py"
+    text = run_cli("scan", "--no-color", cwd=repo).output
+    assert "caf\\xe9 menu.py:1:6" in text
