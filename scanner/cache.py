@@ -97,6 +97,8 @@ class BlobCache:
         try:
             db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, result TEXT NOT NULL)")
+            # what each commit introduced: independent of the rules, so kept when they change
+            db.execute("CREATE TABLE IF NOT EXISTS walks (id TEXT PRIMARY KEY, introduced TEXT NOT NULL)")
             row = db.execute("SELECT value FROM meta WHERE name = 'ruleset'").fetchone()
             if row is None or row[0] != key:
                 db.execute("DELETE FROM blobs")
@@ -122,6 +124,22 @@ class BlobCache:
                 except (ValueError, KeyError, TypeError):
                     continue
         return found
+
+    def introduced(self) -> dict[str, list[tuple[str, str]]]:
+        """Every remembered commit's (blob id, path) list."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for sha, text in self._db.execute("SELECT id, introduced FROM walks"):
+            try:
+                found[sha] = [(str(blob), str(path)) for blob, path in json.loads(text)]
+            except (ValueError, TypeError):
+                continue
+        return found
+
+    def remember_walk(self, fresh: dict[str, list[tuple[str, str]]]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO walks VALUES (?, ?)",
+            ((sha, json.dumps(items, separators=(",", ":"))) for sha, items in fresh.items()),
+        )
 
     def store(self, blob: str, findings: tuple[Finding, ...], stats: ScanStats) -> None:
         self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (blob, _encode(findings, stats)))

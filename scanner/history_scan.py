@@ -4,7 +4,7 @@ blob's findings onto every commit and path that introduced it and group them per
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,7 +13,7 @@ from typing import Any
 import pygit2
 
 from scanner.cache import BlobCache, ruleset_key
-from scanner.engine.filters import compile_allowlist
+from scanner.engine.filters import CompiledAllowlist, compile_allowlist
 from scanner.engine.scan import scan_chunk
 from scanner.errors import GitError
 from scanner.fingerprint import fingerprint
@@ -87,16 +87,19 @@ def _batches(items: list[tuple[str, str, int]]) -> Iterator[list[tuple[str, str,
 
 
 def _blob_list(
-    repo: Any, index: HistoryIndex, policy: Policy, skip_errors: bool
+    repo: Any,
+    index: HistoryIndex,
+    allow: CompiledAllowlist | None,
+    skip_errors: bool,
+    skip: Mapping[str, object],
 ) -> tuple[list[tuple[str, str, int]], list[Notice]]:
-    """(blob id, a path it had, size) of every blob to scan; unreadable ones are an error naming the
-    object, or with `skip_errors` a notice each."""
-    allow = compile_allowlist(policy.allowlist) if policy.allowlist.paths else None
+    """(blob id, a path it had, size) of every blob to scan but those in `skip`; unreadable ones are
+    an error naming the object, or with `skip_errors` a notice each."""
     items = []
     broken = []
     for blob, places in index.occurrences.items():
         paths = [p for _, p in places if allow is None or not allow.allows_path(p)]
-        if not paths:
+        if not paths or blob in skip:
             continue
         try:
             _kind, size = repo.odb.read_header(blob)
@@ -113,10 +116,14 @@ def _blob_list(
     return items, broken
 
 
-def _place(findings: tuple[Finding, ...], places: list[tuple[str, str]]) -> list[Finding]:
-    """A blob's findings at each (commit, path) that introduced the blob."""
+def _place(
+    findings: tuple[Finding, ...], places: list[tuple[str, str]], allow: CompiledAllowlist | None
+) -> list[Finding]:
+    """A blob's findings at each (commit, path) that introduced the blob, but allowlisted paths."""
     placed = []
     for commit, path in places:
+        if allow is not None and allow.allows_path(path):
+            continue
         for finding in findings:
             location = replace(finding.location, path=path, commit=commit)
             placed.append(
@@ -177,24 +184,28 @@ def scan_history(
     again."""
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
-    index = walk(repo, refs)
-    items, broken = _blob_list(repo, index, policy, skip_errors)
+    allow = compile_allowlist(policy.allowlist) if policy.allowlist.paths else None
     findings: list[Finding] = []
-    notices: list[Notice] = list(broken)
-    stats = ScanStats(skipped_unreadable=len(broken))
     cache = None
     if cache_dir is not None:
         cache = BlobCache.open(cache_dir, ruleset_key(ruleset.rules, policy), warn or (lambda _: None))
     with cache if cache is not None else nullcontext():
-        known = cache.lookup((blob, path) for blob, path, _ in items) if cache is not None else {}
+        remembered = cache.introduced() if cache is not None else {}
+        index = walk(repo, refs, remembered.get)
+        known: dict[str, tuple[tuple[Finding, ...], ScanStats]] = {}
+        if cache is not None:
+            cache.remember_walk(index.fresh)
+            known = cache.lookup((blob, places[0][1]) for blob, places in index.occurrences.items())
+        items, broken = _blob_list(repo, index, allow, skip_errors, skip=known)
+        notices: list[Notice] = list(broken)
+        stats = ScanStats(skipped_unreadable=len(broken))
         for blob, (cached_findings, cached_stats) in known.items():
             stats += cached_stats + ScanStats(cached=1)
-            findings.extend(_place(cached_findings, index.occurrences[blob]))
-        todo = [item for item in items if item[0] not in known]
+            findings.extend(_place(cached_findings, index.occurrences[blob], allow))
         if on_total is not None:
-            on_total(len(todo), sum(size for _, _, size in todo))
+            on_total(len(items), sum(size for _, _, size in items))
         state = (repo.path, ruleset, policy)
-        for results in run_batches(_scan_blobs, _batches(todo), state, jobs, len(todo) > BATCH_BLOBS):
+        for results in run_batches(_scan_blobs, _batches(items), state, jobs, len(items) > BATCH_BLOBS):
             for result in results:
                 if result.stats.skipped_unreadable and not skip_errors:
                     raise GitError(
@@ -204,7 +215,7 @@ def scan_history(
                 stats += result.stats
                 notices.extend(result.notices)
                 if result.findings:
-                    findings.extend(_place(result.findings, index.occurrences[result.blob]))
+                    findings.extend(_place(result.findings, index.occurrences[result.blob], allow))
                 if cache is not None and not result.notices:
                     cache.store(result.blob, result.findings, result.stats)
                 if progress is not None:

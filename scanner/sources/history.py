@@ -4,7 +4,7 @@ hold it; a blob's first appearance in topological order is where it was introduc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pygit2
@@ -26,6 +26,8 @@ class HistoryIndex:
     messages: list[tuple[str, str]] = field(default_factory=list)  # (commit sha, message)
     # blob id -> every (commit sha, path) that introduced it, in walk order
     occurrences: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # commits diffed by this walk (not known from a cache): sha -> [(blob id, path), ...]
+    fresh: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def tips(repo: pygit2.Repository, refs: tuple[str, ...]) -> list[pygit2.Oid]:
@@ -53,7 +55,14 @@ def _introduced(repo: pygit2.Repository, commit: pygit2.Commit) -> Iterator[tupl
         yield str(delta.new_file.id), display_path(delta.new_file.path)
 
 
-def walk(repo: pygit2.Repository, refs: tuple[str, ...]) -> HistoryIndex:
+def walk(
+    repo: pygit2.Repository,
+    refs: tuple[str, ...],
+    known: Callable[[str], list[tuple[str, str]] | None] = lambda _sha: None,
+) -> HistoryIndex:
+    """Walks every commit oldest first. `known(sha)` may return the (blob, path) list a commit
+    introduced, remembered from an earlier walk, so only new commits are diffed; those are listed in
+    `index.fresh`."""
     index = HistoryIndex()
     starts = tips(repo, refs)
     if not starts:
@@ -67,7 +76,11 @@ def walk(repo: pygit2.Repository, refs: tuple[str, ...]) -> HistoryIndex:
             index.commits[sha] = commit_info(commit)
             index.order[sha] = len(index.order)
             index.messages.append((sha, commit.message))
-            for blob, path in _introduced(repo, commit):
+            introduced = known(sha)
+            if introduced is None:
+                introduced = list(_introduced(repo, commit))
+                index.fresh[sha] = introduced
+            for blob, path in introduced:
                 index.occurrences.setdefault(blob, []).append((sha, path))
     except (pygit2.GitError, KeyError, ValueError) as exc:
         raise GitError(

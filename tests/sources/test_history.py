@@ -201,3 +201,15 @@ def test_non_utf8_path_names(repo: Path, run_cli: Invoke) -> None:
         assert location["physicalLocation"]["artifactLocation"]["uri"] == "caf%5Cxe9%20menu.py"
     text = run_cli("scan", "--no-color", cwd=repo).output
     assert "caf\\xe9 menu.py:1:6" in text
+
+
+def test_path_allowlist_applies_to_history_and_cached_runs(repo: Path, tmp_path: Path,
+                                                           run_cli: Invoke) -> None:
+    commit_file(repo, "src/a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "tests/fixture.py", f"t = '{TOKEN}'\n")
+    config = tmp_path / "config.yml"
+    config.write_text("allowlist:\n  paths: ['tests/*']\n")
+    cache = str(tmp_path / "cache")
+    for _ in range(2):  # the second run comes from the cache and must agree
+        data = audit(run_cli, repo, "--config", str(config), "--cache", cache)
+        assert [f["path"] for f in data["findings"]] == ["src/a.py"]
