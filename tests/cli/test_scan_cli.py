@@ -38,6 +38,15 @@ def test_clean_tree_exits_0(tmp_path: Path, run_cli: Invoke) -> None:
     assert "0 findings in 1 file" in result.output
 
 
+def test_fifty_megabyte_single_line_file(tmp_path: Path, run_cli: Invoke) -> None:
+    line = "k=v; password: see vault; token ids 0123; " * (50_000_000 // 43)
+    (tmp_path / "huge.min.js").write_text(line + f" '{TOKEN}' " + line[:5000])
+    result = run_cli("scan", "-f", "json", "-q", "--max-file-size", "60MiB", str(tmp_path))
+    data = json.loads(result.stdout)
+    assert [(f["rule_id"], f["line"]) for f in data["findings"]] == [("github.pat-classic", 1)]
+    assert data["stats"]["files_scanned"] == 1
+
+
 def test_empty_directory(tmp_path: Path, run_cli: Invoke) -> None:
     result = run_cli("scan", str(tmp_path))
     assert result.exit_code == 0 and "0 findings in 0 files" in result.output
@@ -119,13 +128,29 @@ def test_crlf_file(tmp_path: Path, run_cli: Invoke) -> None:
     assert "c.env:3:3" in result.output
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
-def test_unreadable_file_is_counted(tmp_path: Path, run_cli: Invoke) -> None:
+def test_unreadable_file_is_counted(tmp_path: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from scanner.sources import files
+
     secret = tmp_path / "locked.txt"
     secret.write_text(TOKEN)
-    secret.chmod(0)
-    result = run_cli("scan", "-f", "json", "-q", str(tmp_path))
-    assert json.loads(result.stdout)["stats"]["skipped_unreadable"] == 1
+    (tmp_path / "open.txt").write_text("fine\n")
+    if os.geteuid() != 0:
+        secret.chmod(0)
+    else:  # root reads any file: make the read itself fail as it would for anyone else
+
+        def guarded_open(path: object, *args: object, **kwargs: object) -> object:
+            if str(path) == str(secret):
+                raise PermissionError(13, "Permission denied")
+            return builtins.open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+        monkeypatch.setattr(files, "open", guarded_open, raising=False)
+    result = run_cli("scan", "-f", "json", "-q", "-v", "-j", "1", str(tmp_path))
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert data["stats"]["skipped_unreadable"] == 1 and data["stats"]["files_scanned"] == 1
+    assert data["notices"] == [{"path": str(secret), "message": "permission denied"}]
 
 
 def test_fifo_is_skipped_not_opened(tmp_path: Path, run_cli: Invoke) -> None:

@@ -203,8 +203,9 @@ def test_non_utf8_path_names(repo: Path, run_cli: Invoke) -> None:
     assert "caf\\xe9 menu.py:1:6" in text
 
 
-def test_path_allowlist_applies_to_history_and_cached_runs(repo: Path, tmp_path: Path,
-                                                           run_cli: Invoke) -> None:
+def test_path_allowlist_applies_to_history_and_cached_runs(
+    repo: Path, tmp_path: Path, run_cli: Invoke
+) -> None:
     commit_file(repo, "src/a.py", f"t = '{TOKEN}'\n")
     commit_file(repo, "tests/fixture.py", f"t = '{TOKEN}'\n")
     config = tmp_path / "config.yml"
