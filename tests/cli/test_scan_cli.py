@@ -256,7 +256,7 @@ def test_unexpected_error_exit_3_without_traceback(
     def boom(*_args: object, **_kwargs: object) -> None:
         raise ValueError(f"should never be printed {TOKEN}")
 
-    monkeypatch.setattr(scan_cmd, "scan_paths", boom)
+    monkeypatch.setattr(scan_cmd, "run", boom)
     result = run_cli("scan", cwd=tree)
     assert result.exit_code == 3
     assert "unexpected error: ValueError" in result.output
@@ -269,7 +269,7 @@ def test_interrupt_exits_130(tree: Path, run_cli: Invoke, monkeypatch: pytest.Mo
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(scan_cmd, "scan_paths", interrupted)
+    monkeypatch.setattr(scan_cmd, "run", interrupted)
     result = run_cli("scan", cwd=tree)
     assert result.exit_code == 130 and result.output.strip() == "spillguard: interrupted"
 

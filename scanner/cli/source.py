@@ -1,0 +1,204 @@
+"""What to scan, shared by `scan` and the `baseline` commands: the source options, their checks, and
+running the chosen source into a Report."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from scanner.cli.options import build_policy, build_ruleset, ruleset_options
+from scanner.model import Policy, Report
+from scanner.pool import default_jobs
+from scanner.ruleset.compiled import CompiledRuleset
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Source:
+    paths: tuple[str, ...]
+    staged: bool
+    all_lines: bool
+    commit_range: str | None
+    since: str | None
+    history: bool
+    branches: tuple[str, ...]
+    cache_dir: str | None
+    no_cache: bool
+    skip_errors: bool
+    max_file_size: str | None
+    jobs: int | None
+    config_path: str | None
+    rule_files: tuple[str, ...]
+    disabled: tuple[str, ...]
+    prefilter: str
+
+    def check(self) -> None:
+        modes = [
+            name
+            for name, on in (
+                ("PATH", bool(self.paths)),
+                ("--staged", self.staged),
+                ("--range", bool(self.commit_range)),
+                ("--since", bool(self.since)),
+                ("--history", self.history),
+            )
+            if on
+        ]
+        if len(modes) > 1:
+            raise click.UsageError(f"{' and '.join(modes)} cannot be combined; pick one source")
+        if self.all_lines and not self.staged:
+            raise click.UsageError("--all-lines goes with --staged")
+        for flag, used in (
+            ("--branch", bool(self.branches)),
+            ("--cache", bool(self.cache_dir)),
+            ("--no-cache", self.no_cache),
+        ):
+            if used and not self.history:
+                raise click.UsageError(f"{flag} goes with --history")
+
+    @property
+    def prune_scope(self) -> tuple[str, ...] | None:
+        """Paths under which a finding that was not seen is really gone: the scanned directories, or
+        everything (`("",)`) for a full-history audit; None where absence proves nothing (staged changes,
+        a commit range, chosen branches)."""
+        if self.staged or self.commit_range or self.since or self.branches:
+            return None
+        if self.history:
+            return ("",)
+        return self.paths or (".",)
+
+
+_KEYS = tuple(f.name for f in fields(Source))
+
+
+def source_options(func: F) -> F:
+    """Adds the source options to a command and hands them to it as one `source: Source` argument."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        source = Source(**{key: kwargs.pop(key) for key in _KEYS})
+        source.check()
+        return func(source=source, **kwargs)
+
+    decorators = [
+        click.argument("paths", nargs=-1, type=click.Path()),
+        ruleset_options,
+        click.option(
+            "--max-file-size",
+            metavar="SIZE",
+            help="Skip files larger than SIZE (e.g. 10MiB, 512K); default 10MiB.",
+        ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Worker processes (default: the number of CPUs).",
+        ),
+        click.option(
+            "--staged",
+            is_flag=True,
+            help="Scan what is staged for the next commit (lines it adds), read from the index.",
+        ),
+        click.option("--all-lines", is_flag=True, help="With --staged: scan staged files whole."),
+        click.option(
+            "--range",
+            "commit_range",
+            metavar="BASE..HEAD",
+            help="Scan the lines added by each commit in the range, and their messages.",
+        ),
+        click.option("--since", metavar="REF", help="Same as --range REF..HEAD."),
+        click.option(
+            "--history",
+            is_flag=True,
+            help="Audit the full history: every blob reachable from every branch, tag and stash, once.",
+        ),
+        click.option(
+            "--branch",
+            "branches",
+            multiple=True,
+            metavar="REF",
+            help="With --history: walk only from these refs (repeatable).",
+        ),
+        click.option(
+            "--cache",
+            "cache_dir",
+            type=click.Path(file_okay=False),
+            help="With --history: cache directory (default .git/spillguard); blobs scanned "
+            "before under the same rules are not read again.",
+        ),
+        click.option("--no-cache", is_flag=True, help="With --history: scan every blob, use no cache."),
+        click.option(
+            "--skip-errors",
+            is_flag=True,
+            help="Git modes: count and skip missing or corrupted objects instead of stopping (exit 2).",
+        ),
+    ]
+    wrapped: Any = wrapper
+    for decorator in reversed(decorators):
+        wrapped = decorator(wrapped)
+    return wrapped  # type: ignore[no-any-return]
+
+
+def prepare(source: Source, reveal: bool = False) -> tuple[Policy, CompiledRuleset]:
+    policy = build_policy(
+        source.config_path, source.rule_files, source.disabled, source.max_file_size, reveal=reveal
+    )
+    return policy, build_ruleset(policy, source.prefilter)
+
+
+def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool) -> Report:
+    """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet)."""
+    from tqdm import tqdm
+
+    from scanner.history_scan import default_cache_dir, scan_history
+
+    cache_dir: Path | None = None
+    if not (source.no_cache or policy.reveal_secrets):
+        cache_dir = Path(source.cache_dir) if source.cache_dir else default_cache_dir()
+    show = not quiet and sys.stderr.isatty()
+    bar = tqdm(total=0, unit="blob", desc="scanning history", disable=not show, file=sys.stderr, leave=False)
+    with bar:
+
+        def on_total(blobs: int, _bytes: int) -> None:
+            bar.reset(total=blobs)
+
+        def progress(blobs: int, _bytes: int) -> None:
+            bar.update(blobs)
+
+        def warn(message: str) -> None:
+            click.echo(f"spillguard: warning: {message}", err=True)
+
+        return scan_history(
+            ruleset,
+            policy,
+            source.branches,
+            source.jobs or default_jobs(),
+            progress=progress,
+            on_total=on_total,
+            cache_dir=cache_dir,
+            warn=warn,
+            skip_errors=source.skip_errors,
+        )
+
+
+def run(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool = False) -> Report:
+    if source.history:
+        return _history(source, ruleset, policy, quiet)
+    if source.staged or source.commit_range or source.since:
+        from scanner.gitscan import scan_range, scan_staged
+
+        if source.staged:
+            return scan_staged(ruleset, policy, source.all_lines, skip_errors=source.skip_errors)
+        spec = source.commit_range or f"{source.since}..HEAD"
+        return scan_range(spec, ruleset, policy, skip_errors=source.skip_errors)
+    from scanner.runner import scan_paths
+
+    return scan_paths(source.paths or (".",), ruleset, policy, source.jobs or default_jobs())
