@@ -189,6 +189,25 @@ class SecretGroup:
 
 
 @dataclass(frozen=True)
+class KnownMark:
+    """How a finding stands in the baseline."""
+
+    status: str  # unreviewed | real | false_positive | accepted_risk
+    reason: str | None
+    failing: bool  # real, or past its expiry: still fails the run
+    expires: str | None = None
+
+
+@dataclass(frozen=True)
+class BaselineView:
+    """The baseline's verdict on a report: findings absent from `known` are new."""
+
+    known: tuple[tuple[str, KnownMark], ...]  # finding fingerprint -> mark
+    gone: int  # baseline entries in the scanned scope that were not found
+    show_known: bool = False
+
+
+@dataclass(frozen=True)
 class Report:
     findings: tuple[Finding, ...]
     rules: tuple[Rule, ...]
@@ -197,6 +216,15 @@ class Report:
     seconds: float = 0.0
     commits: tuple[CommitInfo, ...] = ()
     groups: tuple[SecretGroup, ...] = ()
+    baseline: BaselineView | None = None
+
+    def visible(self) -> tuple[Finding, ...]:
+        """What a report lists: every finding without a baseline; with one, new findings and known
+        ones that still fail (all known ones with show_known)."""
+        if self.baseline is None or self.baseline.show_known:
+            return self.findings
+        marks = dict(self.baseline.known)
+        return tuple(f for f in self.findings if f.fingerprint not in marks or marks[f.fingerprint].failing)
 
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024

@@ -29,6 +29,7 @@ class LazyGroup(click.Group):
         "rules": "scanner.cli.rules_cmd:rules",
         "hook": "scanner.cli.hook_cmd:hook",
         "install-hook": "scanner.cli.hook_cmd:install_hook",
+        "baseline": "scanner.cli.baseline_cmd:baseline",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

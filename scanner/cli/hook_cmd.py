@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
+from scanner.baseline.format import Baseline
 from scanner.cli.options import build_policy, build_ruleset, ruleset_options
-from scanner.errors import GitError
-from scanner.model import Report
+from scanner.errors import BaselineError, GitError
+from scanner.model import Report, Severity
 from scanner.reporters import RenderOptions
 from scanner.reporters.text import render
 
@@ -20,10 +22,10 @@ HOOK_MARKER = "# installed by spillguard install-hook"
 
 
 def _blocked_message(report: Report, what: str) -> str:
-    count = len(report.findings)
+    count = len(report.visible())
     lines = [f"spillguard: {what} blocked: {count} secret{'s' if count != 1 else ''} found", ""]
     lines.append(render(report, RenderOptions()).rstrip("\n"))
-    first = report.findings[0].rule_id
+    first = report.visible()[0].rule_id
     lines += [
         "",
         "What to do:",
@@ -36,21 +38,59 @@ def _blocked_message(report: Report, what: str) -> str:
     return "\n".join(lines)
 
 
+def _hook_baseline(path: str | None) -> Baseline | None:
+    """The baseline the hook compares with: the one named, or `.spillguard-baseline.json` at the work
+    tree root when it exists. The hook never writes it, and refuses to use one with unstaged changes:
+    what is committed must be what was reviewed."""
+    import pygit2
+
+    from scanner.baseline.apply import load_baseline
+    from scanner.baseline.format import DEFAULT_PATH
+    from scanner.sources.git import open_repo
+
+    repo = open_repo(Path.cwd())
+    root = Path(repo.workdir) if repo.workdir else Path.cwd()
+    target = Path(path) if path else root / DEFAULT_PATH
+    if path is None and not target.exists():
+        return None
+    try:
+        relative = target.resolve().relative_to(root.resolve()).as_posix()
+        flags = repo.status_file(relative)
+    except (ValueError, KeyError, pygit2.GitError):
+        flags = 0
+    if flags & (pygit2.enums.FileStatus.WT_MODIFIED | pygit2.enums.FileStatus.WT_DELETED):
+        raise BaselineError(
+            f"{target}: has unstaged changes; stage them (git add {target.name}) or discard them "
+            f"(git checkout -- {target.name}) before committing"
+        )
+    return load_baseline(str(target))
+
+
 @click.command()
 @ruleset_options
 @click.option("--all-lines", is_flag=True, help="Scan staged files whole, not only added lines.")
+@click.option(
+    "-b",
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False),
+    help="Baseline file (default: .spillguard-baseline.json at the work tree root, if any).",
+)
 def hook(
     config_path: str | None,
     rule_files: tuple[str, ...],
     disabled: tuple[str, ...],
     prefilter: str,
     all_lines: bool,
+    baseline_path: str | None,
 ) -> int:
-    """Git hook entry point: scans staged changes and blocks the commit on a finding. Run by the
-    pre-commit framework in the pre-push stage (PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF set), it
-    scans the pushed commits instead. Exit 1 blocks."""
+    """Git hook entry point: scans staged changes and blocks the commit on a finding not in the
+    baseline. Run by the pre-commit framework in the pre-push stage (PRE_COMMIT_FROM_REF and
+    PRE_COMMIT_TO_REF set), it scans the pushed commits instead. Exit 1 blocks."""
+    from scanner.baseline.apply import failing, with_baseline
     from scanner.gitscan import scan_range, scan_staged
 
+    baseline = _hook_baseline(baseline_path)
     policy = build_policy(config_path, rule_files, disabled)
     ruleset = build_ruleset(policy, prefilter)
     from_ref = os.environ.get("PRE_COMMIT_FROM_REF")
@@ -60,7 +100,9 @@ def hook(
         report, what = scan_range(spec, ruleset, policy), "push"
     else:
         report, what = scan_staged(ruleset, policy, all_lines), "commit"
-    if report.findings:
+    if baseline is not None:
+        report = with_baseline(report, baseline, date.today(), None, show_known=False)
+    if failing(report, Severity.LOW):
         click.echo(_blocked_message(report, what), err=True)
         return 1
     return 0

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 
 import click
 
+from scanner.baseline.apply import failing, load_baseline, with_baseline
 from scanner.cli.output import write_output
 from scanner.cli.source import Source, prepare, run, source_options
-from scanner.model import Report, Severity
+from scanner.model import Severity
+from scanner.pool import default_jobs
 from scanner.reporters import FORMATS, RenderOptions, get_writer
 from scanner.reporters.text import summary
 
 SCAN_EPILOG = (
     "Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 unexpected error, "
     "130 interrupted. Examples: `spillguard scan`, `spillguard scan src/ --format sarif -o "
-    "spillguard.sarif`, `spillguard scan --staged`, `spillguard scan --history`."
+    "spillguard.sarif`, `spillguard scan --staged`, `spillguard scan --history`, "
+    "`spillguard scan --baseline .spillguard-baseline.json`."
 )
 
 
@@ -44,11 +48,21 @@ SCAN_EPILOG = (
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
     "--fail-on",
-    type=click.Choice([s.value for s in Severity]),
+    type=click.Choice([*(s.value for s in Severity), "new"]),
     default=Severity.LOW.value,
     show_default=True,
-    help="Exit 1 only for findings of this severity or higher (all are still reported).",
+    help="Exit 1 only for findings of this severity or higher (all are still reported); "
+    "`new`: only findings absent from the baseline.",
 )
+@click.option(
+    "-b",
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False),
+    help="Baseline file: findings recorded there do not fail the run, unless marked real "
+    "or past their expiry.",
+)
+@click.option("--show-known", is_flag=True, help="With --baseline: list known findings too.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a TTY).")
 @click.option("-v", "--verbose", is_flag=True, help="List skipped files and regex timeouts.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report.")
@@ -59,6 +73,8 @@ def scan(
     show_secrets: bool,
     exit_zero: bool,
     fail_on: str,
+    baseline_path: str | None,
+    show_known: bool,
     color: bool | None,
     verbose: bool,
     quiet: bool,
@@ -69,8 +85,15 @@ def scan(
     Inside a git work tree, files ignored by .gitignore are skipped; binary files and files larger
     than --max-file-size are skipped and counted in the summary.
     """
+    if (show_known or fail_on == "new") and baseline_path is None:
+        raise click.UsageError("--show-known and --fail-on new go with --baseline")
+    baseline = load_baseline(baseline_path) if baseline_path else None
     policy, ruleset = prepare(source, reveal=show_secrets and fmt != "sarif")
     report = run(source, ruleset, policy, quiet)
+    if baseline is not None:
+        report = with_baseline(
+            report, baseline, date.today(), source.prune_scope, show_known, source.jobs or default_jobs()
+        )
     to_terminal = output in (None, "-")
     use_color = (color if color is not None else to_terminal and sys.stdout.isatty()) and fmt == "text"
     rendered = get_writer(fmt)(report, RenderOptions(color=use_color, verbose=verbose))
@@ -80,9 +103,5 @@ def scan(
     if verbose and fmt != "text":
         for notice in report.notices:
             click.echo(f"note: {notice.path}: {notice.message}", err=True)
-    return 1 if failing(report, Severity(fail_on)) and not exit_zero else 0
-
-
-def failing(report: Report, threshold: Severity) -> bool:
-    severity = {rule.id: rule.severity for rule in report.rules}
-    return any(severity[f.rule_id].rank >= threshold.rank for f in report.findings)
+    threshold = None if fail_on == "new" else Severity(fail_on)
+    return 1 if failing(report, threshold) and not exit_zero else 0

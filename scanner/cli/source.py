@@ -72,7 +72,9 @@ class Source:
             return None
         if self.history:
             return ("",)
-        return self.paths or (".",)
+        from scanner.sources.workdir import display_scope
+
+        return display_scope(self.paths or (".",), Path.cwd())
 
 
 _KEYS = tuple(f.name for f in fields(Source))

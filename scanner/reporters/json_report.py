@@ -7,11 +7,23 @@ import json
 
 from scanner import __version__
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
-from scanner.model import CommitInfo, Finding, Report, Rule, SecretGroup
+from scanner.model import CommitInfo, Finding, KnownMark, Report, Rule, SecretGroup
 from scanner.remediation import as_dict
 from scanner.reporters import RenderOptions
 
 SCHEMA_VERSION = 1
+
+
+def _baseline_dict(mark: KnownMark | None) -> dict[str, object]:
+    if mark is None:
+        return {"state": "new"}
+    return {
+        "state": "known",
+        "status": mark.status,
+        "reason": mark.reason,
+        "failing": mark.failing,
+        "expires": mark.expires,
+    }
 
 
 def finding_dict(finding: Finding, rule: Rule, commit: CommitInfo | None = None) -> dict[str, object]:
@@ -61,16 +73,32 @@ def group_dict(group: SecretGroup, commit: CommitInfo | None) -> dict[str, objec
     }
 
 
+def _with_baseline(report: Report, data: dict[str, object]) -> dict[str, object]:
+    if report.baseline is None:
+        return data
+    marks = dict(report.baseline.known)
+    for item, finding in zip(data["findings"], report.visible(), strict=True):  # type: ignore[call-overload]
+        item["baseline"] = _baseline_dict(marks.get(finding.fingerprint))
+    data["baseline"] = {
+        "new": len(report.findings) - len(marks),
+        "known": len(marks),
+        "known_failing": sum(1 for m in marks.values() if m.failing),
+        "gone": report.baseline.gone,
+    }
+    return data
+
+
 def report_dict(report: Report) -> dict[str, object]:
     rules = {rule.id: rule for rule in report.rules}
     commits = {info.sha: info for info in report.commits}
     stats = report.stats
+    visible = report.visible()
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "spillguard", "version": __version__},
         "fingerprint_algorithm": FINGERPRINT_ALGORITHM,
         "findings": [
-            finding_dict(f, rules[f.rule_id], commits.get(f.location.commit or "")) for f in report.findings
+            finding_dict(f, rules[f.rule_id], commits.get(f.location.commit or "")) for f in visible
         ],
         "groups": [group_dict(g, commits.get(g.first.commit or "")) for g in report.groups],
         "notices": [{"path": n.path, "message": n.message} for n in report.notices],
@@ -89,4 +117,5 @@ def report_dict(report: Report) -> dict[str, object]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(report_dict(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    data = _with_baseline(report, report_dict(report))
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

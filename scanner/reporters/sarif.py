@@ -11,7 +11,7 @@ from jschema_to_python.to_json import to_json
 
 from scanner import __version__
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
-from scanner.model import Finding, Report, Rule, Severity
+from scanner.model import Finding, KnownMark, Report, Rule, Severity
 from scanner.remediation import as_markdown, as_text
 from scanner.reporters import RenderOptions
 
@@ -48,7 +48,20 @@ def _descriptor(rule: Rule) -> sarif.ReportingDescriptor:
     )
 
 
-def _result(finding: Finding, rule: Rule, index: int) -> sarif.Result:
+def _suppressions(mark: KnownMark | None) -> list[sarif.Suppression] | None:
+    """Baseline entries reviewed as false positives or accepted risks (not past expiry)."""
+    if mark is None or mark.failing or mark.status not in ("false_positive", "accepted_risk"):
+        return None
+    suppression = sarif.Suppression(
+        kind="external", justification=mark.reason or mark.status.replace("_", " ")
+    )
+    suppression.status = "accepted"  # SARIF 2.1.0 name; sarif-om predates it
+    return [suppression]
+
+
+def _result(
+    finding: Finding, rule: Rule, index: int, marks: dict[str, KnownMark] | None = None
+) -> sarif.Result:
     loc = finding.location
     region = sarif.Region(
         start_line=loc.line,
@@ -66,7 +79,10 @@ def _result(finding: Finding, rule: Rule, index: int) -> sarif.Result:
     if loc.commit:
         properties = sarif.PropertyBag()
         properties.commit = loc.commit
+    mark = marks.get(finding.fingerprint) if marks is not None else None
     return sarif.Result(
+        baseline_state=None if marks is None else "new" if mark is None else "unchanged",
+        suppressions=_suppressions(mark),
         rule_id=rule.id,
         rule_index=index,
         level=LEVELS[rule.severity],
@@ -79,6 +95,7 @@ def _result(finding: Finding, rule: Rule, index: int) -> sarif.Result:
 
 def render(report: Report, options: RenderOptions) -> str:
     fired = sorted({f.rule_id for f in report.findings})
+    marks = dict(report.baseline.known) if report.baseline is not None else None
     rules = {rule.id: rule for rule in report.rules}
     index = {rule_id: i for i, rule_id in enumerate(fired)}
     driver = sarif.ToolComponent(
@@ -89,7 +106,7 @@ def render(report: Report, options: RenderOptions) -> str:
     )
     run = sarif.Run(
         tool=sarif.Tool(driver=driver),
-        results=[_result(f, rules[f.rule_id], index[f.rule_id]) for f in report.findings],
+        results=[_result(f, rules[f.rule_id], index[f.rule_id], marks) for f in report.findings],
         column_kind="unicodeCodePoints",
     )
     log = sarif.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])

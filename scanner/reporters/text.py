@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from scanner.model import CommitInfo, Finding, Report, Rule, SecretGroup, Severity
+from scanner.model import CommitInfo, Finding, KnownMark, Report, Rule, SecretGroup, Severity
 from scanner.remediation import one_line
 from scanner.reporters import RenderOptions
 
@@ -33,14 +33,27 @@ def _style(text: str, options: RenderOptions, **kwargs: object) -> str:
     return click.style(text, **kwargs) if options.color else text  # type: ignore[arg-type]
 
 
+def _known_label(mark: KnownMark | None) -> str:
+    if mark is None:
+        return ""
+    if mark.failing:
+        why = "past its expiry" if mark.status != "real" else "real secret, rotate it"
+        return f"  [known, still failing: {why}]"
+    return f"  [known: {mark.status.replace('_', ' ')}]"
+
+
 def _finding_lines(
-    finding: Finding, rule: Rule, options: RenderOptions, commits: dict[str, CommitInfo]
+    finding: Finding,
+    rule: Rule,
+    options: RenderOptions,
+    commits: dict[str, CommitInfo],
+    mark: KnownMark | None = None,
 ) -> list[str]:
     loc = finding.location
     where = f"{printable(loc.path)}:{loc.line}:{loc.column}"
     severity = _style(rule.severity.value.upper(), options, fg=_COLORS[rule.severity], bold=True)
     value = printable(finding.secret) if finding.secret is not None else printable(finding.preview)
-    lines = [f"  {where}  {severity}  {rule.name} [{rule.id}]  {value}"]
+    lines = [f"  {where}  {severity}  {rule.name} [{rule.id}]  {value}{_known_label(mark)}"]
     if loc.commit:
         info = commits.get(loc.commit)
         by = f" by {printable(info.author)} on {info.date}" if info else ""
@@ -63,8 +76,16 @@ def summary(report: Report) -> str:
     skipped_text = f"; skipped {', '.join(skipped)}" if skipped else ""
     megabytes = stats.bytes / 1_000_000
     count = len(report.findings)
+    baseline = ""
+    if report.baseline is not None:
+        known = len(report.baseline.known)
+        still = sum(1 for _, mark in report.baseline.known if mark.failing)
+        baseline = f" ({count - known} new, {known} known of which {still} still failing"
+        baseline += (
+            f", {report.baseline.gone} baseline entries no longer found)" if report.baseline.gone else ")"
+        )
     return (
-        f"{count} finding{'s' if count != 1 else ''} in {stats.files} file"
+        f"{count} finding{'s' if count != 1 else ''}{baseline} in {stats.files} file"
         f"{'s' if stats.files != 1 else ''} ({megabytes:.1f} MB, {report.seconds:.2f} s)"
         f"{skipped_text}" + (f"; {stats.timeouts} regex timeout(s)" if stats.timeouts else "")
     )
@@ -93,11 +114,15 @@ def render(report: Report, options: RenderOptions) -> str:
     commits = {info.sha: info for info in report.commits}
     out: list[str] = []
     current = None
-    for finding in report.findings:
+    marks = dict(report.baseline.known) if report.baseline is not None else {}
+    visible = report.visible()
+    for finding in visible:
         if finding.location.path != current:
             current = finding.location.path
             out.append(_style(printable(current), options, bold=True))
-        out.extend(_finding_lines(finding, rules[finding.rule_id], options, commits))
+        out.extend(
+            _finding_lines(finding, rules[finding.rule_id], options, commits, marks.get(finding.fingerprint))
+        )
     if report.groups:
         out.append("")
         out.append(_style(f"Secrets across history ({len(report.groups)}):", options, bold=True))
@@ -105,7 +130,7 @@ def render(report: Report, options: RenderOptions) -> str:
             out.extend(_group_lines(group, rules[group.rule_id], commits))
     if options.verbose:
         out.extend(f"note: {printable(n.path)}: {printable(n.message)}" for n in report.notices)
-    if report.findings:
+    if visible:
         out.append("")
         out.append(
             "Allow a false positive with a `spillguard:allow` comment on its line, "

@@ -97,3 +97,15 @@ def _walk(top: Path, root: Path | None, cwd: Path, ignored: Callable[[str], bool
             elif entry.is_file(follow_symlinks=False) and not ignored(relative):
                 yield FileRef(_display(entry_path, root, cwd), entry.path)
         stack.extend(reversed(subdirs))
+
+
+def display_scope(paths: tuple[str, ...], cwd: Path) -> tuple[str, ...]:
+    """The scanned paths in the same form as reported paths ("" for a whole work tree), so a baseline
+    entry can be told inside or outside what was scanned."""
+    scope = []
+    for given in paths:
+        path = Path(os.path.abspath(cwd / given))
+        root = find_worktree(path if path.is_dir() else path.parent)
+        shown = _display(path, root, cwd)
+        scope.append("" if shown == "." else shown)
+    return tuple(scope)

@@ -1,0 +1,47 @@
+"""Puts a baseline's verdict on a report, and decides what fails the run."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from scanner.baseline.format import Baseline, load
+from scanner.baseline.match import compare, consistent, slow_hashes
+from scanner.model import Report, Severity
+
+
+def load_baseline(path: str) -> Baseline:
+    return load(Path(path), consistent)
+
+
+def with_baseline(
+    report: Report,
+    baseline: Baseline,
+    today: date,
+    scope: tuple[str, ...] | None,
+    show_known: bool,
+    jobs: int = 1,
+) -> Report:
+    slow = slow_hashes(report.findings, baseline.params, jobs)
+    view = compare(report.findings, baseline, slow, today, scope, show_known)
+    return replace(report, baseline=view)
+
+
+def failing(report: Report, threshold: Severity | None) -> bool:
+    """Whether the run fails. `threshold` None means `--fail-on new`: new findings of any severity
+    fail, known ones never. Otherwise findings at or above the severity fail, except known ones whose
+    baseline entry is not real and not past its expiry."""
+    severity = {rule.id: rule.severity for rule in report.rules}
+    marks = dict(report.baseline.known) if report.baseline is not None else {}
+    for finding in report.findings:
+        mark = marks.get(finding.fingerprint)
+        if threshold is None:
+            if mark is None:
+                return True
+            continue
+        if severity[finding.rule_id].rank < threshold.rank:
+            continue
+        if mark is None or mark.failing:
+            return True
+    return False
