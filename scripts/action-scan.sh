@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GitHub Action's scan step (action.yml). Picks what to scan from the event, writes SARIF, sets the
 # `findings` and `sarif` outputs, and exits 1 when findings at or above `fail-on` remain.
-# Reads: GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_OUTPUT, INPUT_MODE, INPUT_CONFIG, INPUT_FAIL_ON,
-# INPUT_ARGS, INPUT_SARIF, INPUT_DEFAULT_BRANCH.
+# Reads: GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_OUTPUT, INPUT_MODE, INPUT_CONFIG, INPUT_BASELINE,
+# INPUT_FAIL_ON, INPUT_ARGS, INPUT_SARIF, INPUT_DEFAULT_BRANCH.
 set -euo pipefail
 
 mode="${INPUT_MODE:-auto}"
@@ -56,6 +56,7 @@ esac
 
 config_args=()
 if [ -n "${INPUT_CONFIG:-}" ]; then config_args=(--config "$INPUT_CONFIG"); fi
+if [ -n "${INPUT_BASELINE:-}" ]; then config_args+=(--baseline "$INPUT_BASELINE"); fi
 # shellcheck disable=SC2206
 extra_args=(${INPUT_ARGS:-})
 

@@ -74,6 +74,20 @@ def test_pull_request_event(pushed: tuple[Path, str, str], tmp_path: Path) -> No
     assert code == 0 and outputs["findings"] == "1"  # reported, but below the threshold
 
 
+def test_baseline_input(pushed: tuple[Path, str, str], tmp_path: Path) -> None:
+    repo, base, head = pushed
+    subprocess.run(
+        [sys.executable, "-m", "scanner", "baseline", "create", "--history", "--no-cache"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+    event = {"before": base, "after": head}
+    code, outputs, sarif = run_action(repo, tmp_path, "push", event, baseline=".spillguard-baseline.json")
+    assert code == 0 and outputs["findings"] == "1"  # reported as known, does not fail
+    assert sarif["runs"][0]["results"][0]["baselineState"] == "unchanged"
+
+
 def test_schedule_audits_history(repo: Path, tmp_path: Path) -> None:
     commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
     commit_file(repo, "a.py", "t = None\n")
@@ -89,7 +103,7 @@ def test_bad_revision_fails_with_exit_2(pushed: tuple[Path, str, str], tmp_path:
 
 def test_action_manifest_wires_the_script() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text())
-    assert set(action["inputs"]) >= {"mode", "config", "fail-on", "args", "sarif", "upload-sarif"}
+    assert set(action["inputs"]) >= {"mode", "baseline", "config", "fail-on", "args", "sarif", "upload-sarif"}
     assert set(action["outputs"]) == {"findings", "sarif"}
     steps = action["runs"]["steps"]
     assert any("action-scan.sh" in step.get("run", "") for step in steps)
