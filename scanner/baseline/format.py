@@ -13,8 +13,6 @@ branches that add different entries usually merge without a conflict.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -22,6 +20,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from scanner.atomic import write_text
 from scanner.errors import BaselineError
 
 VERSION = 1
@@ -259,20 +258,8 @@ def render(baseline: Baseline) -> str:
 
 
 def save(baseline: Baseline, path: Path) -> None:
-    """Writes to a temporary file beside `path` and renames it over, so no half-written baseline is
-    ever left behind."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """Atomic: no half-written baseline is ever left behind."""
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        write_text(path, render(baseline), mode=0o644)
     except OSError as exc:
         raise BaselineError(f"{path}: cannot write the baseline ({exc.strerror})") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(render(baseline))
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot write the baseline ({exc.strerror})") from None
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)

@@ -1,0 +1,33 @@
+"""Writing a file so that no reader ever sees it half-written, and an interrupted write leaves nothing
+behind."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+
+def write_text(path: Path, content: str, mode: int | None = None) -> None:
+    """A regular file (or a new one) is written to a temporary file beside it and renamed over it;
+    a device or FIFO (/dev/null, /dev/stdout, a pipe) is written into, never replaced. Raises OSError."""
+    try:
+        special = not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        special = False
+    if special:
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(content)
+        return
+    directory = path.parent if str(path.parent) else Path(".")
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(content)
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
