@@ -137,7 +137,7 @@ def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkR
     )
     if not matches:
         return ChunkResult((), notices)
-    rules = {rule.id: rule for rule in ruleset.rules}
+    rules = ruleset.rule_by_id
     index = LineIndex(chunk.text, chunk.first_line)
     findings = []
     for match in resolve_overlaps(matches, rules):

@@ -21,6 +21,7 @@ class CompiledRuleset:
     def __init__(self, rules: tuple[Rule, ...], backend: str = "auto") -> None:
         self.rules = rules
         self.backend = backend
+        self.rule_by_id: dict[str, Rule] = {rule.id: rule for rule in rules}
         keywords = sorted({k for rule in rules for k in rule.keywords})
         index = {k: i for i, k in enumerate(keywords)}
         by_keyword: list[list[int]] = [[] for _ in keywords]
@@ -54,9 +55,6 @@ class CompiledRuleset:
             width = MAX_WINDOW if computed is None else min(computed, MAX_WINDOW)
             self.widths[position] = width
         return width
-
-    def by_id(self, rule_id: str) -> Rule | None:
-        return next((rule for rule in self.rules if rule.id == rule_id), None)
 
     # Pickling (process pools without fork): rebuild the prefilter instead of serialising it.
     def __getstate__(self) -> dict[str, Any]:
