@@ -13,13 +13,14 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from scanner import __version__
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import Finding, Location, Policy, Rule, ScanStats
 
-CACHE_FILE = "history-v1.sqlite"
+CACHE_FILE = "history-v2.sqlite"
 
 
 def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
@@ -35,32 +36,27 @@ def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _encode(findings: tuple[Finding, ...], stats: ScanStats) -> str:
-    return json.dumps(
-        {
-            "stats": [stats.files, stats.bytes, stats.skipped_binary, stats.skipped_large],
-            "findings": [
-                [
-                    f.rule_id,
-                    f.location.line,
-                    f.location.column,
-                    f.location.end_line,
-                    f.location.end_column,
-                    f.secret_hash,
-                    f.preview,
-                    f.entropy,
-                ]
-                for f in findings
-            ],
-        },
-        separators=(",", ":"),
-    )
+def _encode(findings: tuple[Finding, ...]) -> str | None:
+    if not findings:
+        return None
+    rows = [
+        [
+            f.rule_id,
+            f.location.line,
+            f.location.column,
+            f.location.end_line,
+            f.location.end_column,
+            f.secret_hash,
+            f.preview,
+            f.entropy,
+        ]
+        for f in findings
+    ]
+    return json.dumps(rows, separators=(",", ":"))
 
 
-def _decode(blob: str, path: str, text: str) -> tuple[tuple[Finding, ...], ScanStats]:
-    data = json.loads(text)
-    files, size, binary, large = data["stats"]
-    findings = tuple(
+def _decode(blob: str, path: str, text: str) -> tuple[Finding, ...]:
+    return tuple(
         Finding(
             rule_id=rule_id,
             location=Location(path, line, column, end_line, end_column, blob=blob),
@@ -69,9 +65,18 @@ def _decode(blob: str, path: str, text: str) -> tuple[tuple[Finding, ...], ScanS
             preview=preview,
             entropy=entropy,
         )
-        for rule_id, line, column, end_line, end_column, secret_hash, preview, entropy in data["findings"]
+        for rule_id, line, column, end_line, end_column, secret_hash, preview, entropy in json.loads(text)
     )
-    return findings, ScanStats(files=files, bytes=size, skipped_binary=binary, skipped_large=large)
+
+
+@dataclass(frozen=True)
+class Cached:
+    """What the cache knows of the blobs asked about: their ids, the findings of those that have any,
+    and their scan counts added up."""
+
+    ids: frozenset[str]
+    findings: dict[str, tuple[Finding, ...]]
+    stats: ScanStats
 
 
 class BlobCache:
@@ -96,7 +101,10 @@ class BlobCache:
         db = sqlite3.connect(path)
         try:
             db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            db.execute("CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, result TEXT NOT NULL)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, files INTEGER NOT NULL, "
+                "bytes INTEGER NOT NULL, binary INTEGER NOT NULL, large INTEGER NOT NULL, findings TEXT)"
+            )
             # what each commit introduced: independent of the rules, so kept when they change
             db.execute("CREATE TABLE IF NOT EXISTS walks (id TEXT PRIMARY KEY, introduced TEXT NOT NULL)")
             row = db.execute("SELECT value FROM meta WHERE name = 'ruleset'").fetchone()
@@ -110,20 +118,29 @@ class BlobCache:
             raise
         return cls(db)
 
-    def lookup(self, items: Iterable[tuple[str, str]]) -> dict[str, tuple[tuple[Finding, ...], ScanStats]]:
-        """Cached results for (blob id, path) items; entries that fail to decode are left out."""
+    def lookup(self, items: Iterable[tuple[str, str]]) -> Cached:
+        """Cached results for (blob id, path) items. The cache belongs to one repository, so reading
+        all its rows once is cheaper than asking for each id; only rows holding findings are decoded,
+        and one that fails to decode is scanned again."""
         wanted = dict(items)
-        ids = list(wanted)
-        found = {}
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            for blob, text in self._db.execute(f"SELECT id, result FROM blobs WHERE id IN ({marks})", part):
+        known: set[str] = set()
+        findings: dict[str, tuple[Finding, ...]] = {}
+        files = size = binary = large = 0
+        rows = self._db.execute("SELECT id, files, bytes, binary, large, findings FROM blobs").fetchall()
+        for blob, n_files, n_bytes, n_binary, n_large, text in rows:
+            if blob not in wanted:
+                continue
+            if text is not None:
                 try:
-                    found[blob] = _decode(blob, wanted[blob], text)
+                    findings[blob] = _decode(blob, wanted[blob], text)
                 except (ValueError, KeyError, TypeError):
                     continue
-        return found
+            known.add(blob)
+            files, size, binary, large = files + n_files, size + n_bytes, binary + n_binary, large + n_large
+        stats = ScanStats(
+            files=files, bytes=size, skipped_binary=binary, skipped_large=large, cached=len(known)
+        )
+        return Cached(frozenset(known), findings, stats)
 
     def introduced(self) -> dict[str, list[tuple[str, str]]]:
         """Every remembered commit's (blob id, path) list."""
@@ -142,7 +159,8 @@ class BlobCache:
         )
 
     def store(self, blob: str, findings: tuple[Finding, ...], stats: ScanStats) -> None:
-        self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (blob, _encode(findings, stats)))
+        row = (blob, stats.files, stats.bytes, stats.skipped_binary, stats.skipped_large, _encode(findings))
+        self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?, ?, ?, ?)", row)
 
     def __enter__(self) -> BlobCache:
         return self

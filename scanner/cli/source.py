@@ -157,27 +157,20 @@ def prepare(source: Source, reveal: bool = False) -> tuple[Policy, CompiledRules
 
 
 def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool) -> Report:
-    """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet)."""
-    from tqdm import tqdm
-
+    """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet; tqdm
+    is imported only then)."""
     from scanner.history_scan import default_cache_dir, scan_history
 
     cache_dir: Path | None = None
     if not (source.no_cache or policy.reveal_secrets):
         cache_dir = Path(source.cache_dir) if source.cache_dir else default_cache_dir()
-    show = not quiet and sys.stderr.isatty()
-    bar = tqdm(total=0, unit="blob", desc="scanning history", disable=not show, file=sys.stderr, leave=False)
-    with bar:
 
-        def on_total(blobs: int, _bytes: int) -> None:
-            bar.reset(total=blobs)
+    def warn(message: str) -> None:
+        click.echo(f"spillguard: warning: {message}", err=True)
 
-        def progress(blobs: int, _bytes: int) -> None:
-            bar.update(blobs)
-
-        def warn(message: str) -> None:
-            click.echo(f"spillguard: warning: {message}", err=True)
-
+    def audit(
+        progress: Callable[[int, int], None] | None = None, on_total: Callable[[int, int], None] | None = None
+    ) -> Report:
         return scan_history(
             ruleset,
             policy,
@@ -188,6 +181,16 @@ def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bo
             cache_dir=cache_dir,
             warn=warn,
             skip_errors=source.skip_errors,
+        )
+
+    if quiet or not sys.stderr.isatty():
+        return audit()
+    from tqdm import tqdm
+
+    with tqdm(total=0, unit="blob", desc="scanning history", file=sys.stderr, leave=False) as bar:
+        return audit(
+            progress=lambda blobs, _bytes: bar.update(blobs),
+            on_total=lambda blobs, _bytes: bar.reset(total=blobs),
         )
 
 
