@@ -3,7 +3,7 @@ older versions (pure functions), and save atomically and deterministically.
 
 Version 1:
     {"version": 1, "tool": "spillguard", "identity": "spillguard-baseline-v1",
-     "hash": {"kdf": "scrypt", "n": 512, "r": 8, "p": 1, "salt": HEX},
+     "hash": {"kdf": "scrypt", "n": 256, "r": 8, "p": 1, "salt": HEX},
      "entries": [{"fingerprint", "rule_id", "path", "line", "secret_hash", "status", "reason",
                   "reviewer", "expires"}, ...]}
 Entries are sorted by path, rule id and fingerprint, one per line, keys sorted, no timestamps: two
@@ -38,7 +38,7 @@ class Status(str, Enum):
 @dataclass(frozen=True)
 class HashParams:
     salt: str  # hex
-    n: int = 512
+    n: int = 256
     r: int = 8
     p: int = 1
     kdf: str = "scrypt"
