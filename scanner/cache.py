@@ -119,28 +119,36 @@ class BlobCache:
         return cls(db)
 
     def lookup(self, items: Iterable[tuple[str, str]]) -> Cached:
-        """Cached results for (blob id, path) items. The cache belongs to one repository, so reading
-        all its rows once is cheaper than asking for each id; only rows holding findings are decoded,
-        and one that fails to decode is scanned again."""
+        """Cached results for (blob id, path) items. The cache belongs to one repository, so it
+        usually holds exactly the blobs asked about: SQLite then adds the counts up over the whole
+        table, and only rows holding findings are decoded (one that fails to decode is scanned again)."""
         wanted = dict(items)
-        known: set[str] = set()
+        stored = {row[0] for row in self._db.execute("SELECT id FROM blobs").fetchall()}
+        known = stored & wanted.keys()
+        if known == stored:
+            sums = self._db.execute(
+                "SELECT TOTAL(files), TOTAL(bytes), TOTAL(binary), TOTAL(large) FROM blobs"
+            ).fetchone()
+        else:  # blobs of other refs or older histories are stored too: add up only ours
+            sums = [0, 0, 0, 0]
+            for blob, *counts in self._db.execute("SELECT id, files, bytes, binary, large FROM blobs"):
+                if blob in known:
+                    sums = [a + b for a, b in zip(sums, counts, strict=True)]
+        files, size, binary, large = (int(n) for n in sums)
         findings: dict[str, tuple[Finding, ...]] = {}
-        files = size = binary = large = 0
-        rows = self._db.execute("SELECT id, files, bytes, binary, large, findings FROM blobs").fetchall()
-        for blob, n_files, n_bytes, n_binary, n_large, text in rows:
-            if blob not in wanted:
+        broken: set[str] = set()
+        for blob, text in self._db.execute("SELECT id, findings FROM blobs WHERE findings IS NOT NULL"):
+            if blob not in known:
                 continue
-            if text is not None:
-                try:
-                    findings[blob] = _decode(blob, wanted[blob], text)
-                except (ValueError, KeyError, TypeError):
-                    continue
-            known.add(blob)
-            files, size, binary, large = files + n_files, size + n_bytes, binary + n_binary, large + n_large
+            try:
+                findings[blob] = _decode(blob, wanted[blob], text)
+            except (ValueError, KeyError, TypeError):
+                broken.add(blob)
+        ids = frozenset(known - broken)
         stats = ScanStats(
-            files=files, bytes=size, skipped_binary=binary, skipped_large=large, cached=len(known)
+            files=files, bytes=size, skipped_binary=binary, skipped_large=large, cached=len(ids)
         )
-        return Cached(frozenset(known), findings, stats)
+        return Cached(ids, findings, stats)
 
     def introduced(self) -> dict[str, list[tuple[str, str]]]:
         """Every remembered commit's (blob id, path) list."""

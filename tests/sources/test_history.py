@@ -214,3 +214,20 @@ def test_path_allowlist_applies_to_history_and_cached_runs(
     for _ in range(2):  # the second run comes from the cache and must agree
         data = audit(run_cli, repo, "--config", str(config), "--cache", cache)
         assert [f["path"] for f in data["findings"]] == ["src/a.py"]
+
+
+def test_cache_holding_more_blobs_than_asked_counts_only_ours(
+    repo: Path, tmp_path: Path, run_cli: Invoke
+) -> None:
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    git(repo, "checkout", "-q", "-b", "side")
+    commit_file(repo, "b.py", "side = 1\n" * 50)
+    git(repo, "checkout", "-q", "main")
+    cache = str(tmp_path / "cache")
+    audit(run_cli, repo, "--cache", cache)  # fills the cache with both branches' blobs
+    cached = audit(run_cli, repo, "--cache", cache, "--branch", "main")
+    fresh = audit(run_cli, repo, "--no-cache", "--branch", "main")
+    assert cached["stats"]["cached_blobs"] == 1
+    assert cached["stats"]["files_scanned"] == fresh["stats"]["files_scanned"] == 1
+    assert cached["stats"]["bytes_scanned"] == fresh["stats"]["bytes_scanned"]
+    assert cached["findings"] == fresh["findings"]
