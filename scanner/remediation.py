@@ -56,3 +56,20 @@ def as_markdown(rule: Rule) -> str:
     if rule.references:
         lines += ["", "**References**", ""] + [f"- <{ref}>" for ref in rule.references]
     return "\n".join(lines)
+
+
+def playbook(findings_by_rule: list[tuple[Rule, list[str]]]) -> list[str]:
+    """A rotation playbook: for each kind of credential found (most severe first), where it was found
+    and how to rotate and revoke it; then, once, how to purge history and why that is not enough."""
+    lines = ["Rotation playbook", "================="]
+    for number, (rule, places) in enumerate(findings_by_rule, 1):
+        lines += ["", f"{number}. {rule.name} [{rule.id}], {rule.severity.value} severity"]
+        shown = places[:10] + ([f"... and {len(places) - 10} more"] if len(places) > 10 else [])
+        lines += [f"   found at {place}" for place in shown]
+        lines.append(f"   {rule.remediation.summary}")
+        lines += [f"   {step_number}) {step}" for step_number, step in enumerate(rule.remediation.rotate, 1)]
+        if rule.remediation.revoke_url:
+            lines.append(f"   revoke at: {rule.remediation.revoke_url}")
+    lines += ["", "Then, for every credential above:"]
+    lines += [f"   - {step}" for step in PURGE_STEPS]
+    return lines

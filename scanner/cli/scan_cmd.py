@@ -63,6 +63,13 @@ SCAN_EPILOG = (
     "or past their expiry.",
 )
 @click.option("--show-known", is_flag=True, help="With --baseline: list known findings too.")
+@click.option(
+    "--remediation",
+    "playbook",
+    is_flag=True,
+    help="Text report: end with a rotation playbook grouped by credential (rotate and revoke "
+    "steps, then how to purge history).",
+)
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a TTY).")
 @click.option("-v", "--verbose", is_flag=True, help="List skipped files and regex timeouts.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report.")
@@ -75,6 +82,7 @@ def scan(
     fail_on: str,
     baseline_path: str | None,
     show_known: bool,
+    playbook: bool,
     color: bool | None,
     verbose: bool,
     quiet: bool,
@@ -96,7 +104,7 @@ def scan(
         )
     to_terminal = output in (None, "-")
     use_color = (color if color is not None else to_terminal and sys.stdout.isatty()) and fmt == "text"
-    rendered = get_writer(fmt)(report, RenderOptions(color=use_color, verbose=verbose))
+    rendered = get_writer(fmt)(report, RenderOptions(color=use_color, verbose=verbose, playbook=playbook))
     write_output(rendered, output, color=use_color)
     if not quiet and (fmt != "text" or not to_terminal):
         click.echo(summary(report), err=True)

@@ -12,6 +12,7 @@ from scanner.model import Report
 class RenderOptions:
     color: bool = False
     verbose: bool = False
+    playbook: bool = False  # text: append a rotation playbook grouped by credential
 
 
 Writer = Callable[[Report, RenderOptions], str]

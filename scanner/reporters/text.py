@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from scanner.model import CommitInfo, Finding, KnownMark, Report, Rule, SecretGroup, Severity
-from scanner.remediation import one_line
+from scanner.remediation import one_line, playbook
 from scanner.reporters import RenderOptions
 
 _COLORS = {
@@ -109,6 +109,16 @@ def _group_lines(group: SecretGroup, rule: Rule, commits: dict[str, CommitInfo])
     ]
 
 
+def _playbook(findings: tuple[Finding, ...], rules: dict[str, Rule]) -> list[str]:
+    places: dict[str, list[str]] = {}
+    for finding in findings:
+        loc = finding.location
+        commit = f" (commit {loc.commit[:12]})" if loc.commit else ""
+        places.setdefault(finding.rule_id, []).append(f"{printable(loc.path)}:{loc.line}{commit}")
+    ordered = sorted(places, key=lambda rule_id: (-rules[rule_id].severity.rank, rule_id))
+    return playbook([(rules[rule_id], places[rule_id]) for rule_id in ordered])
+
+
 def render(report: Report, options: RenderOptions) -> str:
     rules = {rule.id: rule for rule in report.rules}
     commits = {info.sha: info for info in report.commits}
@@ -128,6 +138,9 @@ def render(report: Report, options: RenderOptions) -> str:
         out.append(_style(f"Secrets across history ({len(report.groups)}):", options, bold=True))
         for group in report.groups:
             out.extend(_group_lines(group, rules[group.rule_id], commits))
+    if options.playbook and visible:
+        out.append("")
+        out.extend(_playbook(visible, rules))
     if options.verbose:
         out.extend(f"note: {printable(n.path)}: {printable(n.message)}" for n in report.notices)
     if visible:

@@ -287,3 +287,17 @@ def test_output_to_a_fifo_writes_into_it_and_keeps_it(tree: Path, tmp_path: Path
     assert result.exit_code == 1
     assert json.loads(received[0])["stats"]["findings"] == 1
     assert stat.S_ISFIFO(fifo.stat().st_mode)  # not replaced by a regular file
+
+
+def test_remediation_playbook(tree: Path, run_cli: Invoke) -> None:
+    (tree / "db.env").write_text("DB_PASSWORD=Zq8#vN2!pL5wXr7k\n")
+    result = run_cli("scan", "--remediation", "--no-color", cwd=tree)
+    assert result.exit_code == 1
+    out = result.output
+    playbook = out[out.index("Rotation playbook") :]
+    assert playbook.index("[github.pat-classic], high severity") < playbook.index(
+        "[generic.password-assignment], medium severity"
+    )
+    assert "   found at app.py:2" in playbook and "revoke at: https://github.com/settings/tokens" in playbook
+    assert "git filter-repo --replace-text" in playbook and TOKEN not in out
+    assert "Rotation playbook" not in run_cli("scan", "--no-color", cwd=tree).output
