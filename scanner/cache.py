@@ -20,7 +20,7 @@ from scanner import __version__
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import Finding, Location, Policy, Rule, ScanStats
 
-CACHE_FILE = "history-v2.sqlite"
+CACHE_FILE = "history-v3.sqlite"
 
 
 def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
@@ -59,13 +59,17 @@ def _decode(blob: str, path: str, text: str) -> tuple[Finding, ...]:
     return tuple(
         Finding(
             rule_id=rule_id,
-            location=Location(path, line, column, end_line, end_column, blob=blob),
+            location=Location(
+                path, line, column, end_line, end_column, blob=blob, cell=cell, cell_line=cell_line
+            ),
             secret_hash=secret_hash,
             fingerprint="",
             preview=preview,
             entropy=entropy,
         )
-        for rule_id, line, column, end_line, end_column, secret_hash, preview, entropy in json.loads(text)
+        for rule_id, line, column, end_line, end_column, secret_hash, preview, entropy, cell, cell_line in (
+            json.loads(text)
+        )
     )
 
 

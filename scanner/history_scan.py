@@ -22,6 +22,7 @@ from scanner.pool import run_batches
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.runner import sort_findings
 from scanner.sources.decode import decode
+from scanner.sources.files import text_chunks
 from scanner.sources.git import MESSAGE_PATH, open_repo, read_blob
 from scanner.sources.history import HistoryIndex, head_blobs, walk
 
@@ -67,9 +68,14 @@ def _scan_blobs(
         if text is None:
             results.append(BlobResult(blob, (), ScanStats(skipped_binary=1)))
             continue
-        found = scan_chunk(Chunk(path=path, text=text, blob=blob), ruleset, policy)
-        stats = ScanStats(files=1, bytes=len(data), timeouts=len(found.notices))
-        results.append(BlobResult(blob, found.findings, stats, found.notices))
+        found_findings: list[Finding] = []
+        found_notices: list[Notice] = []
+        for chunk in text_chunks(path, text, blob):
+            found = scan_chunk(chunk, ruleset, policy)
+            found_findings.extend(found.findings)
+            found_notices.extend(found.notices)
+        stats = ScanStats(files=1, bytes=len(data), timeouts=len(found_notices))
+        results.append(BlobResult(blob, tuple(found_findings), stats, tuple(found_notices)))
     total = ScanStats()
     for result in results:
         total += result.stats

@@ -110,6 +110,8 @@ class Location:
     end_column: int
     commit: str | None = None
     blob: str | None = None
+    cell: int | None = None  # notebooks: 1-based cell number
+    cell_line: int | None = None  # notebooks: line within the cell; `line` is then the file's line
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ class Chunk:
     first_line: int = 1
     commit: str | None = None
     blob: str | None = None
+    cell: int | None = None  # a notebook cell's part: its number, and
+    line_map: tuple[int, ...] | None = None  # the file line of each of its lines
 
 
 @dataclass(frozen=True)

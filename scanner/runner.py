@@ -37,12 +37,11 @@ def scan_batch(refs: list[FileRef], ruleset: CompiledRuleset, policy: Policy) ->
         stats += read.stats
         if read.notice is not None:
             notices.append(read.notice)
-        if read.chunk is None:
-            continue
-        result = scan_chunk(read.chunk, ruleset, policy)
-        findings.extend(result.findings)
-        notices.extend(result.notices)
-        stats += ScanStats(timeouts=len(result.notices))
+        for chunk in read.chunks:
+            result = scan_chunk(chunk, ruleset, policy)
+            findings.extend(result.findings)
+            notices.extend(result.notices)
+            stats += ScanStats(timeouts=len(result.notices))
     return BatchResult(tuple(findings), tuple(notices), stats)
 
 

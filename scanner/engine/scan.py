@@ -143,6 +143,11 @@ def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkR
     for match in resolve_overlaps(matches, rules):
         line, column = index.locate(match.secret_span.start)
         end_line, end_column = index.locate(match.secret_span.end)
+        cell_line = None
+        if chunk.line_map:  # a notebook cell: lines count within the cell; report the file's too
+            cell_line = line
+            line = chunk.line_map[min(line, len(chunk.line_map)) - 1]
+            end_line = chunk.line_map[min(end_line, len(chunk.line_map)) - 1]
         hashed = secret_hash(match.secret)
         findings.append(
             Finding(
@@ -155,6 +160,8 @@ def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkR
                     end_column=end_column,
                     commit=chunk.commit,
                     blob=chunk.blob,
+                    cell=chunk.cell,
+                    cell_line=cell_line,
                 ),
                 secret_hash=hashed,
                 fingerprint=fingerprint(match.rule_id, chunk.path, hashed),

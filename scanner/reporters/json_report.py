@@ -44,6 +44,9 @@ def finding_dict(finding: Finding, rule: Rule, commit: CommitInfo | None = None)
         "tags": list(rule.tags),
         "remediation": as_dict(rule),
     }
+    if loc.cell is not None:
+        data["cell"] = loc.cell
+        data["cell_line"] = loc.cell_line
     if loc.commit is not None:
         data["commit"] = loc.commit
     if commit is not None:

@@ -74,7 +74,8 @@ def _result(
         artifact_location=sarif.ArtifactLocation(uri=quote(loc.path, safe="/"), uri_base_id="%SRCROOT%"),
         region=region,
     )
-    message = f"{rule.name} ({finding.preview}) found. {rule.remediation.summary}"
+    cell = f" in notebook cell {loc.cell}, line {loc.cell_line}" if loc.cell is not None else ""
+    message = f"{rule.name} ({finding.preview}) found{cell}. {rule.remediation.summary}"
     properties = None
     if loc.commit:
         properties = sarif.PropertyBag()

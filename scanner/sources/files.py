@@ -8,14 +8,24 @@ from dataclasses import dataclass
 
 from scanner.model import Chunk, Notice, ScanStats
 from scanner.sources.decode import decode
+from scanner.sources.notebook import notebook_chunks
 from scanner.sources.workdir import FileRef
 
 
 @dataclass(frozen=True)
 class ReadResult:
-    chunk: Chunk | None
+    chunks: tuple[Chunk, ...]
     stats: ScanStats
     notice: Notice | None = None
+
+
+def text_chunks(path: str, text: str, blob: str | None = None) -> tuple[Chunk, ...]:
+    """A file's text as chunks: a notebook's cells one by one, anything else whole."""
+    if path.endswith(".ipynb"):
+        cells = notebook_chunks(path, text, blob)
+        if cells is not None:
+            return cells
+    return (Chunk(path=path, text=text, blob=blob),)
 
 
 def read_file(ref: FileRef, max_size: int) -> ReadResult:
@@ -24,17 +34,17 @@ def read_file(ref: FileRef, max_size: int) -> ReadResult:
         if not stat.S_ISREG(info.st_mode):
             # the walker hands over directories it could not list, and named FIFOs or devices
             kind = "directory cannot be listed" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            return ReadResult(None, ScanStats(skipped_unreadable=1), Notice(ref.path, kind))
+            return ReadResult((), ScanStats(skipped_unreadable=1), Notice(ref.path, kind))
         if info.st_size > max_size:
-            return ReadResult(None, ScanStats(skipped_large=1))
+            return ReadResult((), ScanStats(skipped_large=1))
         with open(ref.fs_path, "rb") as handle:
             data = handle.read(max_size + 1)
     except OSError as exc:
         reason = (exc.strerror or type(exc).__name__).lower()
-        return ReadResult(None, ScanStats(skipped_unreadable=1), Notice(ref.path, reason))
+        return ReadResult((), ScanStats(skipped_unreadable=1), Notice(ref.path, reason))
     if len(data) > max_size:
-        return ReadResult(None, ScanStats(skipped_large=1))
+        return ReadResult((), ScanStats(skipped_large=1))
     text = decode(data)
     if text is None:
-        return ReadResult(None, ScanStats(skipped_binary=1))
-    return ReadResult(Chunk(path=ref.path, text=text), ScanStats(files=1, bytes=len(data)))
+        return ReadResult((), ScanStats(skipped_binary=1))
+    return ReadResult(text_chunks(ref.path, text), ScanStats(files=1, bytes=len(data)))

@@ -1,0 +1,99 @@
+"""Jupyter notebooks: each cell's source and text outputs become their own chunk, so findings say
+"cell 3, line 2" (and the line of the .ipynb file that holds it) instead of a column in a huge JSON
+line, and embedded images (base64 `image/*` outputs) are never scanned."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from scanner.model import Chunk
+
+TEXT_MIME = ("text/plain", "text/markdown", "application/json", "text/x-python")
+
+
+def _lines(value: Any) -> list[str] | None:
+    if isinstance(value, str):
+        return value.splitlines(keepends=True)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _output_parts(output: Any) -> Iterator[list[str]]:
+    if not isinstance(output, dict):
+        return
+    kind = output.get("output_type")
+    if kind == "stream":
+        lines = _lines(output.get("text"))
+        if lines:
+            yield lines
+    elif kind in ("execute_result", "display_data"):
+        data = output.get("data")
+        for mime in TEXT_MIME:
+            lines = _lines(data.get(mime)) if isinstance(data, dict) else None
+            if lines:
+                yield lines
+    elif kind == "error":
+        lines = _lines(output.get("traceback"))
+        if lines:
+            yield [line if line.endswith("\n") else line + "\n" for line in lines]
+
+
+class _Locator:
+    """Finds the file line of each line string of a notebook. Cells come in file order, but a cell's
+    keys may be in any order (Jupyter writes `outputs` before `source`), so each part of a cell is
+    searched from the cell's start, and the next cell starts after the furthest point reached."""
+
+    def __init__(self, raw: str) -> None:
+        self._raw = raw
+        self._cell_start = (0, 1)  # (offset, line) where the current cell's search begins
+        self._furthest = (0, 1)
+        self._cursor = (0, 1)
+
+    def start_part(self) -> None:
+        self._cursor = self._cell_start
+
+    def end_cell(self) -> None:
+        self._cell_start = self._furthest
+
+    def line_of(self, value: str) -> int:
+        offset, line = self._cursor
+        for encoded in (json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(value)[1:-1]):
+            found = self._raw.find(encoded, offset) if encoded else -1
+            if found != -1:
+                self._cursor = (found, line + self._raw.count("\n", offset, found))
+                self._furthest = max(self._furthest, self._cursor)
+                break
+        return self._cursor[1]
+
+
+def notebook_chunks(path: str, raw: str, blob: str | None = None) -> tuple[Chunk, ...] | None:
+    """The cells of a notebook as chunks, or None when `raw` is not notebook JSON (then the file is
+    scanned as text)."""
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return None
+    cells = document.get("cells") if isinstance(document, dict) else None
+    if not isinstance(cells, list):
+        return None
+    locator = _Locator(raw)
+    chunks = []
+    for index, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict):
+            continue
+        parts = []
+        source = _lines(cell.get("source"))
+        if source:
+            parts.append(source)
+        outputs = cell.get("outputs")
+        for output in outputs if isinstance(outputs, list) else []:
+            parts.extend(_output_parts(output))
+        for lines in parts:
+            locator.start_part()
+            line_map = tuple(locator.line_of(line) for line in lines)
+            chunks.append(Chunk(path=path, text="".join(lines), blob=blob, cell=index, line_map=line_map))
+        locator.end_cell()
+    return tuple(chunks)
