@@ -49,6 +49,8 @@ def _encode(findings: tuple[Finding, ...]) -> str | None:
             f.secret_hash,
             f.preview,
             f.entropy,
+            f.location.cell,
+            f.location.cell_line,
         ]
         for f in findings
     ]
