@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from scanner.engine.files import scan_path
 from scanner.engine.filters import compile_allowlist
 from scanner.engine.scan import scan_chunk
 from scanner.model import CommitInfo, Finding, Notice, Policy, Report, ScanStats
@@ -14,6 +16,7 @@ from scanner.runner import sort_findings
 from scanner.sources.git import (
     GitItem,
     ReadLimits,
+    blob_text,
     commit_info,
     commit_items,
     open_repo,
@@ -22,8 +25,20 @@ from scanner.sources.git import (
 )
 
 
+def _file_findings(
+    repo: Any, new_file: tuple[str, str, str | None], ruleset: CompiledRuleset, policy: Policy
+) -> tuple[Finding, ...]:
+    path, oid, commit = new_file
+    needs_text = any(
+        content is not None and any(p.search(path) for p in paths)
+        for _, (_rule, paths, _exclude, content) in ruleset.file_rules
+    )
+    text = blob_text(repo, oid, policy.max_file_size) if needs_text else None
+    return scan_path(path, text, ruleset, policy, commit=commit, blob=oid)
+
+
 def _scan_items(
-    items: Iterable[GitItem], ruleset: CompiledRuleset, policy: Policy
+    repo: Any, items: Iterable[GitItem], ruleset: CompiledRuleset, policy: Policy
 ) -> tuple[list[Finding], list[Notice], ScanStats]:
     allow = compile_allowlist(policy.allowlist) if policy.allowlist.paths else None
     findings: list[Finding] = []
@@ -33,6 +48,8 @@ def _scan_items(
         stats += item.stats
         if item.notice is not None:
             notices.append(item.notice)
+        if item.new_file is not None and not (allow is not None and allow.allows_path(item.new_file[0])):
+            findings.extend(_file_findings(repo, item.new_file, ruleset, policy))
         chunk = item.chunk
         if chunk is None:
             continue
@@ -55,7 +72,7 @@ def scan_staged(
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
     limits = ReadLimits(policy.max_file_size, skip_errors)
-    findings, notices, stats = _scan_items(staged_items(repo, limits, all_lines), ruleset, policy)
+    findings, notices, stats = _scan_items(repo, staged_items(repo, limits, all_lines), ruleset, policy)
     return Report(sort_findings(findings), ruleset.rules, stats, tuple(notices), time.monotonic() - started)
 
 
@@ -87,7 +104,7 @@ def scan_range(
     infos: list[CommitInfo] = []
     for commit in commits:
         infos.append(commit_info(commit))
-        found, noted, counted = _scan_items(commit_items(repo, commit, limits), ruleset, policy)
+        found, noted, counted = _scan_items(repo, commit_items(repo, commit, limits), ruleset, policy)
         findings.extend(found)
         notices.extend(noted)
         stats += counted

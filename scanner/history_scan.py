@@ -13,6 +13,7 @@ from typing import Any
 import pygit2
 
 from scanner.cache import BlobCache, ruleset_key
+from scanner.engine.files import scan_path
 from scanner.engine.filters import CompiledAllowlist, compile_allowlist
 from scanner.engine.scan import scan_chunk
 from scanner.errors import GitError
@@ -50,7 +51,8 @@ def _scan_blobs(
     results = []
     for blob, path, size in batch:
         if size > policy.max_file_size:
-            results.append(BlobResult(blob, (), ScanStats(skipped_large=1)))
+            found_files = scan_path(path, None, ruleset, policy, blob=blob)
+            results.append(BlobResult(blob, found_files, ScanStats(skipped_large=1)))
             continue
         try:
             data = read_blob(repo, blob).data
@@ -65,10 +67,10 @@ def _scan_blobs(
             )
             continue
         text = decode(data)
+        found_findings: list[Finding] = list(scan_path(path, text, ruleset, policy, blob=blob))
         if text is None:
-            results.append(BlobResult(blob, (), ScanStats(skipped_binary=1)))
+            results.append(BlobResult(blob, tuple(found_findings), ScanStats(skipped_binary=1)))
             continue
-        found_findings: list[Finding] = []
         found_notices: list[Notice] = []
         for chunk in text_chunks(path, text, blob):
             found = scan_chunk(chunk, ruleset, policy)

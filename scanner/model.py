@@ -58,6 +58,17 @@ class Examples:
 
 
 @dataclass(frozen=True)
+class FileMatch:
+    """A file rule: the file itself is the leak (a committed .env, a private key file). `paths` and
+    `exclude` are regexes searched in the POSIX path; `content`, when set, must also occur in the text
+    (a .npmrc only counts when it holds auth)."""
+
+    paths: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+    content: str | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     name: str
@@ -75,6 +86,7 @@ class Rule:
     allowlist: Allowlist = field(default_factory=Allowlist)
     tags: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    files: FileMatch | None = None  # set for file rules, which have no keywords and no pattern
 
     @property
     def is_generic(self) -> bool:

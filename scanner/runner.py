@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+from scanner.engine.files import scan_path
 from scanner.engine.filters import compile_allowlist
 from scanner.engine.scan import scan_chunk
 from scanner.model import Finding, Notice, Policy, Report, ScanStats
@@ -35,6 +36,7 @@ def scan_batch(refs: list[FileRef], ruleset: CompiledRuleset, policy: Policy) ->
     for ref in refs:
         read = read_file(ref, policy.max_file_size)
         stats += read.stats
+        findings.extend(scan_path(ref.path, read.text, ruleset, policy))
         if read.notice is not None:
             notices.append(read.notice)
         for chunk in read.chunks:

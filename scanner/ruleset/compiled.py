@@ -37,6 +37,31 @@ class CompiledRuleset:
             compile_allowlist(rule.allowlist) if rule.allowlist else None for rule in rules
         )
         self.prefilter: Prefilter = build_prefilter(self.keywords, backend)
+        # file rules: (position, rule, path regexes, exclude regexes, content regex or None)
+        self.file_rules: tuple[
+            tuple[
+                int,
+                tuple[
+                    Rule,
+                    tuple[regex.Pattern[str], ...],
+                    tuple[regex.Pattern[str], ...],
+                    regex.Pattern[str] | None,
+                ],
+            ],
+            ...,
+        ] = tuple(
+            (
+                position,
+                (
+                    rule,
+                    tuple(regex.compile(p) for p in rule.files.paths),
+                    tuple(regex.compile(p) for p in rule.files.exclude),
+                    regex.compile(rule.files.content) if rule.files.content else None,
+                ),
+            )
+            for position, rule in enumerate(rules)
+            if rule.files is not None
+        )
         self._patterns: dict[int, regex.Pattern[str]] = {}
 
     def pattern(self, position: int) -> regex.Pattern[str]:

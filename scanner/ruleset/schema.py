@@ -9,14 +9,17 @@ from typing import Any, TypeVar
 import regex
 
 from scanner.engine.checksums import VALIDATORS
-from scanner.model import Allowlist, Confidence, Examples, Remediation, Rule, Severity
+from scanner.model import Allowlist, Confidence, Examples, FileMatch, Remediation, Rule, Severity
 from scanner.ruleset.width import UNBOUNDED, max_match_width
 
 MAX_WINDOW = 16384
 RULE_ID = regex.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 
-REQUIRED = ("id", "name", "description", "severity", "confidence", "keywords", "pattern")
+REQUIRED = ("id", "name", "description", "severity", "confidence")
 OPTIONAL = (
+    "keywords",
+    "pattern",
+    "files",
     "entropy",
     "checksum",
     "allowlist",
@@ -185,6 +188,42 @@ def _examples(raw: Any, keywords: tuple[str, ...], problems: Problems) -> Exampl
     return Examples(positive, negative)
 
 
+def _regexes(raw: Any, field: str, problems: Problems, required: bool = False) -> tuple[str, ...]:
+    values = _str_list(raw, field, problems, required)
+    for value in values:
+        try:
+            regex.compile(value)
+        except regex.error as exc:
+            problems.add(field, f"{value!r} is not a valid regex: {exc}")
+    return values
+
+
+def _files(raw: Any, problems: Problems) -> FileMatch:
+    if not isinstance(raw, dict):
+        problems.add("files", "must be a mapping with paths, and optional exclude and content")
+        return FileMatch(())
+    unknown = set(raw) - {"paths", "exclude", "content"}
+    if unknown:
+        problems.add("files", f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
+    content = raw.get("content")
+    if content is not None:
+        content = _regexes([content], "files.content", problems)[0] if isinstance(content, str) else None
+        if content is None:
+            problems.add("files.content", "must be a regex string")
+    return FileMatch(
+        paths=_regexes(raw.get("paths"), "files.paths", problems, required=True),
+        exclude=_regexes(raw.get("exclude"), "files.exclude", problems),
+        content=content,
+    )
+
+
+def _file_rule_fields(raw: dict[str, Any], problems: Problems) -> FileMatch:
+    for field in ("keywords", "pattern", "entropy", "checksum", "max_width"):
+        if field in raw:
+            problems.add(field, "does not apply to a file rule (one with `files`)")
+    return _files(raw["files"], problems)
+
+
 def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rule | None, list[str]]:
     """Returns the rule, or None and the list of problems (each naming the field)."""
     problems = Problems()
@@ -199,8 +238,9 @@ def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rul
     checksum = raw.get("checksum")
     if checksum is not None and checksum not in VALIDATORS:
         problems.add("checksum", f"unknown validator {checksum!r}; known: {', '.join(VALIDATORS)}")
-    keywords = _keywords(raw, problems)
-    pattern, width = _pattern(raw, problems, compile_pattern)
+    files = _file_rule_fields(raw, problems) if "files" in raw else None
+    keywords = _keywords(raw, problems) if files is None else ()
+    pattern, width = _pattern(raw, problems, compile_pattern) if files is None else ("", 0)
     rule = Rule(
         id=rule_id,
         name=_str(raw, "name", problems),
@@ -212,6 +252,7 @@ def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rul
         max_width=width,
         remediation=_remediation(raw.get("remediation"), problems),
         examples=_examples(raw.get("examples"), keywords, problems),
+        files=files,
         source=source,
         min_entropy=_entropy(raw, problems),
         checksum=checksum if isinstance(checksum, str) else None,

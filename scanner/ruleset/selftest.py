@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from scanner.engine.files import scan_path
 from scanner.engine.scan import find_matches, scan_chunk
 from scanner.model import Chunk, Policy, Rule
 from scanner.ruleset.compiled import CompiledRuleset
@@ -92,9 +93,31 @@ def _found_at(rule: Rule, text: str, ruleset: CompiledRuleset, policy: Policy) -
     return {(f.location.line, f.location.column) for f in result.findings if f.rule_id == rule.id}
 
 
+def _check_file_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy) -> list[str]:
+    """A file rule's examples are paths, optionally followed by the file's content on the next lines."""
+
+    def fires(example: str) -> bool:
+        path, _, content = example.partition("\n")
+        return any(f.rule_id == rule.id for f in scan_path(path, content, ruleset, policy))
+
+    problems = [
+        f"positive example {n} is not detected"
+        for n, example in enumerate(rule.examples.positive, 1)
+        if not fires(example)
+    ]
+    problems += [
+        f"negative example {n} is detected"
+        for n, example in enumerate(rule.examples.negative, 1)
+        if fires(example)
+    ]
+    return problems
+
+
 def check_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy | None = None) -> list[str]:
     """Problems with one rule's examples; empty when every example behaves."""
     policy = policy or Policy()
+    if rule.files is not None:
+        return _check_file_rule(rule, ruleset, policy)
     only = CompiledRuleset((rule,), ruleset.backend)
     problems: list[str] = []
     for number, example in enumerate(rule.examples.positive, 1):

@@ -17,6 +17,7 @@ class ReadResult:
     chunks: tuple[Chunk, ...]
     stats: ScanStats
     notice: Notice | None = None
+    text: str | None = None  # the decoded file, for file rules that look at content
 
 
 def text_chunks(path: str, text: str, blob: str | None = None) -> tuple[Chunk, ...]:
@@ -47,4 +48,4 @@ def read_file(ref: FileRef, max_size: int) -> ReadResult:
     text = decode(data)
     if text is None:
         return ReadResult((), ScanStats(skipped_binary=1))
-    return ReadResult(text_chunks(ref.path, text), ScanStats(files=1, bytes=len(data)))
+    return ReadResult(text_chunks(ref.path, text), ScanStats(files=1, bytes=len(data)), text=text)

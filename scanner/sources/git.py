@@ -32,11 +32,23 @@ class ReadLimits:
 
 @dataclass(frozen=True)
 class GitItem:
-    """One piece of git text to scan, or a skip to count."""
+    """One piece of git text to scan, or a skip to count, or (new_file) a file that appears, for the
+    file rules: its path, blob id and commit."""
 
     chunk: Chunk | None
     stats: ScanStats
     notice: Notice | None = None
+    new_file: tuple[str, str, str | None] | None = None
+
+
+def blob_text(repo: pygit2.Repository, oid: str, max_size: int) -> str | None:
+    """A blob's text for the file rules that look at content; None when binary, too large or
+    unreadable (then only path-only rules can match)."""
+    try:
+        blob = read_blob(repo, oid)
+    except GitError:
+        return None
+    return None if blob.size > max_size else decode(blob.data)
 
 
 def open_repo(start: Path) -> pygit2.Repository:
@@ -114,6 +126,8 @@ def _diff_items(
         if delta.status_char() == "D" or new.mode == GITLINK:
             continue
         path = display_path(new.path)
+        if delta.status_char() in "ARC":  # the file appears at this path
+            yield GitItem(None, ScanStats(), new_file=(path, str(new.id), commit))
         if all_lines:
             item = _blob_item(repo, new.id, path, limits, commit)
             yield GitItem(item.chunk, item.stats + ScanStats(files=1), item.notice)
@@ -148,7 +162,9 @@ def staged_items(repo: pygit2.Repository, limits: ReadLimits, all_lines: bool = 
         for entry in index:
             if entry.mode == GITLINK:
                 continue
-            item = _blob_item(repo, entry.id, display_path(entry.path), limits, None)
+            path = display_path(entry.path)
+            yield GitItem(None, ScanStats(), new_file=(path, str(entry.id), None))
+            item = _blob_item(repo, entry.id, path, limits, None)
             yield GitItem(item.chunk, item.stats + ScanStats(files=1), item.notice)
         return
     tree = repo.head.peel(pygit2.Tree)

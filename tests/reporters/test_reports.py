@@ -81,7 +81,12 @@ def test_sarif_for_every_rule_is_valid(tmp_path: Path, run_cli: Invoke) -> None:
 
     validator = sarif_schema_validator()
     for rule in load_rules():
-        (tmp_path / f"{rule.id}.txt").write_text("\n".join(rule.examples.positive))
+        if rule.files is not None:  # a file rule's example is a path, then the file's content
+            path, _, content = rule.examples.positive[0].partition("\n")
+            (tmp_path / rule.id / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rule.id / path).write_text(content)
+        else:
+            (tmp_path / f"{rule.id}.txt").write_text("\n".join(rule.examples.positive))
     log = json.loads(run_cli("scan", "-f", "sarif", "-q", str(tmp_path)).stdout)
     validator.validate(log)  # type: ignore[attr-defined]
     fired = {r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]}
