@@ -20,7 +20,7 @@ from scanner import __version__
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import Finding, Location, Policy, Rule, ScanStats
 
-CACHE_FILE = "history-v3.sqlite"
+CACHE_FILE = "history-v4.sqlite"
 
 
 def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
@@ -51,6 +51,7 @@ def _encode(findings: tuple[Finding, ...]) -> str | None:
             f.entropy,
             f.location.cell,
             f.location.cell_line,
+            f.decoded,
         ]
         for f in findings
     ]
@@ -68,10 +69,21 @@ def _decode(blob: str, path: str, text: str) -> tuple[Finding, ...]:
             fingerprint="",
             preview=preview,
             entropy=entropy,
+            decoded=decoded,
         )
-        for rule_id, line, column, end_line, end_column, secret_hash, preview, entropy, cell, cell_line in (
-            json.loads(text)
-        )
+        for (
+            rule_id,
+            line,
+            column,
+            end_line,
+            end_column,
+            secret_hash,
+            preview,
+            entropy,
+            cell,
+            cell_line,
+            decoded,
+        ) in json.loads(text)
     )
 
 

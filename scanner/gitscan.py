@@ -30,8 +30,7 @@ def _file_findings(
 ) -> tuple[Finding, ...]:
     path, oid, commit = new_file
     needs_text = any(
-        content is not None and any(p.search(path) for p in paths)
-        for _, (_rule, paths, _exclude, content) in ruleset.file_rules
+        rule.content is not None and any(p.search(path) for p in rule.paths) for rule in ruleset.file_rules
     )
     text = blob_text(repo, oid, policy.max_file_size) if needs_text else None
     return scan_path(path, text, ruleset, policy, commit=commit, blob=oid)

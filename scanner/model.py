@@ -111,6 +111,7 @@ class Match:
     secret_span: Span
     secret: str
     entropy: float
+    decoded: str | None = None  # how the secret was encoded where it sits: base64, json-escaped
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class Finding:
     preview: str
     entropy: float
     secret: str | None = None  # only set when the user asked to reveal secrets
+    decoded: str | None = None  # found after decoding the text at the location: base64, json-escaped
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,11 @@ def scan_path(
     """Findings of every file rule matching `path`. A rule that also needs `content` matches only when
     the text is known (None for binary or unread files) and holds it."""
     found = []
-    for position, (rule, paths, exclude, content) in ruleset.file_rules:
-        if not any(p.search(path) for p in paths) or any(p.search(path) for p in exclude):
+    for compiled in ruleset.file_rules:
+        rule, content = compiled.rule, compiled.content
+        if not any(p.search(path) for p in compiled.paths) or any(p.search(path) for p in compiled.exclude):
             continue
-        allowlist = ruleset.allowlists[position]
+        allowlist = ruleset.allowlists[compiled.position]
         if allowlist is not None and allowlist.allows_path(path):
             continue
         if content is not None:

@@ -7,11 +7,21 @@ entropy -> checksum -> placeholders -> rule allowlist -> policy allowlist -> inl
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from scanner.engine.checksums import VALIDATORS
+from scanner.engine.decode import (
+    MAX_DEPTH,
+    MIN_RUN,
+    base64_run,
+    decode_base64,
+    json_string_around,
+    runs_in,
+    unescape_json,
+)
 from scanner.engine.entropy import shannon_entropy
-from scanner.engine.filters import compile_allowlist, inline_allowed, is_placeholder
+from scanner.engine.filters import INLINE_MARKER, compile_allowlist, inline_allowed, is_placeholder
 from scanner.engine.positions import LineIndex, line_bounds
 from scanner.fingerprint import fingerprint, secret_hash
 from scanner.model import Chunk, Finding, Location, Match, Notice, Policy, Rule, Span
@@ -25,16 +35,33 @@ class ChunkResult:
     notices: tuple[Notice, ...] = ()
 
 
-def _candidate_windows(text: str, ruleset: CompiledRuleset) -> dict[int, list[list[int]]]:
-    """Per candidate rule, the merged windows [start, end] around its keyword hits that a match could
-    occupy. Hits arrive ordered by end offset, so overlapping windows are merged as they come; a window
-    that starts before the one it joins widens it (duplicated regions are deduplicated by span later)."""
+@dataclass
+class Hits:
+    """What the prefilter found in one text: per candidate rule, the merged windows [start, end] a
+    match could occupy; where the base64 form of a keyword occurs; and where a keyword of a multi-line
+    rule occurs (it may sit JSON-escaped inside a string)."""
+
+    windows: dict[int, list[list[int]]]
+    encoded: list[int]
+    multiline: list[int]
+
+
+def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
+    """Hits arrive ordered by end offset, so overlapping windows are merged as they come; a window that
+    starts before the one it joins widens it (duplicated regions are deduplicated by span later)."""
     length = len(text)
-    windows: dict[int, list[list[int]]] = {}
+    hits = Hits({}, [], [])
+    windows = hits.windows
     lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
+    plain, multiline = ruleset.plain_keywords, ruleset.multiline
     for start, keyword in ruleset.prefilter.hits(text):
+        if keyword >= plain:
+            hits.encoded.append(start)
+            continue
         end = start + lengths[keyword]
         for position in keyword_rules[keyword]:
+            if multiline[position]:
+                hits.multiline.append(start)
             width = widths[position] or ruleset.width(position)
             low, high = start - width, end + width
             found = windows.get(position)
@@ -49,7 +76,74 @@ def _candidate_windows(text: str, ruleset: CompiledRuleset) -> dict[int, list[li
                     last[1] = min(length, high)
             else:
                 found.append([max(0, low), min(length, high)])
-    return windows
+    return hits
+
+
+def _encoded_spans(text: str, hits: Hits) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of each distinct encoded value around a trigger, in text order."""
+    spans: set[tuple[str, int, int]] = set()
+    covered = -1
+    for position in sorted(hits.encoded):
+        if position < covered:
+            continue  # inside a run already taken
+        start, end = base64_run(text, position, max(covered, 0))
+        covered = end
+        if end - start >= MIN_RUN:
+            spans.add(("base64", start, end))
+    covered = -1
+    for position in sorted(set(hits.multiline)):
+        if position < covered:
+            continue
+        found = json_string_around(text, position)
+        if found is not None:
+            covered = found[1]
+            spans.add(("json-escaped", *found))
+    return sorted(spans, key=lambda item: (item[1], item[2], item[0]))
+
+
+def _edge_lines(text: str, start: int, end: int) -> tuple[str, ...]:
+    """The first and last line of the span, where an inline allow comment may sit."""
+    first, last = line_bounds(text, start, end)
+    lines = text[first:last].splitlines()
+    return (lines[0], lines[-1]) if lines else ()
+
+
+def _decoded_matches(
+    text: str,
+    hits: Hits,
+    ruleset: CompiledRuleset,
+    policy: Policy,
+    path: str,
+    depth: int,
+    timed_out: list[str],
+) -> list[Match]:
+    """Matches inside encoded values, placed on the encoded text in the original."""
+    found: list[Match] = []
+    for kind, start, end in _encoded_spans(text, hits):
+        raw = text[start:end]
+        decoded = decode_base64(raw) if kind == "base64" else unescape_json(raw)
+        if decoded is None:
+            continue
+        inner, inner_timeouts = find_matches(decoded, ruleset, policy, path, depth + 1)
+        timed_out.extend(inner_timeouts)
+        if not inner:
+            continue
+        lines = _edge_lines(text, start, end) if INLINE_MARKER in text else ()
+        for match in inner:
+            if lines and inline_allowed(lines, match.rule_id):
+                continue
+            how = kind if match.decoded is None else f"{kind}+{match.decoded}"
+            found.append(
+                Match(
+                    match.rule_id,
+                    Span(start, end),
+                    Span(start, end),
+                    match.secret,
+                    match.entropy,
+                    decoded=how,
+                )
+            )
+    return found
 
 
 def _passes_filters(
@@ -68,12 +162,19 @@ def _passes_filters(
 
 
 def find_matches(
-    text: str, ruleset: CompiledRuleset, policy: Policy, path: str = ""
+    text: str, ruleset: CompiledRuleset, policy: Policy, path: str = "", depth: int = 0
 ) -> tuple[list[Match], list[str]]:
-    """All confirmed matches in `text` (before overlap resolution) and the ids of rules that timed out."""
+    """All confirmed matches in `text` (before overlap resolution), those inside encoded values
+    included, and the ids of rules that timed out."""
     matches: list[Match] = []
     timed_out: list[str] = []
-    for position, windows in _candidate_windows(text, ruleset).items():
+    has_marker = INLINE_MARKER in text  # almost never: then no line is looked at
+    hits = _candidate_windows(text, ruleset)
+    if depth > 0:  # a decoded value: look at every run in it
+        hits.encoded.extend(runs_in(text))
+    if depth < MAX_DEPTH and (hits.encoded or hits.multiline):
+        matches.extend(_decoded_matches(text, hits, ruleset, policy, path, depth, timed_out))
+    for position, windows in hits.windows.items():
         rule = ruleset.rules[position]
         allowlist = ruleset.allowlists[position]
         if allowlist is not None and path and allowlist.allows_path(path):
@@ -91,9 +192,7 @@ def find_matches(
                     entropy = shannon_entropy(secret)
                     if not _passes_filters(rule, secret, entropy, ruleset, position, policy):
                         continue
-                    bounds = line_bounds(text, secret_start, secret_end)
-                    lines = text[bounds[0] : bounds[1]].splitlines()
-                    if inline_allowed((lines[0], lines[-1]) if lines else (), rule.id):
+                    if has_marker and inline_allowed(_edge_lines(text, secret_start, secret_end), rule.id):
                         continue
                     matches.append(
                         Match(
@@ -109,19 +208,34 @@ def find_matches(
     return matches, timed_out
 
 
-def _priority(rule: Rule, match: Match) -> tuple[int, int, int, int, str]:
+def _priority(rule: Rule, match: Match) -> tuple[int, int, int, int, int, str]:
+    """Specific rules beat generic ones; a secret matched as written beats one found by decoding the
+    same text; then confidence, severity, and the longer secret."""
     length = match.secret_span.end - match.secret_span.start
-    return (0 if rule.is_generic else 1, rule.confidence.rank, rule.severity.rank, length, rule.id)
+    return (
+        0 if rule.is_generic else 1,
+        0 if match.decoded else 1,
+        rule.confidence.rank,
+        rule.severity.rank,
+        length,
+        rule.id,
+    )
 
 
 def resolve_overlaps(matches: list[Match], rules: dict[str, Rule]) -> list[Match]:
-    """Keeps one match per secret span: where spans overlap, the more specific rule wins."""
+    """Keeps one match per secret span: where spans overlap, the more specific rule wins. The kept
+    spans never overlap, so sorted by start only the nearest one before a new span's end can collide
+    with it: O(n log n) however many matches a file holds."""
     ranked = sorted(matches, key=lambda m: _priority(rules[m.rule_id], m), reverse=True)
-    kept: list[Match] = []
+    starts: list[int] = []
+    kept: list[Match] = []  # in the order of `starts`
     for match in ranked:
         span = match.secret_span
-        if all(span.end <= k.secret_span.start or span.start >= k.secret_span.end for k in kept):
-            kept.append(match)
+        index = bisect.bisect_left(starts, span.end)
+        if index and kept[index - 1].secret_span.end > span.start:
+            continue
+        starts.insert(index, span.start)
+        kept.insert(index, match)
     return sorted(kept, key=lambda m: (m.secret_span.start, m.secret_span.end, m.rule_id))
 
 
@@ -168,6 +282,7 @@ def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkR
                 preview=redact(match.secret),
                 entropy=round(match.entropy, 3),
                 secret=match.secret if policy.reveal_secrets else None,
+                decoded=match.decoded,
             )
         )
     return ChunkResult(tuple(findings), notices)

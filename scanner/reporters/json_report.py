@@ -44,6 +44,8 @@ def finding_dict(finding: Finding, rule: Rule, commit: CommitInfo | None = None)
         "tags": list(rule.tags),
         "remediation": as_dict(rule),
     }
+    if finding.decoded is not None:
+        data["decoded"] = finding.decoded
     if loc.cell is not None:
         data["cell"] = loc.cell
         data["cell_line"] = loc.cell_line

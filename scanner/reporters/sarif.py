@@ -75,6 +75,8 @@ def _result(
         region=region,
     )
     cell = f" in notebook cell {loc.cell}, line {loc.cell_line}" if loc.cell is not None else ""
+    if finding.decoded is not None:
+        cell += f" inside {finding.decoded}-encoded text"
     message = f"{rule.name} ({finding.preview}) found{cell}. {rule.remediation.summary}"
     properties = None
     if loc.commit:

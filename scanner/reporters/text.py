@@ -53,6 +53,8 @@ def _finding_lines(
     where = f"{printable(loc.path)}:{loc.line}:{loc.column}"
     if loc.cell is not None:
         where += f" (cell {loc.cell}, line {loc.cell_line})"
+    if finding.decoded is not None:
+        where += f" ({finding.decoded}-decoded)"
     severity = _style(rule.severity.value.upper(), options, fg=_COLORS[rule.severity], bold=True)
     value = printable(finding.secret) if finding.secret is not None else printable(finding.preview)
     lines = [f"  {where}  {severity}  {rule.name} [{rule.id}]  {value}{_known_label(mark)}"]

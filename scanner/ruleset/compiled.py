@@ -6,15 +6,26 @@ first time one of its keywords is hit. The memo is private to this object; nothi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import regex
 
+from scanner.engine.decode import CONTAINER_WORDS, encoded_keyword_literals
 from scanner.engine.filters import CompiledAllowlist, compile_allowlist
 from scanner.engine.prefilter import Prefilter, build_prefilter
 from scanner.model import Rule
 from scanner.ruleset.schema import MAX_WINDOW
 from scanner.ruleset.width import max_match_width
+
+
+@dataclass(frozen=True)
+class CompiledFileRule:
+    position: int
+    rule: Rule
+    paths: tuple[regex.Pattern[str], ...]
+    exclude: tuple[regex.Pattern[str], ...]
+    content: regex.Pattern[str] | None
 
 
 class CompiledRuleset:
@@ -28,36 +39,32 @@ class CompiledRuleset:
         for position, rule in enumerate(rules):
             for keyword in rule.keywords:
                 by_keyword[index[keyword]].append(position)
-        self.keywords: tuple[str, ...] = tuple(keywords)
-        self.keyword_rules: tuple[tuple[int, ...], ...] = tuple(tuple(r) for r in by_keyword)
-        self.keyword_lengths: tuple[int, ...] = tuple(len(k) for k in keywords)
+        # The base64 forms of every keyword share the prefilter; a hit there triggers decoding, not a
+        # rule, so their entries in keyword_rules are empty. Ids from `plain_keywords` on are those.
+        triggers = (*keywords, *CONTAINER_WORDS)
+        encoded = sorted({lit for k in triggers for lit in encoded_keyword_literals(k)} - set(keywords))
+        self.plain_keywords = len(keywords)
+        self.keywords: tuple[str, ...] = (*keywords, *encoded)
+        self.keyword_rules: tuple[tuple[int, ...], ...] = (
+            *(tuple(r) for r in by_keyword),
+            *(() for _ in encoded),
+        )
+        self.keyword_lengths: tuple[int, ...] = tuple(len(k) for k in self.keywords)
+        # rules for multi-line blocks (PEM and PGP keys): their keywords may sit JSON-escaped in a string
+        self.multiline: tuple[bool, ...] = tuple("-----BEGIN" in rule.pattern for rule in rules)
         # 0 = not computed yet (built-in rules are parsed without it, to keep start-up short)
         self.widths: list[int] = [rule.max_width for rule in rules]
         self.allowlists: tuple[CompiledAllowlist | None, ...] = tuple(
             compile_allowlist(rule.allowlist) if rule.allowlist else None for rule in rules
         )
         self.prefilter: Prefilter = build_prefilter(self.keywords, backend)
-        # file rules: (position, rule, path regexes, exclude regexes, content regex or None)
-        self.file_rules: tuple[
-            tuple[
-                int,
-                tuple[
-                    Rule,
-                    tuple[regex.Pattern[str], ...],
-                    tuple[regex.Pattern[str], ...],
-                    regex.Pattern[str] | None,
-                ],
-            ],
-            ...,
-        ] = tuple(
-            (
+        self.file_rules: tuple[CompiledFileRule, ...] = tuple(
+            CompiledFileRule(
                 position,
-                (
-                    rule,
-                    tuple(regex.compile(p) for p in rule.files.paths),
-                    tuple(regex.compile(p) for p in rule.files.exclude),
-                    regex.compile(rule.files.content) if rule.files.content else None,
-                ),
+                rule,
+                tuple(regex.compile(p) for p in rule.files.paths),
+                tuple(regex.compile(p) for p in rule.files.exclude),
+                regex.compile(rule.files.content) if rule.files.content else None,
             )
             for position, rule in enumerate(rules)
             if rule.files is not None

@@ -144,7 +144,7 @@ def test_cache_skips_scanned_blobs_and_is_invalidated_by_rules(
 def test_default_cache_lives_in_git_dir_and_holds_no_secret(repo: Path, run_cli: Invoke) -> None:
     commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
     audit(run_cli, repo)
-    stored = (repo / ".git" / "spillguard" / "history-v3.sqlite").read_bytes()
+    stored = (repo / ".git" / "spillguard" / "history-v4.sqlite").read_bytes()
     assert TOKEN.encode() not in stored and TOKEN[4:20].encode() not in stored
     assert audit(run_cli, repo)["stats"]["cached_blobs"] == 1
 
@@ -153,7 +153,7 @@ def test_corrupted_cache_is_discarded_with_a_warning(repo: Path, tmp_path: Path,
     commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
     cache = tmp_path / "cache"
     cache.mkdir()
-    (cache / "history-v3.sqlite").write_bytes(b"not a database at all" * 100)
+    (cache / "history-v4.sqlite").write_bytes(b"not a database at all" * 100)
     result = run_cli("scan", "--history", "--cache", str(cache), "-f", "json", cwd=repo)
     assert result.exit_code == 1
     assert "cache is unreadable; discarding it" in result.stderr

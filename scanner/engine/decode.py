@@ -1,0 +1,114 @@
+"""Encoded secrets: base64 values (Kubernetes Secret `data:`, Docker `auths`, `.npmrc` `_auth`,
+`Authorization: Basic`) and JSON-escaped text (a PEM key with `\\n` inside a JSON string). The engine
+decodes only where a trigger hit: the base64 form of a rule keyword (derived here, and added to the one
+prefilter), or a keyword inside a JSON string that holds `\\n`. Bounded in size and depth, so decoding
+can never blow up time or memory."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import string
+
+MAX_DEPTH = 2  # a base64 value inside a base64 value is decoded; a third level is not
+# Words whose base64 form triggers decoding although no rule looks for them: containers of encoded
+# credentials (a Kubernetes `.dockerconfigjson` is base64 of {"auths": {...: {"auth": base64}}}).
+CONTAINER_WORDS = ("auths",)
+MAX_RUN = 16384  # characters of one encoded value
+MIN_RUN = 16
+B64_CHARS = frozenset(string.ascii_letters + string.digits + "+/-_=")
+
+
+def encoded_keyword_literals(keyword: str) -> set[str]:
+    """The parts of the base64 encoding of `keyword` (as written in lower, upper and title case) that
+    are the same wherever it sits in the encoded value: three alignments, standard and URL-safe."""
+    literals: set[str] = set()
+    for variant in {keyword, keyword.upper(), keyword.title()}:
+        data = variant.encode("utf-8")
+        for align in range(3):
+            encoded = base64.b64encode(b"\0" * align + data + b"\0\0").decode("ascii")
+            start = -(-8 * align // 6)  # first output character fed only by keyword bits
+            end = (8 * (align + len(data))) // 6
+            literal = encoded[start:end]
+            if len(literal) >= 4:
+                literals.add(literal.lower())
+                literals.add(literal.replace("+", "-").replace("/", "_").lower())
+    return literals
+
+
+def base64_run(text: str, position: int, floor: int = 0) -> tuple[int, int]:
+    """The extent of the base64 value around `position`: base64-alphabet characters, at most MAX_RUN,
+    not before `floor` (the end of the value taken before), starting after any `=` before it (as in
+    `_auth=...`) and ending with at most two `=` of padding."""
+    start = position
+    lowest = max(floor, position - MAX_RUN)
+    while start > lowest and text[start - 1] in B64_CHARS and text[start - 1] != "=":
+        start -= 1
+    end = position
+    while end < len(text) and end - start < MAX_RUN and text[end] in B64_CHARS and text[end] != "=":
+        end += 1
+    padding = 0
+    while end < len(text) and text[end] == "=" and padding < 2:
+        end, padding = end + 1, padding + 1
+    return start, end
+
+
+_RUNS = re.compile(rf"[A-Za-z0-9+/_-]{{{MIN_RUN},{MAX_RUN}}}={{0,2}}")
+
+
+def runs_in(text: str) -> list[int]:
+    """Where every base64-looking run of a (small, already decoded) text starts: inside a decoded
+    value, any run is worth a look, not only those a keyword points at."""
+    return [found.start() for found in _RUNS.finditer(text)]
+
+
+def decode_base64(value: str) -> str | None:
+    """The decoded text, or None when `value` is not base64 of printable UTF-8 text."""
+    body = value.rstrip("=")
+    if len(body) < MIN_RUN:
+        return None
+    padded = body + "=" * (-len(body) % 4)
+    try:
+        if "-" in body or "_" in body:
+            raw = base64.urlsafe_b64decode(padded)
+        else:
+            raw = base64.b64decode(padded, validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    printable = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t")
+    return text if text and printable >= 0.95 * len(text) else None
+
+
+def json_string_around(text: str, position: int) -> tuple[int, int] | None:
+    """The extent (quotes excluded) of the JSON string literal holding `position`, when it holds an
+    escaped newline; None otherwise. Looks at most MAX_RUN characters either way, on one line."""
+    start = position
+    while start > 0 and position - start < MAX_RUN:
+        if text[start - 1] == "\n":
+            return None
+        if text[start - 1] == '"' and (start < 2 or text[start - 2] != "\\"):
+            break
+        start -= 1
+    else:
+        return None
+    end = position
+    while end < len(text) and end - position < MAX_RUN:
+        if text[end] == "\n":
+            return None
+        if text[end] == '"' and text[end - 1] != "\\":
+            break
+        end += 1
+    else:
+        return None
+    return (start, end) if "\\n" in text[start:end] else None
+
+
+def unescape_json(value: str) -> str | None:
+    try:
+        decoded = json.loads(f'"{value}"')
+    except ValueError:
+        return None
+    return decoded if isinstance(decoded, str) and "\n" in decoded else None

@@ -1,0 +1,97 @@
+"""Secrets inside encoded values: found, placed on the encoded text, and bounded."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+
+from scanner.engine.decode import MAX_RUN, base64_run, decode_base64, encoded_keyword_literals
+from scanner.engine.scan import scan_chunk
+from scanner.model import Chunk, Policy
+from scanner.ruleset.compiled import CompiledRuleset
+from tests.tokens import aws_access_key_id, github_token
+
+TOKEN = github_token()
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def found(text: str, ruleset: CompiledRuleset) -> list[tuple[str, int, int, str | None]]:
+    result = scan_chunk(Chunk("f.yaml", text), ruleset, Policy())
+    return [(f.rule_id, f.location.line, f.location.column, f.decoded) for f in result.findings]
+
+
+def test_kubernetes_secret_data(ruleset: CompiledRuleset) -> None:
+    text = f"apiVersion: v1\nkind: Secret\ndata:\n  token: {b64(TOKEN)}\n  user: {b64('deploy-bot')}\n"
+    assert found(text, ruleset) == [("github.pat-classic", 4, 10, "base64")]
+
+
+def test_docker_auths_and_npmrc_auth(ruleset: CompiledRuleset) -> None:
+    docker = json.dumps({"auths": {"ghcr.io": {"auth": b64(f"octocat:{TOKEN}")}}})
+    assert [f[0] for f in found(docker, ruleset)] == ["github.pat-classic"]
+    key = aws_access_key_id()
+    npmrc = f"_auth={b64('ci:' + key + ':extra')}\n"
+    assert [(f[0], f[3]) for f in found(npmrc, ruleset)] == [("aws.access-key-id", "base64")]
+
+
+def test_every_alignment_and_url_safe(ruleset: CompiledRuleset) -> None:
+    for prefix in ("", ":", "a:", "key="):
+        encoded = base64.urlsafe_b64encode(f"{prefix}{TOKEN}".encode()).decode().rstrip("=")
+        assert [f[0] for f in found(f"v: {encoded}\n", ruleset)] == ["github.pat-classic"], prefix
+
+
+def test_kubernetes_dockerconfigjson_nested_base64(ruleset: CompiledRuleset) -> None:
+    config = json.dumps({"auths": {"ghcr.io": {"auth": b64(f"bot:{TOKEN}")}}})
+    text = f"kind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {b64(config)}\n"
+    assert found(text, ruleset) == [("github.pat-classic", 4, 22, "base64+base64")]
+    deeper = json.dumps({"auths": {"r": {"auth": b64(b64(f"bot:{TOKEN}"))}}})
+    assert found(f"x: {b64(deeper)}\n", ruleset) == []  # a third level is beyond the bound
+
+
+def test_json_escaped_private_key(ruleset: CompiledRuleset) -> None:
+    from scanner.ruleset.loader import load_rules
+
+    pem = next(r for r in load_rules() if r.id == "private-key.rsa").examples.positive[0]
+    pem = pem[pem.index("-----BEGIN") : pem.index("-----END RSA PRIVATE KEY-----") + 29]
+    document = json.dumps({"name": "svc", "key": pem})
+    assert "\\n" in document
+    assert [f[0] for f in found(document, ruleset)] == ["private-key.rsa"]
+
+
+def test_not_base64_or_not_text(ruleset: CompiledRuleset) -> None:
+    assert decode_base64("Z2hwX" + "!" * 20) is None
+    assert decode_base64(base64.b64encode(bytes(range(256))).decode()) is None  # binary
+    noise = "".join(random.Random(3).choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(5000))
+    assert found(f"blob: Z2hwX{noise}\n", ruleset) == []
+
+
+def test_long_runs_are_bounded(ruleset: CompiledRuleset) -> None:
+    """A base64 blob of 1.5 MB holding the token many times: each decoded value is at most MAX_RUN
+    characters, so no decode ever handles the whole blob."""
+    blob = b64(f"data {TOKEN} " * 30_000)
+    start, end = base64_run(blob, len(blob) // 2)
+    assert end - start <= MAX_RUN + 2
+    result = scan_chunk(Chunk("big.txt", f"x: {blob}\n"), ruleset, Policy())
+    assert all(f.rule_id == "github.pat-classic" for f in result.findings)
+
+
+def test_encoded_literals_cover_keyword_cases() -> None:
+    literals = encoded_keyword_literals("akia")
+    assert any(lit in base64.b64encode(b"xAKIA1234").decode().lower() for lit in literals)
+    assert all(len(lit) >= 4 for lit in literals)
+
+
+def test_inline_allow_on_the_encoded_line(ruleset: CompiledRuleset) -> None:
+    assert found(f"token: {b64(TOKEN)}  # spillguard:allow\n", ruleset) == []
+
+
+def test_decoded_findings_through_the_cli(tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "secret.yaml").write_text(f"kind: Secret\ndata:\n  token: {b64(TOKEN)}\n")
+    result = run_cli("scan", "-f", "json", "-q", str(tmp_path))
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["line"], finding["column"], finding["decoded"]) == (3, 10, "base64")
+    text = run_cli("scan", "--no-color", str(tmp_path)).output
+    assert ":3:10 (base64-decoded)" in text and TOKEN not in text
