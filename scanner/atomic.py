@@ -31,3 +31,16 @@ def write_text(path: Path, content: str, mode: int | None = None) -> None:
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+def write_text_bytes(path: Path, data: bytes) -> None:
+    """Bytes, written the same atomic way as `write_text` (regular files only). Raises OSError."""
+    directory = path.parent if str(path.parent) else Path(".")
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)

@@ -55,7 +55,7 @@ def _scan_blobs(
             results.append(BlobResult(blob, found_files, ScanStats(skipped_large=1)))
             continue
         try:
-            data = read_blob(repo, blob).data
+            data = read_blob(repo, blob, policy.max_file_size)
         except GitError:
             results.append(
                 BlobResult(
@@ -65,6 +65,9 @@ def _scan_blobs(
                     (Notice(path, f"object {blob} (at {path}) is missing or corrupted"),),
                 )
             )
+            continue
+        if data is None:  # grew past the limit since its header was read: count it as too large
+            results.append(BlobResult(blob, (), ScanStats(skipped_large=1)))
             continue
         text = decode(data)
         found_findings: list[Finding] = list(scan_path(path, text, ruleset, policy, blob=blob))

@@ -22,10 +22,10 @@ B64_CHARS = frozenset(string.ascii_letters + string.digits + "+/-_=")
 
 
 def encoded_keyword_literals(keyword: str) -> set[str]:
-    """The parts of the base64 encoding of `keyword` (as written in lower, upper and title case) that
-    are the same wherever it sits in the encoded value: three alignments, standard and URL-safe."""
+    """The parts of the base64 encoding of `keyword` (as written in lower and upper case) that are the
+    same wherever it sits in the encoded value: three alignments, standard and URL-safe."""
     literals: set[str] = set()
-    for variant in {keyword, keyword.upper(), keyword.title()}:
+    for variant in {keyword, keyword.upper()}:
         data = variant.encode("utf-8")
         for align in range(3):
             encoded = base64.b64encode(b"\0" * align + data + b"\0\0").decode("ascii")

@@ -51,12 +51,18 @@ class AhoCorasickPrefilter:
 class HyperscanPrefilter:
     name = "hyperscan"
 
-    def __init__(self, keywords: tuple[str, ...]) -> None:
+    def __init__(self, keywords: tuple[str, ...], serialized: bytes | None = None) -> None:
+        """Compiles the literals, or loads `serialized` (from `serialize()` for the same keywords),
+        which takes well under a millisecond instead of about a tenth of a second."""
         import hyperscan
 
         self._lengths = tuple(len(k) for k in keywords)
         self._db = None
-        if keywords:
+        if serialized is not None:
+            db = hyperscan.loadb(serialized, mode=hyperscan.HS_MODE_BLOCK)
+            db.scratch = hyperscan.Scratch(db)
+            self._db = db
+        elif keywords:
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             db.compile(
                 expressions=[k.encode("ascii") for k in keywords],
@@ -66,6 +72,11 @@ class HyperscanPrefilter:
                 literal=True,
             )
             self._db = db
+
+    def serialize(self) -> bytes | None:
+        import hyperscan
+
+        return None if self._db is None else bytes(hyperscan.dumpb(self._db))
 
     def hits(self, text: str) -> list[tuple[int, int]]:
         if self._db is None:

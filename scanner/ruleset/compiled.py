@@ -13,8 +13,9 @@ import regex
 
 from scanner.engine.decode import CONTAINER_WORDS, encoded_keyword_literals
 from scanner.engine.filters import CompiledAllowlist, compile_allowlist
-from scanner.engine.prefilter import Prefilter, build_prefilter
+from scanner.engine.prefilter import Prefilter
 from scanner.model import Rule
+from scanner.ruleset.prefilter_cache import cached_prefilter
 from scanner.ruleset.schema import MAX_WINDOW
 from scanner.ruleset.width import max_match_width
 
@@ -57,7 +58,7 @@ class CompiledRuleset:
         self.allowlists: tuple[CompiledAllowlist | None, ...] = tuple(
             compile_allowlist(rule.allowlist) if rule.allowlist else None for rule in rules
         )
-        self.prefilter: Prefilter = build_prefilter(self.keywords, backend)
+        self.prefilter: Prefilter = cached_prefilter(self.keywords, backend)
         self.file_rules: tuple[CompiledFileRule, ...] = tuple(
             CompiledFileRule(
                 position,

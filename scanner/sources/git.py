@@ -45,10 +45,10 @@ def blob_text(repo: pygit2.Repository, oid: str, max_size: int) -> str | None:
     """A blob's text for the file rules that look at content; None when binary, too large or
     unreadable (then only path-only rules can match)."""
     try:
-        blob = read_blob(repo, oid)
+        data = read_blob(repo, oid, max_size)
     except GitError:
         return None
-    return None if blob.size > max_size else decode(blob.data)
+    return None if data is None else decode(data)
 
 
 def open_repo(start: Path) -> pygit2.Repository:
@@ -80,15 +80,23 @@ def _added_runs(patch: Any) -> Iterator[tuple[int, bytes]]:
         yield start, b"".join(lines)
 
 
-def read_blob(repo: pygit2.Repository, oid: pygit2.Oid | str) -> pygit2.Blob:
-    """The blob with this id; a missing or corrupted object is an error that names it."""
+BLOB_TYPE = 3  # GIT_OBJECT_BLOB
+
+
+def read_blob(repo: pygit2.Repository, oid: pygit2.Oid | str, max_size: int) -> bytes | None:
+    """The bytes of the blob with this id, or None when it is larger than `max_size` (told from the
+    object header, before any content is read). A missing or corrupted object is an error naming it.
+    Read straight from the object database: about twice as fast as building a Blob object."""
     try:
-        found = repo[oid]
+        kind, size = repo.odb.read_header(oid)
+        if kind != BLOB_TYPE:
+            raise GitError(f"{repo.path}: object {oid} is not a blob")
+        if size > max_size:
+            return None
+        _kind, data = repo.odb.read(oid)
     except (KeyError, ValueError, pygit2.GitError):
         raise GitError(f"{repo.path}: object {oid} is missing or corrupted (try `git fsck`)") from None
-    if not isinstance(found, pygit2.Blob):
-        raise GitError(f"{repo.path}: object {oid} is not a blob")
-    return found
+    return bytes(data)
 
 
 def _blob_item(
@@ -102,14 +110,13 @@ def _blob_item(
 ) -> GitItem:
     if data is None:
         try:
-            blob = read_blob(repo, oid)
+            data = read_blob(repo, oid, limits.max_size)
         except GitError as exc:
             if not limits.skip_errors:
                 raise
             return GitItem(None, ScanStats(skipped_unreadable=1), Notice(path, exc.message))
-        if blob.size > limits.max_size:
+        if data is None:
             return GitItem(None, ScanStats(skipped_large=1))
-        data = blob.data
     text = decode(data)
     if text is None:
         return GitItem(None, ScanStats(skipped_binary=1))
