@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
+from scanner import user_cache
 from scanner.errors import ConfigError, RuleError
 from scanner.model import Rule
 from scanner.ruleset.schema import parse_rule
@@ -29,8 +34,25 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def parse_rule_text(text: str, name: str, compile_patterns: bool = True) -> tuple[Rule, ...]:
+def _parsed_yaml(text: str, name: str) -> Any:
+    """The YAML document, from the user cache when this exact text was parsed before (JSON loads about
+    twenty times faster than YAML); every rule is validated from it all the same."""
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    entry = f"rules-{key}.json"
+    cached = user_cache.read(entry)
+    if cached is not None:
+        try:
+            return json.loads(cached)
+        except ValueError:
+            pass
     data = load_yaml(text, name, RuleError)
+    with contextlib.suppress(TypeError, ValueError):  # YAML that JSON cannot hold: parsed again
+        user_cache.write(entry, json.dumps(data).encode("utf-8"))
+    return data
+
+
+def parse_rule_text(text: str, name: str, compile_patterns: bool = True) -> tuple[Rule, ...]:
+    data = _parsed_yaml(text, name)
     if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
         raise RuleError(f"{name}: expected a mapping with one key `rules` holding a list of rules")
     rules: list[Rule] = []

@@ -156,3 +156,19 @@ def test_cli_user_rule_detects(tmp_path: Path, run_cli: Invoke) -> None:
     result = run_cli("scan", "--rules", str(rules), "src", "--no-color", cwd=tmp_path)
     assert result.exit_code == 1
     assert "src/x.env:1:6" in result.output and "acme.token" in result.output
+
+
+def test_parsed_rules_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule file parsed once is read from the user cache next time; a broken cache entry is parsed
+    again, and a cached document is validated like a fresh one."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SPILLGUARD_CACHE_DIR", str(cache))
+    path = write(tmp_path, GOOD)
+    (first,) = load_rule_file(path)
+    (entry,) = cache.glob("rules-*.json")
+    assert load_rule_file(path) == (first,)
+    entry.write_text("{ not json")
+    assert load_rule_file(path) == (first,)
+    entry.write_text('{"rules": [{"id": "acme.token"}]}')  # valid JSON, invalid rule: still an error
+    with pytest.raises(RuleError, match="field 'name': is missing"):
+        load_rule_file(path)
