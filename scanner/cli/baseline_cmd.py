@@ -14,6 +14,7 @@ import click
 
 from scanner.baseline.apply import load_baseline
 from scanner.baseline.format import DEFAULT_PATH, Baseline, Entry, Status, parse, save
+from scanner.baseline.imports import FORMATS as IMPORT_FORMATS
 from scanner.baseline.match import (
     consistent,
     create,
@@ -272,7 +273,7 @@ def _date_or_none(text: str) -> date | None:
 @click.argument(
     "fmt",
     metavar="FORMAT",
-    type=click.Choice(["detect-secrets", "gitleaks", "betterleaks", "gitleaksignore"]),
+    type=click.Choice(IMPORT_FORMATS),
 )
 @click.argument("foreign", metavar="FILE", type=click.Path(dir_okay=False))
 @source_options
