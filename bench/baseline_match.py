@@ -51,8 +51,9 @@ def main() -> None:
         for number in range(args.findings // per_file):
             lines = [f"TOKEN_{i} = '{token(rng)}'" for i in range(per_file)]
             (root / f"secrets_{number:03}.py").write_text("\n".join(lines) + "\n")
-        subprocess.run(spillguard_command("baseline", "create", "."), cwd=root, check=True,
-                       capture_output=True)
+        subprocess.run(
+            spillguard_command("baseline", "create", "."), cwd=root, check=True, capture_output=True
+        )
         plain = spillguard_command("scan", ".", "-f", "json", "-q", "-o", os.devnull)
         with_baseline = plain + ["-b", ".spillguard-baseline.json"]
         without_times, with_times = [], []
@@ -62,17 +63,22 @@ def main() -> None:
     params = HashParams(salt="00" * 16)
     started = time.perf_counter()
     for i in range(200):
-        hashlib.scrypt(b"%064x" % i, salt=bytes.fromhex(params.salt), n=params.n, r=params.r, p=params.p,
-                       dklen=32)
+        hashlib.scrypt(
+            b"%064x" % i, salt=bytes.fromhex(params.salt), n=params.n, r=params.r, p=params.p, dklen=32
+        )
     per_hash = (time.perf_counter() - started) / 200
     cost = median(with_times) - median(without_times)
     print(f"findings: {args.findings}  runs: {args.runs}  cores: {os.cpu_count()}")
     print(f"scan without baseline: median {median(without_times):.2f} s")
     print(f"scan with baseline:    median {median(with_times):.2f} s")
-    print(f"matching cost: {cost:.2f} s for {args.findings} findings (target < 5 s): "
-          f"{'met' if cost < 5 else 'NOT met'}")
-    print(f"one scrypt(n={params.n}, r={params.r}, p={params.p}) hash: {per_hash * 1000:.2f} ms per guess "
-          f"per core, against about 0.0005 ms for one SHA-256")
+    print(
+        f"matching cost: {cost:.2f} s for {args.findings} findings (target < 5 s): "
+        f"{'met' if cost < 5 else 'NOT met'}"
+    )
+    print(
+        f"one scrypt(n={params.n}, r={params.r}, p={params.p}) hash: {per_hash * 1000:.2f} ms per guess "
+        f"per core, against about 0.0005 ms for one SHA-256"
+    )
 
 
 if __name__ == "__main__":
