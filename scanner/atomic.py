@@ -20,26 +20,19 @@ def write_text(path: Path, content: str, mode: int | None = None) -> None:
         with open(path, "w", encoding="utf-8") as stream:
             stream.write(content)
         return
-    directory = path.parent if str(path.parent) else Path(".")
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(content)
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    write_text_bytes(path, content.encode("utf-8"), mode)
 
 
-def write_text_bytes(path: Path, data: bytes) -> None:
-    """Bytes, written the same atomic way as `write_text` (regular files only). Raises OSError."""
+def write_text_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Writes `data` to a temporary file beside `path` and renames it over `path` (a regular or new
+    file). Raises OSError."""
     directory = path.parent if str(path.parent) else Path(".")
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        if mode is not None:
+            os.chmod(temp, mode)
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):

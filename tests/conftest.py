@@ -24,7 +24,8 @@ def policy() -> Policy:
     return Policy()
 
 
-def git(cwd: Path, *args: str) -> str:
+def git_run(cwd: Path, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """git with a fixed identity and none of the caller's GIT_* variables; output captured."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(
         GIT_AUTHOR_NAME="Test",
@@ -33,8 +34,11 @@ def git(cwd: Path, *args: str) -> str:
         GIT_COMMITTER_EMAIL="t@example.invalid",
         HOME=str(cwd),
     )
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True)
-    return done.stdout
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=check, capture_output=True, text=True)
+
+
+def git(cwd: Path, *args: str) -> str:
+    return git_run(cwd, *args, check=True).stdout
 
 
 @pytest.fixture()

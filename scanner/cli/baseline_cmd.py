@@ -44,6 +44,17 @@ def _baseline_option(default: str | None = DEFAULT_PATH) -> Callable[[F], F]:
     )
 
 
+def _output_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False),
+        default=DEFAULT_PATH,
+        show_default=True,
+        help=help_text,
+    )
+
+
 @click.group()
 def baseline() -> None:
     """Record known findings (by salted hash, never the secret) so only new ones fail, and review
@@ -52,14 +63,7 @@ def baseline() -> None:
 
 @baseline.command("create")
 @source_options
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=DEFAULT_PATH,
-    show_default=True,
-    help="Where to write the baseline.",
-)
+@_output_option("Where to write the baseline.")
 @click.option("--force", is_flag=True, help="Replace an existing baseline file.")
 def create_cmd(source: Source, output: str, force: bool) -> int:
     """Scan (any source: paths, --staged, --range, --history) and record every finding as an
@@ -277,14 +281,7 @@ def _date_or_none(text: str) -> date | None:
 )
 @click.argument("foreign", metavar="FILE", type=click.Path(dir_okay=False))
 @source_options
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=DEFAULT_PATH,
-    show_default=True,
-    help="Baseline to write (merged into it when it exists).",
-)
+@_output_option("Baseline to write (merged into it when it exists).")
 def import_cmd(fmt: str, foreign: str, source: Source, output: str) -> int:
     """Build or extend a baseline from another scanner's FILE: a detect-secrets .secrets.baseline, a
     gitleaks or betterleaks JSON report, or a .gitleaksignore. The project is scanned (by default the

@@ -102,9 +102,15 @@ def available_backends() -> tuple[str, ...]:
     return tuple(names)
 
 
-def build_prefilter(keywords: tuple[str, ...], backend: str = "auto") -> Prefilter:
+def resolve_backend(backend: str) -> str:
+    """`auto` is Hyperscan when installed, else pyahocorasick."""
     if backend == "auto":
-        backend = "hyperscan" if "hyperscan" in available_backends() else "pyahocorasick"
+        return "hyperscan" if "hyperscan" in available_backends() else "pyahocorasick"
+    return backend
+
+
+def build_prefilter(keywords: tuple[str, ...], backend: str = "auto") -> Prefilter:
+    backend = resolve_backend(backend)
     if backend == "hyperscan":
         return HyperscanPrefilter(keywords)
     return AhoCorasickPrefilter(keywords)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 
 from scanner import user_cache
-from scanner.engine.prefilter import HyperscanPrefilter, Prefilter, available_backends, build_prefilter
+from scanner.engine.prefilter import HyperscanPrefilter, Prefilter, build_prefilter, resolve_backend
 
 
 def _key(keywords: tuple[str, ...]) -> str:
@@ -19,8 +19,7 @@ def _key(keywords: tuple[str, ...]) -> str:
 
 
 def cached_prefilter(keywords: tuple[str, ...], backend: str) -> Prefilter:
-    if backend == "auto":
-        backend = "hyperscan" if "hyperscan" in available_backends() else "pyahocorasick"
+    backend = resolve_backend(backend)
     if backend != "hyperscan" or not keywords:
         return build_prefilter(keywords, backend)
     name = f"hyperscan-{_key(keywords)}.db"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from scanner.fingerprint import secret_hash
-from tests.conftest import Invoke, git
+from tests.conftest import Invoke, git, git_run
 from tests.tokens import github_token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,21 +211,7 @@ def test_two_branches_adding_entries_merge_cleanly(project: Path, run_cli: Invok
     run_cli("baseline", "update", cwd=project)
     git(project, "add", ".")
     git(project, "commit", "-q", "-m", "two")
-    merged = subprocess.run(
-        ["git", "merge", "-q", "--no-edit", "one"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={
-            "HOME": str(project),
-            "PATH": "/usr/bin:/bin",
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@x",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@x",
-        },
-    )
+    merged = git_run(project, "merge", "-q", "--no-edit", "one")
     assert merged.returncode == 0, merged.stdout + merged.stderr
     assert [e["path"] for e in entries(project)] == ["aaa.py", "app.py", "lib.py", "zzz.py"]
     assert scan_json(run_cli, project)[0] == 0  # the merged file loads and covers everything

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke, git
+from tests.conftest import Invoke, git, git_run
 from tests.tokens import aws_access_key_id, github_token
 
 TOKEN = github_token()
@@ -101,16 +100,23 @@ def test_range_reports_commit_author_and_message(repo: Path, run_cli: Invoke) ->
     assert since.stdout == result.stdout
 
 
-def test_range_merge_resolution_is_scanned(repo: Path, run_cli: Invoke) -> None:
+def merge_resolved_with_secret(repo: Path) -> tuple[str, str]:
+    """Two branches change a.py in conflict; the merge commit resolves it by adding TOKEN.
+    Returns (the commit before the branches, the merge commit)."""
     base = commit_file(repo, "a.py", "x = 1\n")
     git(repo, "checkout", "-q", "-b", "side")
     commit_file(repo, "a.py", "x = 2\n")
     git(repo, "checkout", "-q", "main")
     commit_file(repo, "a.py", "x = 3\n")
-    subprocess.run(["git", "merge", "-q", "side"], cwd=repo, capture_output=True, check=False)
+    git_run(repo, "merge", "-q", "side")  # conflicts, resolved below
     (repo / "a.py").write_text(f"x = '{TOKEN}'\n")
     git(repo, "add", "a.py")
     git(repo, "commit", "-q", "--no-edit")
+    return base, git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_range_merge_resolution_is_scanned(repo: Path, run_cli: Invoke) -> None:
+    base, _merge = merge_resolved_with_secret(repo)
     result = run_cli("scan", "--range", f"{base}..HEAD", "-f", "json", "-q", cwd=repo)
     assert findings(result.stdout) == [("a.py", 1, "github.pat-classic")]
 
@@ -167,21 +173,7 @@ def test_hook_pre_push_range_from_environment(
 
 
 def _commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(
-        GIT_AUTHOR_NAME="T",
-        GIT_AUTHOR_EMAIL="t@x.invalid",
-        GIT_COMMITTER_NAME="T",
-        GIT_COMMITTER_EMAIL="t@x.invalid",
-    )
-    return subprocess.run(
-        ["git", "commit", "-q", "-m", "m", *args],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return git_run(repo, "commit", "-q", "-m", "m", *args)
 
 
 def test_native_hook_blocks_a_real_commit(repo: Path, run_cli: Invoke) -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from tests.conftest import Invoke, git
-from tests.sources.test_git_modes import commit_file
+from tests.sources.test_git_modes import commit_file, merge_resolved_with_secret
 from tests.tokens import aws_access_key_id, github_token
 
 TOKEN = github_token()
@@ -51,16 +50,7 @@ def test_secret_only_in_stash(repo: Path, run_cli: Invoke) -> None:
 
 
 def test_merge_resolution(repo: Path, run_cli: Invoke) -> None:
-    commit_file(repo, "a.py", "x = 1\n")
-    git(repo, "checkout", "-q", "-b", "side")
-    commit_file(repo, "a.py", "x = 2\n")
-    git(repo, "checkout", "-q", "main")
-    commit_file(repo, "a.py", "x = 3\n")
-    subprocess.run(["git", "merge", "-q", "side"], cwd=repo, capture_output=True, check=False)
-    (repo / "a.py").write_text(f"x = '{TOKEN}'\n")
-    git(repo, "add", "a.py")
-    git(repo, "commit", "-q", "--no-edit")
-    merge = git(repo, "rev-parse", "HEAD").strip()
+    _base, merge = merge_resolved_with_secret(repo)
     (group,) = audit(run_cli, repo)["groups"]
     assert group["first_commit"] == merge and group["present_at_head"] is True
 
