@@ -20,7 +20,7 @@ import time
 import zlib
 from pathlib import Path
 
-from common import median, spillguard_command
+from common import bench_env, median, spillguard_command
 
 from scanner.baseline.format import HashParams
 from scanner.engine.checksums import base62_encode
@@ -33,7 +33,9 @@ def token(rng: random.Random) -> str:
 
 def timed(command: list[str], cwd: Path) -> float:
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    done = subprocess.run(
+        command, cwd=cwd, env=bench_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+    )
     if done.returncode not in (0, 1):
         raise SystemExit(done.stderr.decode()[-400:])
     return time.perf_counter() - started

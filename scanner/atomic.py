@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -27,6 +26,8 @@ def write_text_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
     """Writes `data` to a temporary file beside `path` and renames it over `path` (a regular or new
     file). Raises OSError."""
     directory = path.parent if str(path.parent) else Path(".")
+    import tempfile  # imported here: most runs write no file
+
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
         with os.fdopen(handle, "wb") as stream:

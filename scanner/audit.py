@@ -10,7 +10,7 @@ from pathlib import Path
 from scanner.baseline.format import Entry, HashParams, Status
 from scanner.baseline.match import identify, slow_hashes
 from scanner.engine.scan import scan_chunk
-from scanner.model import Chunk, Policy
+from scanner.model import Chunk, Finding, Policy
 from scanner.redact import redact
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.sources.decode import decode
@@ -49,13 +49,23 @@ def entry_context(
     shown = []
     for number in range(first, last + 1):
         content = lines[number - 1]
-        if not reveal and loc.line == loc.end_line == number:
-            start, end = loc.column - 1, loc.end_column - 1
-            content = content[:start] + redact(match.secret or "") + content[end:]
-        elif not reveal and loc.line <= number <= loc.end_line:
-            content = "[secret redacted]"
-        shown.append((number, content))
+        shown.append((number, content if reveal else _redacted(content, number, findings)))
     return Context(tuple(shown), loc.line)
+
+
+def _redacted(content: str, number: int, findings: tuple[Finding, ...]) -> str:
+    """The line with every secret found on it (not only the entry's: the context lines around it may
+    hold others) replaced by its redacted preview; a line inside a multi-line secret is hidden."""
+    spans = []
+    for finding in findings:
+        loc = finding.location
+        if loc.line != loc.end_line and loc.line <= number <= loc.end_line:
+            return "[secret redacted]"
+        if loc.line == number:
+            spans.append((loc.column - 1, loc.end_column - 1, redact(finding.secret or "")))
+    for start, end, preview in sorted(spans, reverse=True):
+        content = content[:start] + preview + content[end:]
+    return content
 
 
 ANSWERS = {

@@ -1,9 +1,13 @@
-"""Incremental history audits: which blob ids were scanned under which rule set, with their findings.
+"""Incremental history audits: which blob ids and commit messages were scanned under which rule set
+and held no finding.
 
 A SQLite file under the cache directory. Its rule-set key covers the spillguard version, the fingerprint
 algorithm, every rule and the policy settings that change findings, so any change there invalidates it.
-A cache that cannot be read is discarded with a warning and rebuilt, never trusted. It stores no secret
-value, only what a finding record holds (the secret's hash and a redacted preview); it lives inside
+A cache that cannot be read is discarded with a warning and rebuilt, never trusted.
+
+Only clean results are stored: a blob or message in which a rule fired is scanned again on every audit.
+So the cache holds nothing derived from a secret, not even a hash (a hash of a short password can be
+reversed by guessing), at the cost of re-reading the few blobs that hold findings. It lives inside
 `.git/` by default, so it is never committed.
 """
 
@@ -18,9 +22,17 @@ from pathlib import Path
 
 from scanner import __version__
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
-from scanner.model import Finding, Location, Policy, Rule, ScanStats
+from scanner.model import Policy, Rule, ScanStats
 
-CACHE_FILE = "history-v4.sqlite"
+CACHE_FILE = "history-v6.sqlite"  # v6: clean blobs and messages only, nothing derived from a secret
+
+
+_COLUMNS = {
+    "meta": ("name", "value"),
+    "blobs": ("id", "files", "bytes", "binary", "large"),
+    "walks": ("id", "introduced"),
+    "messages": ("id",),
+}
 
 
 def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
@@ -36,64 +48,12 @@ def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _encode(findings: tuple[Finding, ...]) -> str | None:
-    if not findings:
-        return None
-    rows = [
-        [
-            f.rule_id,
-            f.location.line,
-            f.location.column,
-            f.location.end_line,
-            f.location.end_column,
-            f.secret_hash,
-            f.preview,
-            f.entropy,
-            f.location.cell,
-            f.location.cell_line,
-            f.decoded,
-        ]
-        for f in findings
-    ]
-    return json.dumps(rows, separators=(",", ":"))
-
-
-def _decode(blob: str, path: str, text: str) -> tuple[Finding, ...]:
-    return tuple(
-        Finding(
-            rule_id=rule_id,
-            location=Location(
-                path, line, column, end_line, end_column, blob=blob, cell=cell, cell_line=cell_line
-            ),
-            secret_hash=secret_hash,
-            fingerprint="",
-            preview=preview,
-            entropy=entropy,
-            decoded=decoded,
-        )
-        for (
-            rule_id,
-            line,
-            column,
-            end_line,
-            end_column,
-            secret_hash,
-            preview,
-            entropy,
-            cell,
-            cell_line,
-            decoded,
-        ) in json.loads(text)
-    )
-
-
 @dataclass(frozen=True)
 class Cached:
-    """What the cache knows of the blobs asked about: their ids, the findings of those that have any,
-    and their scan counts added up."""
+    """What the cache knows of the blobs asked about: the ids of those scanned clean before, and their
+    scan counts added up."""
 
     ids: frozenset[str]
-    findings: dict[str, tuple[Finding, ...]]
     stats: ScanStats
 
 
@@ -121,13 +81,20 @@ class BlobCache:
             db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, files INTEGER NOT NULL, "
-                "bytes INTEGER NOT NULL, binary INTEGER NOT NULL, large INTEGER NOT NULL, findings TEXT)"
+                "bytes INTEGER NOT NULL, binary INTEGER NOT NULL, large INTEGER NOT NULL)"
             )
             # what each commit introduced: independent of the rules, so kept when they change
             db.execute("CREATE TABLE IF NOT EXISTS walks (id TEXT PRIMARY KEY, introduced TEXT NOT NULL)")
+            # commits whose message was scanned and held no finding
+            db.execute("CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY)")
+            for table, columns in _COLUMNS.items():  # a file of another layout is not this cache
+                found = tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
+                if found != columns:
+                    raise sqlite3.DatabaseError(f"table {table} has columns {found}")
             row = db.execute("SELECT value FROM meta WHERE name = 'ruleset'").fetchone()
             if row is None or row[0] != key:
                 db.execute("DELETE FROM blobs")
+                db.execute("DELETE FROM messages")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('ruleset', ?)", (key,))
             db.execute("PRAGMA quick_check").fetchone()
             db.commit()
@@ -136,13 +103,13 @@ class BlobCache:
             raise
         return cls(db)
 
-    def lookup(self, items: Iterable[tuple[str, str]]) -> Cached:
-        """Cached results for (blob id, path) items. The cache belongs to one repository, so it
+    def lookup(self, blobs: Iterable[str]) -> Cached:
+        """Which of `blobs` were scanned clean before. The cache belongs to one repository, so it
         usually holds exactly the blobs asked about: SQLite then adds the counts up over the whole
-        table, and only rows holding findings are decoded (one that fails to decode is scanned again)."""
-        wanted = dict(items)
+        table."""
+        wanted = set(blobs)
         stored = {row[0] for row in self._db.execute("SELECT id FROM blobs").fetchall()}
-        known = stored & wanted.keys()
+        known = stored & wanted
         if known == stored:
             sums = self._db.execute(
                 "SELECT TOTAL(files), TOTAL(bytes), TOTAL(binary), TOTAL(large) FROM blobs"
@@ -153,20 +120,10 @@ class BlobCache:
                 if blob in known:
                     sums = [a + b for a, b in zip(sums, counts, strict=True)]
         files, size, binary, large = (int(n) for n in sums)
-        findings: dict[str, tuple[Finding, ...]] = {}
-        broken: set[str] = set()
-        for blob, text in self._db.execute("SELECT id, findings FROM blobs WHERE findings IS NOT NULL"):
-            if blob not in known:
-                continue
-            try:
-                findings[blob] = _decode(blob, wanted[blob], text)
-            except (ValueError, KeyError, TypeError):
-                broken.add(blob)
-        ids = frozenset(known - broken)
         stats = ScanStats(
-            files=files, bytes=size, skipped_binary=binary, skipped_large=large, cached=len(ids)
+            files=files, bytes=size, skipped_binary=binary, skipped_large=large, cached=len(known)
         )
-        return Cached(ids, findings, stats)
+        return Cached(frozenset(known), stats)
 
     def introduced(self) -> dict[str, list[tuple[str, str]]]:
         """Every remembered commit's (blob id, path) list."""
@@ -184,9 +141,22 @@ class BlobCache:
             ((sha, json.dumps(items, separators=(",", ":"))) for sha, items in fresh.items()),
         )
 
-    def store(self, blob: str, findings: tuple[Finding, ...], stats: ScanStats) -> None:
-        row = (blob, stats.files, stats.bytes, stats.skipped_binary, stats.skipped_large, _encode(findings))
-        self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?, ?, ?, ?)", row)
+    def clean_messages(self) -> set[str]:
+        """Commits whose message was scanned before and held no finding."""
+        return {row[0] for row in self._db.execute("SELECT id FROM messages")}
+
+    def store_clean_message(self, commit: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO messages VALUES (?)", (commit,))
+
+    def store_clean(self, blob: str, stats: ScanStats) -> None:
+        """Records a blob scanned without a finding (blobs with findings are never stored)."""
+        row = (blob, stats.files, stats.bytes, stats.skipped_binary, stats.skipped_large)
+        self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?, ?, ?)", row)
+
+    def checkpoint(self) -> None:
+        """Commits what is stored so far: an interrupted audit keeps the blobs it finished (each row is
+        a whole blob's result, so a partial cache is still a valid one)."""
+        self._db.commit()
 
     def __enter__(self) -> BlobCache:
         return self

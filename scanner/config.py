@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,20 +17,21 @@ CONFIG_NAME = ".spillguard.yml"
 KNOWN_KEYS = frozenset({"rules", "disable", "allowlist", "max_file_size"})
 _SIZE = regex.compile(r"^\s*(\d+)\s*([KMG]i?B?|B)?\s*$", regex.IGNORECASE)
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+MAX_SIZE = 1024**4  # 1 TiB: beyond, a size is a typo (and overflows the read)
 
 
 def parse_size(value: object, where: str) -> int:
     """`10485760`, `10MiB`, `512K`, `1G` -> bytes."""
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_SIZE:
         return value
     if isinstance(value, str):
         found = _SIZE.match(value)
         if found:
             unit = (found.group(2) or "").upper()[:1]
             size = int(found.group(1)) * _UNITS[unit]
-            if size > 0:
+            if 0 < size <= MAX_SIZE:
                 return size
-    raise ConfigError(f"{where}: max_file_size must be a positive size like 10MiB, not {value!r}")
+    raise ConfigError(f"{where}: max_file_size must be a positive size up to 1TiB like 10MiB, not {value!r}")
 
 
 def find_config(start: Path) -> Path | None:
@@ -37,7 +39,7 @@ def find_config(start: Path) -> Path | None:
     current = start.resolve()
     for directory in (current, *current.parents):
         candidate = directory / CONFIG_NAME
-        if candidate.is_file():
+        if os.path.lexists(candidate) and not candidate.is_dir():  # a FIFO or broken link: an error
             return candidate
         if (directory / ".git").exists():
             return None
@@ -83,7 +85,10 @@ def load_config(path: Path) -> Policy:
         known = ", ".join(sorted(KNOWN_KEYS))
         raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {known}")
     base = path.parent
-    rule_files = tuple(str((base / p).resolve()) for p in _list(data, "rules", where))
+    rule_paths = _list(data, "rules", where)
+    if any("\0" in p for p in rule_paths):
+        raise ConfigError(f"{where}: `rules` must list file paths; one holds a NUL character")
+    rule_files = tuple(str((base / p).resolve()) for p in rule_paths)
     policy = Policy(
         allowlist=_allowlist(data, where),
         disabled_rules=_list(data, "disable", where),

@@ -24,11 +24,12 @@ from scanner.ruleset.compiled import CompiledRuleset
 from scanner.runner import sort_findings
 from scanner.sources.decode import decode
 from scanner.sources.files import text_chunks
-from scanner.sources.git import MESSAGE_PATH, open_repo, read_blob
+from scanner.sources.git import MESSAGE_PATH, open_repo, read_blob_data
 from scanner.sources.history import HistoryIndex, head_blobs, walk
 
 BATCH_BYTES = 4 * 1024 * 1024
 BATCH_BLOBS = 64
+CHECKPOINT_SECONDS = 5.0  # how often the history cache is committed during an audit
 
 Progress = Callable[[int, int], None]  # (blobs done, bytes done) increments
 
@@ -55,7 +56,7 @@ def _scan_blobs(
             results.append(BlobResult(blob, found_files, ScanStats(skipped_large=1)))
             continue
         try:
-            data = read_blob(repo, blob, policy.max_file_size)
+            data = read_blob_data(repo, blob)  # its size, from the header, is within the limit
         except GitError:
             results.append(
                 BlobResult(
@@ -65,9 +66,6 @@ def _scan_blobs(
                     (Notice(path, f"object {blob} (at {path}) is missing or corrupted"),),
                 )
             )
-            continue
-        if data is None:  # grew past the limit since its header was read: count it as too large
-            results.append(BlobResult(blob, (), ScanStats(skipped_large=1)))
             continue
         text = decode(data)
         found_findings: list[Finding] = list(scan_path(path, text, ruleset, policy, blob=blob))
@@ -151,6 +149,23 @@ def _place(
     return placed
 
 
+def _message_findings(
+    index: HistoryIndex, ruleset: CompiledRuleset, policy: Policy, cache: BlobCache | None
+) -> list[Finding]:
+    """Findings in every commit message but those the cache knows were clean under the same rules
+    (with no new commit and no finding, a repeated audit never builds the prefilter)."""
+    clean = cache.clean_messages() if cache is not None else set()
+    findings: list[Finding] = []
+    for sha, message in index.messages:
+        if sha in clean:
+            continue
+        found = scan_chunk(Chunk(path=MESSAGE_PATH, text=message, commit=sha), ruleset, policy).findings
+        if cache is not None and not found:
+            cache.store_clean_message(sha)
+        findings.extend(found)
+    return findings
+
+
 def _group(findings: list[Finding], index: HistoryIndex, at_head: set[str]) -> tuple[SecretGroup, ...]:
     by_secret: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
@@ -211,17 +226,18 @@ def scan_history(
         stats = ScanStats()
         if cache is not None:
             cache.remember_walk(index.fresh)
-            cached = cache.lookup((blob, places[0][1]) for blob, places in index.occurrences.items())
+            cached = cache.lookup(index.occurrences)
             known, stats = cached.ids, cached.stats
-            for blob, cached_findings in cached.findings.items():
-                findings.extend(_place(cached_findings, index.occurrences[blob], allow))
         items, broken = _blob_list(repo, index, allow, skip_errors, skip=known)
         notices: list[Notice] = list(broken)
         stats += ScanStats(skipped_unreadable=len(broken))
         if on_total is not None:
             on_total(len(items), sum(size for _, _, size in items))
+        if items:
+            ruleset.prepare()
         state = (repo.path, ruleset, policy)
         batches = run_batches(_scan_blobs, _batches(items), state, jobs, len(items) > BATCH_BLOBS)
+        checkpoint = time.monotonic()
         for batch_stats, results in batches:
             if batch_stats.skipped_unreadable and not skip_errors:
                 broken_blob = next(r for r in results if r.stats.skipped_unreadable)
@@ -234,13 +250,14 @@ def scan_history(
                 notices.extend(result.notices)
                 if result.findings:
                     findings.extend(_place(result.findings, index.occurrences[result.blob], allow))
-                if cache is not None and not result.notices:
-                    cache.store(result.blob, result.findings, result.stats)
+                if cache is not None and not result.notices and not result.findings:
+                    cache.store_clean(result.blob, result.stats)
                 if progress is not None:
                     progress(1, result.stats.bytes)
-    for sha, message in index.messages:
-        found = scan_chunk(Chunk(path=MESSAGE_PATH, text=message, commit=sha), ruleset, policy)
-        findings.extend(found.findings)
+            if cache is not None and time.monotonic() - checkpoint > CHECKPOINT_SECONDS:
+                cache.checkpoint()
+                checkpoint = time.monotonic()
+        findings.extend(_message_findings(index, ruleset, policy, cache))
     groups = _group(findings, index, head_blobs(repo))
     report_findings = sort_findings(_first_per_fingerprint(findings, index))
     cited = sorted({f.location.commit for f in findings if f.location.commit})

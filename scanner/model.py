@@ -55,6 +55,7 @@ class Allowlist:
 class Examples:
     positive: tuple[str, ...]
     negative: tuple[str, ...]
+    path: str | None = None  # where a path-scoped rule's examples are scanned (matches its `paths`)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Rule:
     tags: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     files: FileMatch | None = None  # set for file rules, which have no keywords and no pattern
+    paths: tuple[str, ...] = ()  # content rules: regexes searched in the POSIX path; empty = every file
 
     @property
     def is_generic(self) -> bool:
@@ -137,6 +139,12 @@ class Finding:
     entropy: float
     secret: str | None = None  # only set when the user asked to reveal secrets
     decoded: str | None = None  # found after decoding the text at the location: base64, json-escaped
+    severity: Severity | None = None  # overrides the rule's severity (raised by an exposure)
+    exposure: str | None = None  # how far the value travels beyond the repository: client-bundle
+
+    def severity_for(self, rule: Rule) -> Severity:
+        """The severity this finding is reported and judged at: its own, else its rule's."""
+        return self.severity or rule.severity
 
 
 @dataclass(frozen=True)

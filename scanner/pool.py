@@ -3,8 +3,8 @@ worth it or not possible. Results come back in input order, so output stays dete
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -17,7 +17,10 @@ _TASK: Any = None
 
 
 def _init(task: Callable[[Any, Any], Any], state: Any) -> None:
+    """Ctrl-C reaches the whole process group: only the parent handles it (and terminates the pool),
+    so workers neither print tracebacks nor die half-way through a result."""
     global _STATE, _TASK
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _STATE, _TASK = state, task
 
 
@@ -34,10 +37,26 @@ def run_batches(
 ) -> Iterator[R]:
     """`task(batch, state)` for each batch. With `jobs` > 1 and fork available, in a pool whose
     workers inherit `state`; otherwise serially in this process."""
-    if jobs <= 1 or not parallel or "fork" not in multiprocessing.get_all_start_methods():
-        for batch in batches:
-            yield task(batch, state)
-        return
-    context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=_init, initargs=(task, state)) as pool:
+    if jobs > 1 and parallel:
+        import multiprocessing  # imported here: most small scans never start a pool
+
+        if "fork" in multiprocessing.get_all_start_methods():
+            yield from _in_pool(multiprocessing.get_context("fork"), task, batches, state, jobs)
+            return
+    for batch in batches:
+        yield task(batch, state)
+
+
+def _in_pool(
+    context: Any, task: Callable[[B, Any], R], batches: Iterable[B], state: Any, jobs: int
+) -> Iterator[R]:
+    pool = context.Pool(jobs, initializer=_init, initargs=(task, state))
+    try:
         yield from pool.imap(_call, batches)
+    except BaseException:  # an error, Ctrl-C, or the consumer stopping early: stop the workers now
+        pool.terminate()
+        raise
+    else:  # let idle workers exit normally (so they run their exit handlers) instead of killing them
+        pool.close()
+    finally:
+        pool.join()

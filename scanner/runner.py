@@ -62,6 +62,8 @@ def scan_files(
 ) -> Iterator[BatchResult]:
     """Batch results in input order; a pool of `jobs` processes when the input is large enough."""
     parallel = len(refs) >= PARALLEL_MIN_FILES
+    if parallel:
+        ruleset.prepare()
     yield from run_batches(_task, _batches(refs), (ruleset, policy), jobs, parallel)
 
 

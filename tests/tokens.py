@@ -6,7 +6,7 @@ import random
 import string
 import zlib
 
-from scanner.engine.checksums import base62_encode
+from scanner.engine.checksums import aws_key_id, base62_encode
 
 ALNUM = string.ascii_letters + string.digits
 
@@ -24,5 +24,9 @@ def broken_checksum(token: str) -> str:
 
 
 def aws_access_key_id(rng: random.Random | None = None) -> str:
+    """AKIA + 16 base32 characters whose account field (when present) is a 12-digit number."""
     rng = rng or random.Random(11)
-    return "AKIA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16))
+    while True:
+        key = "AKIA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16))
+        if aws_key_id(key):
+            return key

@@ -38,9 +38,10 @@ def with_baseline(
 
 def failing(report: Report, threshold: Severity | None) -> bool:
     """Whether the run fails. `threshold` None means `--fail-on new`: new findings of any severity
-    fail, known ones never. Otherwise findings at or above the severity fail, except known ones whose
-    baseline entry is not real and not past its expiry."""
-    severity = {rule.id: rule.severity for rule in report.rules}
+    fail, known ones never. Otherwise findings at or above the severity (their own, which an exposure
+    may have raised above the rule's) fail, except known ones whose baseline entry is not real and not
+    past its expiry."""
+    rules = {rule.id: rule for rule in report.rules}
     marks = dict(report.baseline.known) if report.baseline is not None else {}
     for finding in report.findings:
         mark = marks.get(finding.fingerprint)
@@ -48,7 +49,7 @@ def failing(report: Report, threshold: Severity | None) -> bool:
             if mark is None:
                 return True
             continue
-        if severity[finding.rule_id].rank < threshold.rank:
+        if finding.severity_for(rules[finding.rule_id]).rank < threshold.rank:
             continue
         if mark is None or mark.failing:
             return True

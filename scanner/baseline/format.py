@@ -22,10 +22,12 @@ from typing import Any
 
 from scanner.atomic import write_text
 from scanner.errors import BaselineError
+from scanner.yamlio import NotRegularFile, read_bounded
 
 VERSION = 1
 IDENTITY = "spillguard-baseline-v1"
 DEFAULT_PATH = ".spillguard-baseline.json"
+MAX_BASELINE_BYTES = 256 * 1024 * 1024  # 10,000 entries take about 3 MiB
 
 
 class Status(str, Enum):
@@ -185,6 +187,8 @@ def parse(text: str, name: str, consistent: Callable[[HashParams, Entry], bool])
     edited by hand in a way that cannot be trusted."""
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise BaselineError(f"{name}: not valid JSON (nested too deeply)") from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(document, dict):
@@ -216,11 +220,16 @@ def parse(text: str, name: str, consistent: Callable[[HashParams, Entry], bool])
 
 def load(path: Path, consistent: Callable[[HashParams, Entry], bool]) -> Baseline:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_bounded(path, MAX_BASELINE_BYTES + 1)
+        if len(data) > MAX_BASELINE_BYTES:
+            raise BaselineError(f"{path}: larger than {MAX_BASELINE_BYTES // 1024**2} MiB; not a baseline")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise BaselineError(
             f"{path}: baseline file not found (create one with `spillguard baseline create`)"
         ) from None
+    except NotRegularFile as exc:  # a FIFO or /dev/zero would block or never end
+        raise BaselineError(f"{path}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: cannot be read ({exc})") from None
     return parse(text, str(path), consistent)

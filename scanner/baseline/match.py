@@ -14,7 +14,6 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
-from typing import Any
 
 from scanner.baseline.format import IDENTITY, Baseline, Entry, HashParams, Status
 from scanner.model import BaselineView, Finding, KnownMark
@@ -154,10 +153,3 @@ def compare(
         )
     gone = sum(1 for fp, e in entries.items() if fp not in matched and in_scope(e.path, scope))
     return BaselineView(known=tuple(known), gone=gone, show_known=show_known)
-
-
-def document_summary(baseline: Baseline) -> dict[str, Any]:
-    counts: dict[str, int] = {}
-    for entry in baseline.entries:
-        counts[entry.status.value] = counts.get(entry.status.value, 0) + 1
-    return counts

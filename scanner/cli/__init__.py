@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 
 import click
@@ -54,6 +53,8 @@ def cli() -> None:
 def _unexpected(exc: BaseException) -> str:
     """Names the exception type and where it was raised, never its message (which could hold text
     from a scanned file)."""
+    import traceback  # only on this path: not worth its import time on every run
+
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
     return f"spillguard: unexpected error: {type(exc).__name__}{where}; please report it"
@@ -64,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = cli.main(args=args, prog_name="spillguard", standalone_mode=False)
     except SpillguardError as exc:
-        click.echo(f"spillguard: error: {exc.message}", err=True)
+        from scanner.reporters.text import printable  # escapes ANSI, C0/C1 controls and bidi overrides
+
+        click.echo(f"spillguard: error: {printable(exc.message)}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("spillguard: interrupted", err=True)

@@ -107,8 +107,10 @@ def check(
         check_unique(everything)
     ruleset = CompiledRuleset(everything, prefilter)
     failures = check_rules(checked, ruleset)
+    from scanner.reporters.text import printable
+
     for failure in failures:
-        click.echo(f"FAIL {failure}", err=True)
+        click.echo(f"FAIL {printable(failure)}", err=True)
     examples = sum(len(r.examples.positive) + len(r.examples.negative) for r in checked)
     status = "failed" if failures else "ok"
     click.echo(f"{status}: {len(checked)} rules, {examples} examples, {len(failures)} failing")

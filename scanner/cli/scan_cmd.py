@@ -12,8 +12,9 @@ from scanner.cli.output import write_output
 from scanner.cli.source import Source, prepare, run, source_options
 from scanner.model import Severity
 from scanner.pool import default_jobs
+from scanner.report_filter import at_or_above
 from scanner.reporters import FORMATS, RenderOptions, get_writer
-from scanner.reporters.text import summary
+from scanner.reporters.text import printable, summary
 
 SCAN_EPILOG = (
     "Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 unexpected error, "
@@ -55,6 +56,14 @@ SCAN_EPILOG = (
     "`new`: only findings absent from the baseline.",
 )
 @click.option(
+    "--min-severity",
+    type=click.Choice([s.value for s in Severity]),
+    default=Severity.LOW.value,
+    show_default=True,
+    help="Report only findings of this severity or higher (test and sandbox keys are low); "
+    "what is not reported does not fail the run.",
+)
+@click.option(
     "-b",
     "--baseline",
     "baseline_path",
@@ -80,6 +89,7 @@ def scan(
     show_secrets: bool,
     exit_zero: bool,
     fail_on: str,
+    min_severity: str,
     baseline_path: str | None,
     show_known: bool,
     playbook: bool,
@@ -102,6 +112,7 @@ def scan(
         report = with_baseline(
             report, baseline, date.today(), source.prune_scope, show_known, source.jobs or default_jobs()
         )
+    report = at_or_above(report, Severity(min_severity))
     to_terminal = output in (None, "-")
     use_color = (color if color is not None else to_terminal and sys.stdout.isatty()) and fmt == "text"
     rendered = get_writer(fmt)(report, RenderOptions(color=use_color, verbose=verbose, playbook=playbook))
@@ -110,6 +121,6 @@ def scan(
         click.echo(summary(report), err=True)
     if verbose and fmt != "text":
         for notice in report.notices:
-            click.echo(f"note: {notice.path}: {notice.message}", err=True)
+            click.echo(f"note: {printable(notice.path)}: {printable(notice.message)}", err=True)
     threshold = None if fail_on == "new" else Severity(fail_on)
     return 1 if failing(report, threshold) and not exit_zero else 0

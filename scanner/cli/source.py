@@ -166,7 +166,9 @@ def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bo
         cache_dir = Path(source.cache_dir) if source.cache_dir else default_cache_dir()
 
     def warn(message: str) -> None:
-        click.echo(f"spillguard: warning: {message}", err=True)
+        from scanner.reporters.text import printable
+
+        click.echo(f"spillguard: warning: {printable(message)}", err=True)
 
     def audit(
         progress: Callable[[int, int], None] | None = None, on_total: Callable[[int, int], None] | None = None

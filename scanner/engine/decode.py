@@ -11,6 +11,7 @@ import binascii
 import json
 import re
 import string
+from collections.abc import Iterable
 
 MAX_DEPTH = 2  # a base64 value inside a base64 value is decoded; a third level is not
 # Words whose base64 form triggers decoding although no rule looks for them: containers of encoded
@@ -21,11 +22,12 @@ MIN_RUN = 16
 B64_CHARS = frozenset(string.ascii_letters + string.digits + "+/-_=")
 
 
-def encoded_keyword_literals(keyword: str) -> set[str]:
-    """The parts of the base64 encoding of `keyword` (as written in lower and upper case) that are the
-    same wherever it sits in the encoded value: three alignments, standard and URL-safe."""
+def encoded_keyword_literals(keyword: str, spellings: Iterable[str] = ()) -> set[str]:
+    """The parts of the base64 encoding of `keyword` (as written in lower and upper case, and in each
+    of `spellings`, such as `AIza` or `eyJ` where a format fixes the case) that are the same wherever
+    it sits in the encoded value: three alignments, standard and URL-safe."""
     literals: set[str] = set()
-    for variant in {keyword, keyword.upper()}:
+    for variant in {keyword, keyword.upper(), *spellings}:
         data = variant.encode("utf-8")
         for align in range(3):
             encoded = base64.b64encode(b"\0" * align + data + b"\0\0").decode("ascii")

@@ -7,14 +7,17 @@ mapped to `?` one-for-one before matching and offsets stay character offsets int
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator
 from typing import Protocol
 
 
 class Prefilter(Protocol):
     name: str
 
-    def hits(self, text: str) -> list[tuple[int, int]]:
-        """(start offset, keyword index) of every keyword occurrence, in text order per keyword."""
+    def hits(self, text: str) -> Iterator[tuple[int, int]]:
+        """(start offset, keyword index) of every keyword occurrence, ordered by end offset. Produced
+        lazily or from compact arrays: a file that is one keyword repeated has millions of hits."""
         ...
 
 
@@ -38,14 +41,12 @@ class AhoCorasickPrefilter:
             automaton.make_automaton()
         self._automaton = automaton if keywords else None
 
-    def hits(self, text: str) -> list[tuple[int, int]]:
+    def hits(self, text: str) -> Iterator[tuple[int, int]]:
         if self._automaton is None:
-            return []
+            return
         lengths = self._lengths
-        return [
-            (end - lengths[index] + 1, index)
-            for end, index in self._automaton.iter(_ascii_view(text).lower())
-        ]
+        for end, index in self._automaton.iter(_ascii_view(text).lower()):
+            yield end - lengths[index] + 1, index
 
 
 class HyperscanPrefilter:
@@ -78,17 +79,20 @@ class HyperscanPrefilter:
 
         return None if self._db is None else bytes(hyperscan.dumpb(self._db))
 
-    def hits(self, text: str) -> list[tuple[int, int]]:
+    def hits(self, text: str) -> Iterator[tuple[int, int]]:
         if self._db is None:
-            return []
-        found: list[tuple[int, int]] = []
+            return iter(())
+        # Hyperscan reports through a callback, so the hits are kept, in two machine-int arrays
+        # (16 bytes a hit, not the 100 of a tuple of ints)
+        starts, indexes = array("q"), array("l")
         lengths = self._lengths
 
         def on_match(index: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            found.append((end - lengths[index], index))
+            starts.append(end - lengths[index])
+            indexes.append(index)
 
         self._db.scan(_ascii_view(text).encode("ascii"), match_event_handler=on_match)
-        return found
+        return zip(starts, indexes, strict=True)
 
 
 def available_backends() -> tuple[str, ...]:

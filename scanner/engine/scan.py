@@ -1,8 +1,9 @@
 """The detection pipeline for one chunk of text. Pure: no I/O, no clock, no globals.
 
 Order: keyword prefilter -> pattern on windows around hits of candidate rules only -> secret group ->
-entropy -> checksum -> placeholders -> rule allowlist -> policy allowlist -> inline `spillguard:allow`
--> one finding per secret span. Where the prefilter hit the base64 form of a keyword, or a key-block
+entropy -> checksum -> placeholders -> noise shapes (engine.noise) -> rule allowlist -> policy allowlist
+-> inline `spillguard:allow` -> one finding per secret span. Lockfiles and minified bundles run only
+trusted rules (engine.noise). Where the prefilter hit the base64 form of a keyword, or a key-block
 keyword inside a JSON string, the value is decoded and goes through the same steps (engine.decode).
 """
 
@@ -22,7 +23,9 @@ from scanner.engine.decode import (
     unescape_json,
 )
 from scanner.engine.entropy import shannon_entropy
+from scanner.engine.exposure import client_exposure
 from scanner.engine.filters import INLINE_MARKER, compile_allowlist, inline_allowed, is_placeholder
+from scanner.engine.noise import is_noise, quiet_file, trusted_anywhere
 from scanner.engine.positions import LineIndex, line_bounds
 from scanner.fingerprint import fingerprint, secret_hash
 from scanner.model import Chunk, Finding, Location, Match, Notice, Policy, Rule, Span
@@ -156,6 +159,8 @@ def _passes_filters(
         return False
     if is_placeholder(secret):
         return False
+    if is_noise(rule, secret):  # UUIDs and integrity strings, for low/medium-confidence rules
+        return False
     allowlist = ruleset.allowlists[position]
     if allowlist is not None and allowlist.allows_secret(secret):
         return False
@@ -171,6 +176,8 @@ def find_matches(
     timed_out: list[str] = []
     has_marker = INLINE_MARKER in text  # almost never: then no line is looked at
     hits = _candidate_windows(text, ruleset)
+    # lockfile, checksum list, minified bundle: trusted rules only (told only when some rule may run)
+    quiet = bool(hits.windows) and quiet_file(path, text)
     if depth > 0:  # a decoded value: look at every run in it
         hits.encoded.extend(runs_in(text))
     if depth < MAX_DEPTH and (hits.encoded or hits.multiline):
@@ -180,6 +187,10 @@ def find_matches(
         allowlist = ruleset.allowlists[position]
         if allowlist is not None and path and allowlist.allows_path(path):
             continue
+        if quiet and not trusted_anywhere(rule):
+            continue
+        if ruleset.scoped[position] and not ruleset.in_scope(position, path):
+            continue  # a rule for one kind of file (Dockerfiles, CI workflows)
         pattern = ruleset.pattern(position)
         seen: set[tuple[int, int]] = set()
         try:
@@ -264,6 +275,7 @@ def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkR
             line = chunk.line_map[min(line, len(chunk.line_map)) - 1]
             end_line = chunk.line_map[min(end_line, len(chunk.line_map)) - 1]
         hashed = secret_hash(match.secret)
+        exposure = client_exposure(chunk.text, match.secret_span.start, rules[match.rule_id])
         findings.append(
             Finding(
                 rule_id=match.rule_id,
@@ -284,6 +296,8 @@ def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkR
                 entropy=round(match.entropy, 3),
                 secret=match.secret if policy.reveal_secrets else None,
                 decoded=match.decoded,
+                severity=exposure.severity if exposure else None,
+                exposure=exposure.kind if exposure else None,
             )
         )
     return ChunkResult(tuple(findings), notices)

@@ -8,7 +8,7 @@ import json
 from scanner import __version__
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import CommitInfo, Finding, KnownMark, Report, Rule, SecretGroup
-from scanner.remediation import as_dict
+from scanner.remediation import as_dict, exposure_note
 from scanner.reporters import RenderOptions
 
 SCHEMA_VERSION = 1
@@ -31,7 +31,7 @@ def finding_dict(finding: Finding, rule: Rule, commit: CommitInfo | None = None)
     data: dict[str, object] = {
         "rule_id": finding.rule_id,
         "rule_name": rule.name,
-        "severity": rule.severity.value,
+        "severity": finding.severity_for(rule).value,
         "confidence": rule.confidence.value,
         "path": loc.path,
         "line": loc.line,
@@ -46,6 +46,11 @@ def finding_dict(finding: Finding, rule: Rule, commit: CommitInfo | None = None)
     }
     if finding.decoded is not None:
         data["decoded"] = finding.decoded
+    note = exposure_note(finding)
+    if note is not None:  # severity was raised from the rule's: say why, and what to do
+        data["exposure"] = finding.exposure
+        data["rule_severity"] = rule.severity.value
+        data["remediation"] = {**as_dict(rule), "exposure": note}
     if loc.cell is not None:
         data["cell"] = loc.cell
         data["cell_line"] = loc.cell_line

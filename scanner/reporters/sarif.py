@@ -12,7 +12,7 @@ from jschema_to_python.to_json import to_json
 from scanner import __version__
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import Finding, KnownMark, Report, Rule, Severity
-from scanner.remediation import as_markdown, as_text
+from scanner.remediation import as_markdown, as_text, exposure_note
 from scanner.reporters import RenderOptions
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -78,17 +78,24 @@ def _result(
     if finding.decoded is not None:
         cell += f" inside {finding.decoded}-encoded text"
     message = f"{rule.name} ({finding.preview}) found{cell}. {rule.remediation.summary}"
+    extra: dict[str, str] = {"commit": loc.commit} if loc.commit else {}
+    note = exposure_note(finding)
+    if note is not None and finding.exposure:  # raised above the rule's default level: say why
+        message += f" {note}"
+        extra["exposure"] = finding.exposure
+        extra["security-severity"] = SECURITY_SEVERITY[finding.severity_for(rule)]
     properties = None
-    if loc.commit:
+    if extra:
         properties = sarif.PropertyBag()
-        properties.commit = loc.commit
+        for key, value in extra.items():
+            setattr(properties, key, value)
     mark = marks.get(finding.fingerprint) if marks is not None else None
     return sarif.Result(
         baseline_state=None if marks is None else "new" if mark is None else "unchanged",
         suppressions=_suppressions(mark),
         rule_id=rule.id,
         rule_index=index,
-        level=LEVELS[rule.severity],
+        level=LEVELS[finding.severity_for(rule)],
         message=sarif.Message(text=message),
         locations=[sarif.Location(physical_location=physical)],
         partial_fingerprints={f"{FINGERPRINT_ALGORITHM}": finding.fingerprint},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from scanner.model import CommitInfo, Finding, KnownMark, Report, Rule, SecretGroup, Severity
-from scanner.remediation import one_line, playbook
+from scanner.remediation import exposure_note, one_line, playbook
 from scanner.reporters import RenderOptions
 
 _COLORS = {
@@ -55,13 +55,17 @@ def _finding_lines(
         where += f" (cell {loc.cell}, line {loc.cell_line})"
     if finding.decoded is not None:
         where += f" ({finding.decoded}-decoded)"
-    severity = _style(rule.severity.value.upper(), options, fg=_COLORS[rule.severity], bold=True)
+    level = finding.severity_for(rule)
+    severity = _style(level.value.upper(), options, fg=_COLORS[level], bold=True)
     value = printable(finding.secret) if finding.secret is not None else printable(finding.preview)
     lines = [f"  {where}  {severity}  {rule.name} [{rule.id}]  {value}{_known_label(mark)}"]
     if loc.commit:
         info = commits.get(loc.commit)
         by = f" by {printable(info.author)} on {info.date}" if info else ""
         lines.append(f"      commit {loc.commit[:12]}{by}")
+    note = exposure_note(finding)
+    if note is not None:
+        lines.append(f"      {finding.exposure}: {note}")
     lines.append(f"      fix: {one_line(rule)}")
     return lines
 
@@ -115,12 +119,17 @@ def _group_lines(group: SecretGroup, rule: Rule, commits: dict[str, CommitInfo])
 
 def _playbook(findings: tuple[Finding, ...], rules: dict[str, Rule]) -> list[str]:
     places: dict[str, list[str]] = {}
+    worst: dict[str, Severity] = {}
     for finding in findings:
         loc = finding.location
         commit = f" (commit {loc.commit[:12]})" if loc.commit else ""
-        places.setdefault(finding.rule_id, []).append(f"{printable(loc.path)}:{loc.line}{commit}")
-    ordered = sorted(places, key=lambda rule_id: (-rules[rule_id].severity.rank, rule_id))
-    return playbook([(rules[rule_id], places[rule_id]) for rule_id in ordered])
+        marker = f" [{finding.exposure}]" if finding.exposure else ""
+        places.setdefault(finding.rule_id, []).append(f"{printable(loc.path)}:{loc.line}{commit}{marker}")
+        level = finding.severity_for(rules[finding.rule_id])
+        if finding.rule_id not in worst or level.rank > worst[finding.rule_id].rank:
+            worst[finding.rule_id] = level
+    ordered = sorted(places, key=lambda rule_id: (-worst[rule_id].rank, rule_id))
+    return playbook([(rules[rule_id], places[rule_id], worst[rule_id]) for rule_id in ordered])
 
 
 def render(report: Report, options: RenderOptions) -> str:

@@ -6,7 +6,9 @@ first time one of its keywords is hit. The memo is private to this object; nothi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import regex
@@ -29,37 +31,104 @@ class CompiledFileRule:
     content: regex.Pattern[str] | None
 
 
+@dataclass(frozen=True)
+class KeywordTables:
+    """The prefilter and what its hit ids mean. Ids below `plain` are rule keywords; the base64 forms
+    of every keyword (and of container words such as `auths`) come after: a hit there triggers
+    decoding, not a rule, so their entries in `rules` are empty."""
+
+    keywords: tuple[str, ...]
+    plain: int
+    rules: tuple[tuple[int, ...], ...]
+    lengths: tuple[int, ...]
+    prefilter: Prefilter
+
+
+def _spellings(rules: tuple[Rule, ...]) -> dict[str, set[str]]:
+    """Each keyword as its rules' patterns spell it (`AIza`, `eyJ`): the prefilter ignores case, but
+    the base64 of a mixed-case prefix is neither that of its lower- nor of its upper-case form."""
+    found: dict[str, set[str]] = {}
+    for rule in rules:
+        for keyword in rule.keywords:
+            spelled = re.findall(re.escape(keyword), rule.pattern, re.IGNORECASE)
+            found.setdefault(keyword, set()).update(spelled)
+    return found
+
+
+def _keyword_tables(rules: tuple[Rule, ...], backend: str) -> KeywordTables:
+    keywords = sorted({k for rule in rules for k in rule.keywords})
+    index = {k: i for i, k in enumerate(keywords)}
+    by_keyword: list[list[int]] = [[] for _ in keywords]
+    for position, rule in enumerate(rules):
+        for keyword in rule.keywords:
+            by_keyword[index[keyword]].append(position)
+    triggers = (*keywords, *CONTAINER_WORDS)
+    spellings = _spellings(rules)
+    encoded = sorted(
+        {lit for k in triggers for lit in encoded_keyword_literals(k, spellings.get(k, ()))} - set(keywords)
+    )
+    every = (*keywords, *encoded)
+    return KeywordTables(
+        keywords=every,
+        plain=len(keywords),
+        rules=(*(tuple(r) for r in by_keyword), *(() for _ in encoded)),
+        lengths=tuple(len(k) for k in every),
+        prefilter=cached_prefilter(every, backend),
+    )
+
+
 class CompiledRuleset:
+    """Everything but the rule list is built on first use: a repeated history audit answered from
+    its cache, for one, never needs the prefilter, a pattern or an allowlist."""
+
     def __init__(self, rules: tuple[Rule, ...], backend: str = "auto") -> None:
         self.rules = rules
         self.backend = backend
         self.rule_by_id: dict[str, Rule] = {rule.id: rule for rule in rules}
-        keywords = sorted({k for rule in rules for k in rule.keywords})
-        index = {k: i for i, k in enumerate(keywords)}
-        by_keyword: list[list[int]] = [[] for _ in keywords]
-        for position, rule in enumerate(rules):
-            for keyword in rule.keywords:
-                by_keyword[index[keyword]].append(position)
-        # The base64 forms of every keyword share the prefilter; a hit there triggers decoding, not a
-        # rule, so their entries in keyword_rules are empty. Ids from `plain_keywords` on are those.
-        triggers = (*keywords, *CONTAINER_WORDS)
-        encoded = sorted({lit for k in triggers for lit in encoded_keyword_literals(k)} - set(keywords))
-        self.plain_keywords = len(keywords)
-        self.keywords: tuple[str, ...] = (*keywords, *encoded)
-        self.keyword_rules: tuple[tuple[int, ...], ...] = (
-            *(tuple(r) for r in by_keyword),
-            *(() for _ in encoded),
-        )
-        self.keyword_lengths: tuple[int, ...] = tuple(len(k) for k in self.keywords)
         # rules for multi-line blocks (PEM and PGP keys): their keywords may sit JSON-escaped in a string
         self.multiline: tuple[bool, ...] = tuple("-----BEGIN" in rule.pattern for rule in rules)
         # 0 = not computed yet (built-in rules are parsed without it, to keep start-up short)
         self.widths: list[int] = [rule.max_width for rule in rules]
-        self.allowlists: tuple[CompiledAllowlist | None, ...] = tuple(
-            compile_allowlist(rule.allowlist) if rule.allowlist else None for rule in rules
-        )
-        self.prefilter: Prefilter = cached_prefilter(self.keywords, backend)
-        self.file_rules: tuple[CompiledFileRule, ...] = tuple(
+        self.scoped: tuple[bool, ...] = tuple(bool(rule.paths) for rule in rules)
+        self._patterns: dict[int, regex.Pattern[str]] = {}
+        self._scopes: dict[int, tuple[regex.Pattern[str], ...]] = {}
+
+    def prepare(self) -> None:
+        """Builds what every scan needs now, before a pool forks, so workers inherit it instead of
+        each building its own."""
+        _ = self.tables, self.allowlists, self.file_rules
+
+    @cached_property
+    def tables(self) -> KeywordTables:
+        return _keyword_tables(self.rules, self.backend)
+
+    @property
+    def prefilter(self) -> Prefilter:
+        return self.tables.prefilter
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return self.tables.keywords
+
+    @property
+    def plain_keywords(self) -> int:
+        return self.tables.plain
+
+    @property
+    def keyword_rules(self) -> tuple[tuple[int, ...], ...]:
+        return self.tables.rules
+
+    @property
+    def keyword_lengths(self) -> tuple[int, ...]:
+        return self.tables.lengths
+
+    @cached_property
+    def allowlists(self) -> tuple[CompiledAllowlist | None, ...]:
+        return tuple(compile_allowlist(rule.allowlist) if rule.allowlist else None for rule in self.rules)
+
+    @cached_property
+    def file_rules(self) -> tuple[CompiledFileRule, ...]:
+        return tuple(
             CompiledFileRule(
                 position,
                 rule,
@@ -67,10 +136,18 @@ class CompiledRuleset:
                 tuple(regex.compile(p) for p in rule.files.exclude),
                 regex.compile(rule.files.content) if rule.files.content else None,
             )
-            for position, rule in enumerate(rules)
+            for position, rule in enumerate(self.rules)
             if rule.files is not None
         )
-        self._patterns: dict[int, regex.Pattern[str]] = {}
+
+    def in_scope(self, position: int, path: str) -> bool:
+        """Whether a rule with `paths` applies to the file at `path` (one of its regexes is found in
+        it); the regexes are compiled the first time the rule's keyword is hit."""
+        scope = self._scopes.get(position)
+        if scope is None:
+            scope = tuple(regex.compile(p) for p in self.rules[position].paths)
+            self._scopes[position] = scope
+        return any(p.search(path) for p in scope)
 
     def pattern(self, position: int) -> regex.Pattern[str]:
         compiled = self._patterns.get(position)

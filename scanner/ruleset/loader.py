@@ -5,14 +5,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-from scanner import user_cache
+from scanner import __version__, user_cache
 from scanner.errors import ConfigError, RuleError
 from scanner.model import Rule
 from scanner.ruleset.schema import parse_rule
+from scanner.ruleset.serial import rules_from_json, rules_to_json
 from scanner.yamlio import load_yaml, read_text
+
+MAX_LISTED = 20  # problems named in one error; the rest are counted
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -51,6 +55,29 @@ def _parsed_yaml(text: str, name: str) -> Any:
     return data
 
 
+# What a terminal would act on if a rule's name, description or remediation were printed: C0 controls
+# but tab and newline, DEL, C1 controls, bidi marks, embeddings, overrides and isolates (Trojan Source).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _terminal_unsafe(raw: Any) -> list[str]:
+    """Fields of a raw rule (examples aside: they are test input, never printed raw) holding a
+    character that must not reach a terminal, e.g. `remediation.rotate[2]`."""
+    if not isinstance(raw, dict):
+        return []
+    found = []
+    stack: list[tuple[str, Any]] = [(str(key), value) for key, value in raw.items() if key != "examples"]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str) and _UNSAFE.search(value):
+            found.append(where)
+        elif isinstance(value, dict):
+            stack.extend((f"{where}.{key}", item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{index}]", item) for index, item in enumerate(value))
+    return sorted(found)
+
+
 def parse_rule_text(text: str, name: str, compile_patterns: bool = True) -> tuple[Rule, ...]:
     data = _parsed_yaml(text, name)
     if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
@@ -59,14 +86,17 @@ def parse_rule_text(text: str, name: str, compile_patterns: bool = True) -> tupl
     problems: list[str] = []
     for position, raw in enumerate(data["rules"], 1):
         rule, found = parse_rule(raw, name, compile_patterns)
-        if rule is not None:
+        unsafe = _terminal_unsafe(raw)
+        found = [*found, *(f"field '{f}': holds a control or bidi character; escape it" for f in unsafe)]
+        if rule is not None and not unsafe:
             rules.append(rule)
         label = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         where = f"rule '{label}'" if label else f"rule #{position}"
         problems.extend(f"{where} {problem}" for problem in found)
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-        raise RuleError(f"{name}: {count}: " + "; ".join(problems))
+        more = f"; and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+        raise RuleError(f"{name}: {count}: " + "; ".join(problems[:MAX_LISTED]) + more)
     return tuple(rules)
 
 
@@ -82,6 +112,26 @@ def check_unique(rules: tuple[Rule, ...]) -> None:
         seen[rule.id] = rule.source
 
 
+def load_builtin_rules() -> tuple[Rule, ...]:
+    """The built-in rules, from one user-cache entry when this spillguard version has validated these
+    exact rule files before (one JSON document instead of 90 files parsed and checked), else from the
+    files."""
+    texts = [(path, read_text(path, RuleError)) for path in builtin_rule_files()]
+    digest = hashlib.sha256(__version__.encode())
+    for path, text in texts:
+        digest.update(f"\0{path.name}\0{text}".encode("utf-8", "surrogatepass"))
+    entry = f"builtin-rules-{digest.hexdigest()[:32]}.json"
+    cached = user_cache.read(entry)
+    if cached is not None:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            return rules_from_json(cached)
+    rules = tuple(
+        rule for path, text in texts for rule in parse_rule_text(text, _display(path), compile_patterns=False)
+    )
+    user_cache.write(entry, rules_to_json(rules))
+    return rules
+
+
 def load_rules(
     extra_files: tuple[str, ...] = (),
     disabled: tuple[str, ...] = (),
@@ -91,8 +141,7 @@ def load_rules(
     (validated eagerly, since a typo there should fail now, not at the first keyword hit)."""
     rules: list[Rule] = []
     if include_builtin:
-        for path in builtin_rule_files():
-            rules.extend(load_rule_file(path, compile_patterns=False))
+        rules.extend(load_builtin_rules())
     for name in extra_files:
         rules.extend(load_rule_file(Path(name), compile_patterns=True))
     combined = tuple(rules)

@@ -31,6 +31,7 @@ def cached_prefilter(keywords: tuple[str, ...], backend: str) -> Prefilter:
             pass
     prefilter = HyperscanPrefilter(keywords)
     compiled = prefilter.serialize()
-    if compiled is not None:
+    # Never None here (only a prefilter without keywords has no database, and that returned above).
+    if compiled is not None:  # pragma: no branch
         user_cache.write(name, compiled)
     return prefilter

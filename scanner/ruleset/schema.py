@@ -28,6 +28,7 @@ OPTIONAL = (
     "remediation",
     "examples",
     "max_width",
+    "paths",
 )
 KNOWN = frozenset(REQUIRED + OPTIONAL)
 
@@ -44,11 +45,11 @@ class Problems:
         self.items.append(f"field '{field}': {message}")
 
 
-def _str(raw: dict[str, Any], key: str, problems: Problems, required: bool = True) -> str:
+def _str(raw: dict[str, Any], key: str, problems: Problems) -> str:
+    """A required, non-empty string field."""
     value = raw.get(key)
     if value is None:
-        if required:
-            problems.add(key, "is missing")
+        problems.add(key, "is missing")
         return ""
     if not isinstance(value, str) or not value.strip():
         problems.add(key, "must be a non-empty string")
@@ -135,7 +136,7 @@ def _entropy(raw: dict[str, Any], problems: Problems) -> float | None:
     return float(minimum)
 
 
-def _allowlist(raw: Any, problems: Problems) -> Allowlist:
+def _allowlist(raw: Any, problems: Problems, compile_patterns: bool) -> Allowlist:
     if raw is None:
         return Allowlist()
     if not isinstance(raw, dict):
@@ -145,7 +146,7 @@ def _allowlist(raw: Any, problems: Problems) -> Allowlist:
     if unknown:
         problems.add("allowlist", f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
     regexes = _str_list(raw.get("regexes"), "allowlist.regexes", problems)
-    for pattern in regexes:
+    for pattern in regexes if compile_patterns else ():  # built-in rules: checked by the test suite
         try:
             regex.compile(pattern)
         except regex.error as exc:
@@ -173,11 +174,11 @@ def _remediation(raw: Any, problems: Problems) -> Remediation:
     return Remediation(summary=summary, rotate=rotate, revoke_url=revoke)
 
 
-def _examples(raw: Any, keywords: tuple[str, ...], problems: Problems) -> Examples:
+def _examples(raw: Any, keywords: tuple[str, ...], paths: tuple[str, ...], problems: Problems) -> Examples:
     if not isinstance(raw, dict):
         problems.add("examples", "is missing (needs positive and negative lists)")
         return Examples((), ())
-    unknown = set(raw) - {"positive", "negative"}
+    unknown = set(raw) - {"positive", "negative", "path"}
     if unknown:
         problems.add("examples", f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
     positive = _str_list(raw.get("positive"), "examples.positive", problems, required=True)
@@ -185,7 +186,30 @@ def _examples(raw: Any, keywords: tuple[str, ...], problems: Problems) -> Exampl
     for number, example in enumerate(positive, 1):
         if keywords and not any(k in example.lower() for k in keywords):
             problems.add("examples.positive", f"example {number} contains none of the keywords")
-    return Examples(positive, negative)
+    return Examples(positive, negative, _example_path(raw.get("path"), paths, problems))
+
+
+def _example_path(raw: Any, paths: tuple[str, ...], problems: Problems) -> str | None:
+    """A path-scoped rule's examples run at `examples.path`, which must be one its `paths` accept."""
+    if raw is None:
+        if paths:
+            problems.add("examples.path", "is missing (a rule with `paths` is tested at this path)")
+        return None
+    if not isinstance(raw, str) or not raw.strip():
+        problems.add("examples.path", "must be a non-empty string")
+        return None
+    if not paths:
+        problems.add("examples.path", "applies only to a rule with `paths`")
+    elif not any(_searches(pattern, raw) for pattern in paths):
+        problems.add("examples.path", f"{raw!r} is matched by none of the rule's paths")
+    return raw
+
+
+def _searches(pattern: str, path: str) -> bool:
+    try:
+        return regex.search(pattern, path) is not None
+    except regex.error:
+        return True  # already reported by _regexes
 
 
 def _regexes(raw: Any, field: str, problems: Problems, required: bool = False) -> tuple[str, ...]:
@@ -218,7 +242,7 @@ def _files(raw: Any, problems: Problems) -> FileMatch:
 
 
 def _file_rule_fields(raw: dict[str, Any], problems: Problems) -> FileMatch:
-    for field in ("keywords", "pattern", "entropy", "checksum", "max_width"):
+    for field in ("keywords", "pattern", "entropy", "checksum", "max_width", "paths"):
         if field in raw:
             problems.add(field, "does not apply to a file rule (one with `files`)")
     return _files(raw["files"], problems)
@@ -236,11 +260,14 @@ def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rul
     if rule_id and not RULE_ID.match(rule_id):
         problems.add("id", "must be lowercase dotted, like provider.kind")
     checksum = raw.get("checksum")
-    if checksum is not None and checksum not in VALIDATORS:
+    if checksum is not None and (not isinstance(checksum, str) or checksum not in VALIDATORS):
         problems.add("checksum", f"unknown validator {checksum!r}; known: {', '.join(VALIDATORS)}")
     files = _file_rule_fields(raw, problems) if "files" in raw else None
     keywords = _keywords(raw, problems) if files is None else ()
     pattern, width = _pattern(raw, problems, compile_pattern) if files is None else ("", 0)
+    paths = _regexes(raw.get("paths"), "paths", problems) if files is None else ()
+    if "paths" in raw and files is None and not paths and isinstance(raw["paths"], list):
+        problems.add("paths", "must not be empty (leave it out to scan every file)")
     rule = Rule(
         id=rule_id,
         name=_str(raw, "name", problems),
@@ -251,12 +278,13 @@ def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rul
         pattern=pattern,
         max_width=width,
         remediation=_remediation(raw.get("remediation"), problems),
-        examples=_examples(raw.get("examples"), keywords, problems),
+        examples=_examples(raw.get("examples"), keywords, paths, problems),
         files=files,
+        paths=paths,
         source=source,
         min_entropy=_entropy(raw, problems),
         checksum=checksum if isinstance(checksum, str) else None,
-        allowlist=_allowlist(raw.get("allowlist"), problems),
+        allowlist=_allowlist(raw.get("allowlist"), problems, compile_pattern),
         tags=_str_list(raw.get("tags"), "tags", problems),
         references=_str_list(raw.get("references"), "references", problems),
     )

@@ -88,9 +88,34 @@ def expected_position(placed: Placed, matched: str, offset_in_match: int) -> tup
     return line + lead.count("\n"), len(lead) - lead.rfind("\n") + placed.indent
 
 
-def _found_at(rule: Rule, text: str, ruleset: CompiledRuleset, policy: Policy) -> set[tuple[int, int]]:
-    result = scan_chunk(Chunk(path="selftest.txt", text=text), ruleset, policy)
+DEFAULT_PATH = "selftest.txt"
+
+
+def _found_at(
+    rule: Rule, text: str, ruleset: CompiledRuleset, policy: Policy, path: str = DEFAULT_PATH
+) -> set[tuple[int, int]]:
+    result = scan_chunk(Chunk(path=path, text=text), ruleset, policy)
     return {(f.location.line, f.location.column) for f in result.findings if f.rule_id == rule.id}
+
+
+def _check_scoped_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy) -> list[str]:
+    """A rule with `paths` reads one kind of file (a Dockerfile, a CI workflow), so its examples are
+    whole files of that kind, scanned at `examples.path` and not embedded in other contexts; the
+    first positive must also be ignored at a path outside the scope."""
+    path = rule.examples.path or DEFAULT_PATH
+    problems = [
+        f"positive example {number} is not detected at {path}"
+        for number, example in enumerate(rule.examples.positive, 1)
+        if not _found_at(rule, example, ruleset, policy, path)
+    ]
+    problems += [
+        f"negative example {number} is detected at {path}"
+        for number, example in enumerate(rule.examples.negative, 1)
+        if _found_at(rule, example, ruleset, policy, path)
+    ]
+    if rule.examples.positive and _found_at(rule, rule.examples.positive[0], ruleset, policy):
+        problems.append(f"positive example 1 is detected at {DEFAULT_PATH}, outside the rule's paths")
+    return problems
 
 
 def _check_file_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy) -> list[str]:
@@ -118,6 +143,8 @@ def check_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy | None = Non
     policy = policy or Policy()
     if rule.files is not None:
         return _check_file_rule(rule, ruleset, policy)
+    if rule.paths:
+        return _check_scoped_rule(rule, ruleset, policy)
     only = CompiledRuleset((rule,), ruleset.backend)
     problems: list[str] = []
     for number, example in enumerate(rule.examples.positive, 1):

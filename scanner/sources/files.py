@@ -29,6 +29,26 @@ def text_chunks(path: str, text: str, blob: str | None = None) -> tuple[Chunk, .
     return (Chunk(path=path, text=text, blob=blob),)
 
 
+class _Replaced(Exception):
+    """The path stopped being a regular file between the check and the open."""
+
+
+_EXTRA_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _opener(path: str, flags: int) -> int:
+    return os.open(path, flags | _EXTRA_FLAGS)
+
+
+def _read_regular(fs_path: str, limit: int) -> bytes:
+    """At most `limit` bytes, opened without following a link or blocking on a FIFO, so a file swapped
+    for a link or a FIFO after it was checked is refused instead of followed or waited on."""
+    with open(fs_path, "rb", opener=_opener) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise _Replaced
+        return handle.read(limit)
+
+
 def read_file(ref: FileRef, max_size: int) -> ReadResult:
     try:
         info = os.stat(ref.fs_path, follow_symlinks=False)
@@ -38,8 +58,9 @@ def read_file(ref: FileRef, max_size: int) -> ReadResult:
             return ReadResult((), ScanStats(skipped_unreadable=1), Notice(ref.path, kind))
         if info.st_size > max_size:
             return ReadResult((), ScanStats(skipped_large=1))
-        with open(ref.fs_path, "rb") as handle:
-            data = handle.read(max_size + 1)
+        data = _read_regular(ref.fs_path, max_size + 1)
+    except _Replaced:
+        return ReadResult((), ScanStats(skipped_unreadable=1), Notice(ref.path, "replaced while scanned"))
     except OSError as exc:
         reason = (exc.strerror or type(exc).__name__).lower()
         return ReadResult((), ScanStats(skipped_unreadable=1), Notice(ref.path, reason))

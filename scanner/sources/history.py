@@ -11,7 +11,7 @@ import pygit2
 
 from scanner.errors import GitError
 from scanner.model import CommitInfo
-from scanner.sources.git import GITLINK, commit_info, resolve
+from scanner.sources.git import GITLINK, commit_diff, commit_info, resolve
 from scanner.sources.paths import display_path
 
 DEFAULT_REF_PREFIXES = ("refs/heads/", "refs/remotes/", "refs/tags/", "refs/stash")
@@ -38,18 +38,26 @@ def tips(repo: pygit2.Repository, refs: tuple[str, ...]) -> list[pygit2.Oid]:
     for name in repo.references:
         if not name.startswith(DEFAULT_REF_PREFIXES):
             continue
+        target = repo.references[name].target
         try:
             found.append(repo.references[name].peel(pygit2.Commit).id)
-        except (pygit2.GitError, pygit2.InvalidSpecError, ValueError):
+        except (pygit2.InvalidSpecError, ValueError):
             continue  # a tag of a tree or blob holds no commit
+        except (pygit2.GitError, KeyError):
+            raise GitError(
+                f"{repo.path}: {display_path(name)} points to {target}, which is missing or corrupted; "
+                "run `git fsck`"
+            ) from None
     if not found and not repo.head_is_unborn:
-        found.append(repo.head.peel(pygit2.Commit).id)
+        try:
+            found.append(repo.head.peel(pygit2.Commit).id)
+        except (pygit2.GitError, KeyError, ValueError):
+            raise GitError(f"{repo.path}: HEAD's commit is missing or corrupted; run `git fsck`") from None
     return found
 
 
 def _introduced(repo: pygit2.Repository, commit: pygit2.Commit) -> Iterator[tuple[str, str]]:
-    diff = repo.diff(commit.parents[0], commit) if commit.parents else commit.tree.diff_to_tree(swap=True)
-    for delta in diff.deltas:
+    for delta in commit_diff(repo, commit).deltas:
         if delta.status_char() == "D" or delta.new_file.mode == GITLINK:
             continue
         yield str(delta.new_file.id), display_path(delta.new_file.path)
@@ -93,8 +101,15 @@ def head_blobs(repo: pygit2.Repository) -> set[str]:
     """Ids of every blob in HEAD's tree (empty for an unborn HEAD)."""
     if repo.head_is_unborn:
         return set()
+    try:
+        return _tree_blobs(repo, repo.head.peel(pygit2.Tree))
+    except (pygit2.GitError, KeyError, ValueError):
+        raise GitError(f"{repo.path}: a tree of HEAD is missing or corrupted; run `git fsck`") from None
+
+
+def _tree_blobs(repo: pygit2.Repository, top: pygit2.Tree) -> set[str]:
     found: set[str] = set()
-    stack = [repo.head.peel(pygit2.Tree)]
+    stack = [top]
     while stack:
         tree = stack.pop()
         for entry in tree:

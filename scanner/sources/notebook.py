@@ -13,11 +13,20 @@ from scanner.model import Chunk
 TEXT_MIME = ("text/plain", "text/markdown", "application/json", "text/x-python")
 
 
+def _split(value: str) -> list[str]:
+    """Lines as the engine counts them: ended by `\n` only (not `\r`, U+2028 or the other breaks
+    `str.splitlines` knows), each keeping its ending."""
+    parts = value.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
 def _lines(value: Any) -> list[str] | None:
+    """A multi-line string, or a list of strings (nbformat's one line per item; an item holding more
+    lines is split too, so each line of the chunk has its own entry in the line map)."""
     if isinstance(value, str):
-        return value.splitlines(keepends=True)
+        return _split(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
+        return [line for item in value for line in _split(item)]
     return None
 
 

@@ -94,7 +94,9 @@ def _walk(top: Path, root: Path | None, cwd: Path, ignored: Callable[[str], bool
             if entry.is_dir(follow_symlinks=False):
                 if not ignored(relative + "/"):
                     subdirs.append(entry_path)
-            elif entry.is_file(follow_symlinks=False) and not ignored(relative):
+            elif entry.is_symlink() or ignored(relative):
+                continue  # links are never followed
+            else:  # a regular file; a FIFO, socket or device is counted as not a regular file
                 yield FileRef(_display(entry_path, root, cwd), entry.path)
         stack.extend(reversed(subdirs))
 

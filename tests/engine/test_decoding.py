@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import string
 
 from scanner.engine.decode import MAX_RUN, base64_run, decode_base64, encoded_keyword_literals
 from scanner.engine.scan import scan_chunk
@@ -82,6 +83,17 @@ def test_encoded_literals_cover_keyword_cases() -> None:
     literals = encoded_keyword_literals("akia")
     assert any(lit in base64.b64encode(b"xAKIA1234").decode().lower() for lit in literals)
     assert all(len(lit) >= 4 for lit in literals)
+
+
+def test_mixed_case_prefixes_are_found_encoded(ruleset: CompiledRuleset) -> None:
+    """`AIza` is neither lower nor upper case: its base64 comes from the rule's own spelling."""
+    rng = random.Random(7)
+    key = "AIza" + "".join(rng.choice(string.ascii_letters + string.digits + "_-") for _ in range(35))
+    assert [f[0] for f in found(f"GOOGLE_API_KEY={key}\n", ruleset)] == ["google.api-key"]
+    for prefix in ("", "=", "k="):  # every alignment of the prefix inside the encoded value
+        text = f"kind: Secret\ndata:\n  key: {b64(prefix + key)}\n"
+        assert found(text, ruleset) == [("google.api-key", 3, 8, "base64")]
+    assert encoded_keyword_literals("aiza", {"AIza"}) > encoded_keyword_literals("aiza")
 
 
 def test_inline_allow_on_the_encoded_line(ruleset: CompiledRuleset) -> None:

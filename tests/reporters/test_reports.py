@@ -85,6 +85,10 @@ def test_sarif_for_every_rule_is_valid(tmp_path: Path, run_cli: Invoke) -> None:
             path, _, content = rule.examples.positive[0].partition("\n")
             (tmp_path / rule.id / path).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / rule.id / path).write_text(content)
+        elif rule.paths:  # a path-scoped rule (Dockerfiles, workflows) reads files at its example path
+            target = tmp_path / rule.id / (rule.examples.path or "")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("\n".join(rule.examples.positive))
         else:
             (tmp_path / f"{rule.id}.txt").write_text("\n".join(rule.examples.positive))
     log = json.loads(run_cli("scan", "-f", "sarif", "-q", str(tmp_path)).stdout)

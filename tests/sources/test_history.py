@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
+from scanner.cache import CACHE_FILE
+from scanner.fingerprint import secret_hash
 from tests.conftest import Invoke, git
 from tests.sources.test_git_modes import commit_file, merge_resolved_with_secret
 from tests.tokens import aws_access_key_id, github_token
@@ -72,6 +75,24 @@ def test_commit_message_is_scanned(repo: Path, run_cli: Invoke) -> None:
     assert finding["path"] == "(commit message)" and finding["rule_id"] == "aws.access-key-id"
 
 
+def test_commit_messages_are_cached_and_invalidated_with_the_rules(
+    repo: Path, tmp_path: Path, run_cli: Invoke
+) -> None:
+    commit_file(repo, "a.py", "x = 1\n")
+    clean = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "commit", "-q", "--allow-empty", "-m", f"add key {aws_access_key_id()}")
+    cache = tmp_path / "cache"
+    first = audit(run_cli, repo, "--cache", str(cache))
+    with sqlite3.connect(cache / CACHE_FILE) as db:
+        rows = db.execute("SELECT id FROM messages").fetchall()
+    assert rows == [(clean,)]  # the message holding a key is scanned again each time
+    second = audit(run_cli, repo, "--cache", str(cache))
+    assert second["findings"] == first["findings"] and second["groups"] == first["groups"]
+    assert [f["path"] for f in second["findings"]] == ["(commit message)"]
+    disabled = audit(run_cli, repo, "--cache", str(cache), "--disable", "aws.access-key-id")
+    assert disabled["findings"] == []
+
+
 def test_each_unique_blob_is_scanned_once(repo: Path, run_cli: Invoke) -> None:
     commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
     commit_file(repo, "copy.py", f"t = '{TOKEN}'\n")  # same blob, second path
@@ -117,12 +138,14 @@ def test_cache_skips_scanned_blobs_and_is_invalidated_by_rules(
     from tests.ruleset.test_loader import GOOD
 
     commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "clean.py", "x = 1\n")
     cache = tmp_path / "cache"
     first = audit(run_cli, repo, "--cache", str(cache))
-    assert first["stats"]["cached_blobs"] == 0 and first["stats"]["files_scanned"] == 1
-    commit_file(repo, "b.py", "x = 1\n")
+    assert first["stats"]["cached_blobs"] == 0 and first["stats"]["files_scanned"] == 2
+    commit_file(repo, "b.py", "y = 2\n")
     second = audit(run_cli, repo, "--cache", str(cache))
-    assert second["stats"]["cached_blobs"] == 1  # a.py's blob; only b.py was read
+    # clean.py's blob comes from the cache; a.py's holds a finding, so it is read again, and b.py is new
+    assert second["stats"]["cached_blobs"] == 1 and second["stats"]["files_scanned"] == 3
     assert second["findings"] == first["findings"] and second["groups"] == first["groups"]
     rules = tmp_path / "extra.yml"
     rules.write_text(GOOD)
@@ -134,16 +157,19 @@ def test_cache_skips_scanned_blobs_and_is_invalidated_by_rules(
 def test_default_cache_lives_in_git_dir_and_holds_no_secret(repo: Path, run_cli: Invoke) -> None:
     commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
     audit(run_cli, repo)
-    stored = (repo / ".git" / "spillguard" / "history-v4.sqlite").read_bytes()
+    stored = (repo / ".git" / "spillguard" / CACHE_FILE).read_bytes()
     assert TOKEN.encode() not in stored and TOKEN[4:20].encode() not in stored
-    assert audit(run_cli, repo)["stats"]["cached_blobs"] == 1
+    assert secret_hash(TOKEN).encode() not in stored
+    with sqlite3.connect(repo / ".git" / "spillguard" / CACHE_FILE) as db:
+        assert db.execute("SELECT COUNT(*) FROM blobs").fetchone() == (0,)  # the one blob holds a finding
+    assert audit(run_cli, repo)["stats"]["cached_blobs"] == 0
 
 
 def test_corrupted_cache_is_discarded_with_a_warning(repo: Path, tmp_path: Path, run_cli: Invoke) -> None:
     commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
     cache = tmp_path / "cache"
     cache.mkdir()
-    (cache / "history-v4.sqlite").write_bytes(b"not a database at all" * 100)
+    (cache / CACHE_FILE).write_bytes(b"not a database at all" * 100)
     result = run_cli("scan", "--history", "--cache", str(cache), "-f", "json", cwd=repo)
     assert result.exit_code == 1
     assert "cache is unreadable; discarding it" in result.stderr
@@ -209,7 +235,7 @@ def test_path_allowlist_applies_to_history_and_cached_runs(
 def test_cache_holding_more_blobs_than_asked_counts_only_ours(
     repo: Path, tmp_path: Path, run_cli: Invoke
 ) -> None:
-    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "a.py", "x = 1\n")
     git(repo, "checkout", "-q", "-b", "side")
     commit_file(repo, "b.py", "side = 1\n" * 50)
     git(repo, "checkout", "-q", "main")

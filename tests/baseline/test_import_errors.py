@@ -1,0 +1,102 @@
+"""Foreign baseline files that are not what their format says are one error naming the file; matching
+foreign entries to findings, through the library and `spillguard baseline import`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from scanner.baseline.format import Status
+from scanner.baseline.imports import READERS, ForeignEntry, match
+from scanner.engine.scan import scan_chunk
+from scanner.errors import BaselineError
+from scanner.model import Chunk, Policy
+from scanner.ruleset.compiled import CompiledRuleset
+from tests.conftest import Invoke
+from tests.tokens import github_token
+
+TOKEN = github_token(rng=random.Random(7))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content", "message"),
+    [
+        ("detect-secrets", "{", "not valid JSON"),
+        ("detect-secrets", "[]", "not a detect-secrets baseline (no `results` object)"),
+        (
+            "detect-secrets",
+            '{"results": {"a.py": [{"line_number": 1}]}}',
+            "an entry of a.py has no hashed_secret",
+        ),
+        ("detect-secrets", '{"results": {"a.py": ["x"]}}', "an entry of a.py has no hashed_secret"),
+        ("gitleaks", '{"File": "a.py"}', "not a gitleaks JSON report (expected a list of findings)"),
+        ("gitleaks", '[{"StartLine": 1}]', "a finding has no File"),
+        ("gitleaks", '["a.py"]', "a finding has no File"),
+        ("betterleaks", "[]", "not a betterleaks JSON report (no `findings` list)"),
+        ("betterleaks", '{"findings": 1}', "not a betterleaks JSON report (no `findings` list)"),
+        ("betterleaks", '{"findings": [{"rule": "x"}]}', "a finding has no location"),
+        ("betterleaks", '{"findings": ["x"]}', "a finding has no location"),
+        ("betterleaks", '{"findings": [{"location": {"line": 3}}]}', "a finding's location has no path"),
+        ("gitleaksignore", "a.py:generic.rule\n", "line 1 is not a fingerprint like file:rule:line"),
+        ("gitleaksignore", "# note\n\na.py:rule:x\n", "line 3 is not a fingerprint like file:rule:line"),
+    ],
+)
+def test_malformed_foreign_file_is_one_error(tmp_path: Path, fmt: str, content: str, message: str) -> None:
+    path = tmp_path / "foreign"
+    path.write_text(content)
+    with pytest.raises(BaselineError) as caught:
+        READERS[fmt](path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize("fmt", sorted(READERS))
+def test_unreadable_foreign_file_is_one_error(tmp_path: Path, fmt: str) -> None:
+    with pytest.raises(BaselineError) as caught:
+        READERS[fmt](tmp_path)  # a directory
+    assert str(caught.value) == f"{tmp_path}: cannot be read (Is a directory)"
+
+
+def test_readers_keep_paths_lines_and_reviews(tmp_path: Path) -> None:
+    betterleaks = tmp_path / "b.json"
+    betterleaks.write_text(
+        json.dumps(
+            {"findings": [{"location": {"file": "a.py", "start_line": 4}}, {"location": {"path": "b.py"}}]}
+        )
+    )
+    assert READERS["betterleaks"](betterleaks) == [ForeignEntry("a.py", 4), ForeignEntry("b.py", None)]
+    ignore = tmp_path / ".gitleaksignore"
+    ignore.write_text(f"{'c' * 40}:dir/a:b.py:generic-api-key:12\nc.py:aws-key:3\n")
+    reason = "ignored in .gitleaksignore"
+    assert READERS["gitleaksignore"](ignore) == [
+        ForeignEntry("dir/a:b.py", 12, status=Status.FALSE_POSITIVE, reason=reason),
+        ForeignEntry("c.py", 3, status=Status.FALSE_POSITIVE, reason=reason),
+    ]
+
+
+def test_without_revealed_secrets_matching_falls_back_to_lines(ruleset: CompiledRuleset) -> None:
+    text = f"x = 1\nTOKEN = '{TOKEN}'\n"
+    (hidden,) = scan_chunk(Chunk("a.py", text), ruleset, Policy()).findings
+    (shown,) = scan_chunk(Chunk("a.py", text), ruleset, Policy(reveal_secrets=True)).findings
+    sha1 = hashlib.sha1(TOKEN.encode()).hexdigest()
+    by_hash = ForeignEntry("./a.py", 9, sha1, Status.REAL, "imported")
+    by_line = ForeignEntry("a.py", 2, None, Status.FALSE_POSITIVE, "ignored")
+    stray = ForeignEntry("b.py", 2)
+    imported, unmatched = match([by_hash, by_line, stray], [shown])
+    assert [(i.status, i.reason) for i in imported] == [(Status.REAL, "imported")] and unmatched == 1
+    imported, unmatched = match([by_hash, by_line, stray], [hidden])
+    assert [(i.status, i.reason) for i in imported] == [(Status.FALSE_POSITIVE, "ignored")] and unmatched == 2
+
+
+def test_cli_import_of_a_malformed_gitleaksignore_is_exit_2(tmp_path: Path, run_cli: Invoke) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / ".gitleaksignore").write_text("a.py:rule\n")
+    result = run_cli("baseline", "import", "gitleaksignore", ".gitleaksignore", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.output == (
+        "spillguard: error: .gitleaksignore: line 1 is not a fingerprint like file:rule:line\n"
+    )
+    assert not (tmp_path / ".spillguard-baseline.json").exists()
