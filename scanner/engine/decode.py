@@ -14,9 +14,13 @@ import string
 from collections.abc import Iterable
 
 MAX_DEPTH = 2  # a base64 value inside a base64 value is decoded; a third level is not
-# Words whose base64 form triggers decoding although no rule looks for them: containers of encoded
-# credentials (a Kubernetes `.dockerconfigjson` is base64 of {"auths": {...: {"auth": base64}}}).
+# Words that announce encoded credentials although no rule looks for them: a Docker config is
+# {"auths": {registry: {"auth": base64 of user:password}}}, and a Kubernetes `.dockerconfigjson` is
+# base64 of one. Their base64 form triggers decoding like a keyword's; where the word itself is
+# written, every base64 run within CONTAINER_REACH after it is decoded, since the password inside can
+# be any token, one whose prefix is too short to leave a base64 trace of its own.
 CONTAINER_WORDS = ("auths",)
+CONTAINER_REACH = 65536
 MAX_RUN = 16384  # characters of one encoded value
 MIN_RUN = 16
 B64_CHARS = frozenset(string.ascii_letters + string.digits + "+/-_=")
@@ -60,10 +64,10 @@ def base64_run(text: str, position: int, floor: int = 0) -> tuple[int, int]:
 _RUNS = re.compile(rf"[A-Za-z0-9+/_-]{{{MIN_RUN},{MAX_RUN}}}={{0,2}}")
 
 
-def runs_in(text: str) -> list[int]:
-    """Where every base64-looking run of a (small, already decoded) text starts: inside a decoded
-    value, any run is worth a look, not only those a keyword points at."""
-    return [found.start() for found in _RUNS.finditer(text)]
+def runs_in(text: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Where every base64-looking run of `text[start:end]` starts: inside a decoded value or a
+    container of encoded credentials, any run is worth a look, not only those a keyword points at."""
+    return [found.start() for found in _RUNS.finditer(text, start, len(text) if end is None else end)]
 
 
 def decode_base64(value: str) -> str | None:

@@ -25,7 +25,7 @@ def scan_path(
         rule, content = compiled.rule, compiled.content
         if not any(p.search(path) for p in compiled.paths) or any(p.search(path) for p in compiled.exclude):
             continue
-        allowlist = ruleset.allowlists[compiled.position]
+        allowlist = ruleset.allowlist(compiled.position)
         if allowlist is not None and allowlist.allows_path(path):
             continue
         if content is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from scanner.engine.checksums import VALIDATORS
 from scanner.engine.decode import (
+    CONTAINER_REACH,
     MAX_DEPTH,
     MIN_RUN,
     base64_run,
@@ -42,25 +43,28 @@ class ChunkResult:
 @dataclass
 class Hits:
     """What the prefilter found in one text: per candidate rule, the merged windows [start, end] a
-    match could occupy; where the base64 form of a keyword occurs; and where a keyword of a multi-line
-    rule occurs (it may sit JSON-escaped inside a string)."""
+    match could occupy; where the base64 form of a keyword occurs; where a keyword of a multi-line
+    rule occurs (it may sit JSON-escaped inside a string); and where a container word (`auths`) is
+    written."""
 
     windows: dict[int, list[list[int]]]
     encoded: list[int]
     multiline: list[int]
+    containers: list[int]
 
 
 def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
     """Hits arrive ordered by end offset, so overlapping windows are merged as they come; a window that
     starts before the one it joins widens it (duplicated regions are deduplicated by span later)."""
     length = len(text)
-    hits = Hits({}, [], [])
+    hits = Hits({}, [], [], [])
     windows = hits.windows
     lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
     plain, multiline = ruleset.plain_keywords, ruleset.multiline
+    containers = ruleset.tables.containers
     for start, keyword in ruleset.prefilter.hits(text):
         if keyword >= plain:
-            hits.encoded.append(start)
+            (hits.containers if keyword >= containers else hits.encoded).append(start)
             continue
         end = start + lengths[keyword]
         for position in keyword_rules[keyword]:
@@ -161,7 +165,7 @@ def _passes_filters(
         return False
     if is_noise(rule, secret):  # UUIDs and integrity strings, for low/medium-confidence rules
         return False
-    allowlist = ruleset.allowlists[position]
+    allowlist = ruleset.allowlist(position)
     if allowlist is not None and allowlist.allows_secret(secret):
         return False
     return not (policy.allowlist and compile_allowlist(policy.allowlist).allows_secret(secret))
@@ -180,13 +184,16 @@ def find_matches(
     quiet = bool(hits.windows) and quiet_file(path, text)
     if depth > 0:  # a decoded value: look at every run in it
         hits.encoded.extend(runs_in(text))
+    for start in hits.containers:  # `auths` as written: every run of the Docker config after it
+        hits.encoded.extend(runs_in(text, start, start + CONTAINER_REACH))
     if depth < MAX_DEPTH and (hits.encoded or hits.multiline):
         matches.extend(_decoded_matches(text, hits, ruleset, policy, path, depth, timed_out))
     for position, windows in hits.windows.items():
         rule = ruleset.rules[position]
-        allowlist = ruleset.allowlists[position]
-        if allowlist is not None and path and allowlist.allows_path(path):
-            continue
+        if path and rule.allowlist.paths:
+            allowlist = ruleset.allowlist(position)
+            if allowlist is not None and allowlist.allows_path(path):
+                continue
         if quiet and not trusted_anywhere(rule):
             continue
         if ruleset.scoped[position] and not ruleset.in_scope(position, path):

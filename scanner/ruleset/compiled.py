@@ -6,7 +6,6 @@ first time one of its keywords is hit. The memo is private to this object; nothi
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -17,6 +16,7 @@ from scanner.engine.decode import CONTAINER_WORDS, encoded_keyword_literals
 from scanner.engine.filters import CompiledAllowlist, compile_allowlist
 from scanner.engine.prefilter import Prefilter
 from scanner.model import Rule
+from scanner.ruleset.firstset import guarded
 from scanner.ruleset.prefilter_cache import cached_prefilter
 from scanner.ruleset.schema import MAX_WINDOW
 from scanner.ruleset.width import max_match_width
@@ -39,6 +39,7 @@ class KeywordTables:
 
     keywords: tuple[str, ...]
     plain: int
+    containers: int  # ids from here on: container words as written (CONTAINER_WORDS)
     rules: tuple[tuple[int, ...], ...]
     lengths: tuple[int, ...]
     prefilter: Prefilter
@@ -49,9 +50,15 @@ def _spellings(rules: tuple[Rule, ...]) -> dict[str, set[str]]:
     the base64 of a mixed-case prefix is neither that of its lower- nor of its upper-case form."""
     found: dict[str, set[str]] = {}
     for rule in rules:
+        folded = rule.pattern.lower()
+        if len(folded) != len(rule.pattern):  # a character whose lower case is longer: no offsets
+            continue
         for keyword in rule.keywords:
-            spelled = re.findall(re.escape(keyword), rule.pattern, re.IGNORECASE)
-            found.setdefault(keyword, set()).update(spelled)
+            spelled = found.setdefault(keyword, set())
+            start = folded.find(keyword)
+            while start >= 0:
+                spelled.add(rule.pattern[start : start + len(keyword)])
+                start = folded.find(keyword, start + 1)
     return found
 
 
@@ -67,11 +74,13 @@ def _keyword_tables(rules: tuple[Rule, ...], backend: str) -> KeywordTables:
     encoded = sorted(
         {lit for k in triggers for lit in encoded_keyword_literals(k, spellings.get(k, ()))} - set(keywords)
     )
-    every = (*keywords, *encoded)
+    containers = tuple(word for word in CONTAINER_WORDS if word not in keywords and word not in encoded)
+    every = (*keywords, *encoded, *containers)
     return KeywordTables(
         keywords=every,
         plain=len(keywords),
-        rules=(*(tuple(r) for r in by_keyword), *(() for _ in encoded)),
+        containers=len(keywords) + len(encoded),
+        rules=(*(tuple(r) for r in by_keyword), *(() for _ in (*encoded, *containers))),
         lengths=tuple(len(k) for k in every),
         prefilter=cached_prefilter(every, backend),
     )
@@ -92,11 +101,12 @@ class CompiledRuleset:
         self.scoped: tuple[bool, ...] = tuple(bool(rule.paths) for rule in rules)
         self._patterns: dict[int, regex.Pattern[str]] = {}
         self._scopes: dict[int, tuple[regex.Pattern[str], ...]] = {}
+        self._allowlists: dict[int, CompiledAllowlist | None] = {}
 
     def prepare(self) -> None:
         """Builds what every scan needs now, before a pool forks, so workers inherit it instead of
         each building its own."""
-        _ = self.tables, self.allowlists, self.file_rules
+        _ = self.tables, self.file_rules
 
     @cached_property
     def tables(self) -> KeywordTables:
@@ -122,9 +132,13 @@ class CompiledRuleset:
     def keyword_lengths(self) -> tuple[int, ...]:
         return self.tables.lengths
 
-    @cached_property
-    def allowlists(self) -> tuple[CompiledAllowlist | None, ...]:
-        return tuple(compile_allowlist(rule.allowlist) if rule.allowlist else None for rule in self.rules)
+    def allowlist(self, position: int) -> CompiledAllowlist | None:
+        """The rule's compiled allowlist (None when it has none), compiled the first time the rule
+        produces a candidate."""
+        if position not in self._allowlists:
+            rule = self.rules[position]
+            self._allowlists[position] = compile_allowlist(rule.allowlist) if rule.allowlist else None
+        return self._allowlists[position]
 
     @cached_property
     def file_rules(self) -> tuple[CompiledFileRule, ...]:
@@ -152,7 +166,7 @@ class CompiledRuleset:
     def pattern(self, position: int) -> regex.Pattern[str]:
         compiled = self._patterns.get(position)
         if compiled is None:
-            compiled = regex.compile(self.rules[position].pattern)
+            compiled = regex.compile(guarded(self.rules[position].pattern))
             self._patterns[position] = compiled
         return compiled
 

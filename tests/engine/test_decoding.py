@@ -96,6 +96,18 @@ def test_mixed_case_prefixes_are_found_encoded(ruleset: CompiledRuleset) -> None
     assert encoded_keyword_literals("aiza", {"AIza"}) > encoded_keyword_literals("aiza")
 
 
+def test_docker_config_auths_decode_every_auth_value(ruleset: CompiledRuleset) -> None:
+    """A token whose prefix is too short to leave a base64 trace (`r8_` behind `ci-bot:`) is still
+    found in a Docker config: `auths` as written has every base64 run after it decoded."""
+    rng = random.Random(3)
+    token = "r8_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(37))
+    auth = b64(f"ci-bot:{token}")
+    config = json.dumps({"auths": {"registry.acme.io": {"auth": auth}}}, indent=2)
+    assert [f[0] for f in found(config, ruleset)] == ["replicate.api-token"]
+    without = config.replace('"auths"', '"mirrors"')  # no container word: nothing points at the value
+    assert found(without, ruleset) == []
+
+
 def test_inline_allow_on_the_encoded_line(ruleset: CompiledRuleset) -> None:
     assert found(f"token: {b64(TOKEN)}  # spillguard:allow\n", ruleset) == []
 

@@ -61,3 +61,26 @@ def test_pickled_ruleset_rebuilds_and_scans_the_same(tmp_path: Path) -> None:
     copy = pickle.loads(pickle.dumps(ruleset))
     assert copy.rules == ruleset.rules and copy.backend == "pyahocorasick"
     assert scan_chunk(Chunk("a.env", TEXT), copy, Policy()).findings == expected != ()
+
+
+def test_spellings_come_from_the_patterns_own_case() -> None:
+    from scanner.model import Confidence, Examples, Remediation, Rule, Severity
+    from scanner.ruleset.compiled import _spellings
+
+    def rule(pattern: str) -> Rule:
+        return Rule(
+            id="acme.key",
+            name="n",
+            description="d",
+            severity=Severity.HIGH,
+            confidence=Confidence.HIGH,
+            keywords=("aiza",),
+            pattern=pattern,
+            max_width=40,
+            remediation=Remediation("s", ("r",)),
+            examples=Examples((), ()),
+            source="t",
+        )
+
+    assert _spellings((rule("(?P<secret>AIza[0-9]{4}|aizA[0-9]{2})"),)) == {"aiza": {"AIza", "aizA"}}
+    assert _spellings((rule("\u0130(?P<secret>AIza[0-9]{4})"),)) == {}  # İ lowers to two characters
