@@ -11,6 +11,7 @@ import binascii
 import json
 import re
 import string
+import urllib.parse
 from collections.abc import Iterable
 
 MAX_DEPTH = 2  # a base64 value inside a base64 value is decoded; a third level is not
@@ -68,6 +69,43 @@ def runs_in(text: str, start: int = 0, end: int | None = None) -> list[int]:
     """Where every base64-looking run of `text[start:end]` starts: inside a decoded value or a
     container of encoded credentials, any run is worth a look, not only those a keyword points at."""
     return [found.start() for found in _RUNS.finditer(text, start, len(text) if end is None else end)]
+
+
+# A URL-encoded value: what a query string or form value may hold unencoded, and %XX escapes. It
+# stops at `&`, whitespace, quotes and brackets, so one parameter (with its name) is decoded at a time.
+_URL_CHARS = frozenset(string.ascii_letters + string.digits + "%._~+=/:@!*,;$-")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def url_keyword_forms(keyword: str) -> set[str]:
+    """`keyword` as URL encoding writes it, where that differs (`-----begin rsa` has its spaces as
+    `%20` or `+`), lowercase like every prefilter literal (which matches %2F and %2f alike)."""
+    forms = {urllib.parse.quote(keyword, safe="").lower(), urllib.parse.quote_plus(keyword, safe="").lower()}
+    return forms - {keyword}
+
+
+def url_run(text: str, position: int) -> tuple[int, int]:
+    """The extent of the URL-encoded value around `position`, at most MAX_RUN characters."""
+    start = position
+    while start > 0 and position - start < MAX_RUN and text[start - 1] in _URL_CHARS:
+        start -= 1
+    end = position
+    while end < len(text) and end - start < MAX_RUN and text[end] in _URL_CHARS:
+        end += 1
+    return start, end
+
+
+def decode_url(value: str) -> str | None:
+    """The percent-decoded text, or None when `value` holds no %XX escape or does not decode to
+    printable UTF-8 (`+` is left alone: in a base64 secret it is a character, not a space)."""
+    if not _PERCENT.search(value):
+        return None
+    try:
+        text = urllib.parse.unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t")
+    return text if printable >= 0.95 * len(text) else None
 
 
 def decode_base64(value: str) -> str | None:

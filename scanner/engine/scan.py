@@ -19,9 +19,11 @@ from scanner.engine.decode import (
     MIN_RUN,
     base64_run,
     decode_base64,
+    decode_url,
     json_string_around,
     runs_in,
     unescape_json,
+    url_run,
 )
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.exposure import client_exposure
@@ -51,21 +53,30 @@ class Hits:
     encoded: list[int]
     multiline: list[int]
     containers: list[int]
+    # where a URL-encoded value may hold a keyword: the keyword as URL encoding writes it, and, in a
+    # text holding `%` at all, every rule keyword hit
+    plain: list[int]
 
 
 def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
     """Hits arrive ordered by end offset, so overlapping windows are merged as they come; a window that
     starts before the one it joins widens it (duplicated regions are deduplicated by span later)."""
     length = len(text)
-    hits = Hits({}, [], [], [])
+    hits = Hits({}, [], [], [], [])
+    percent = "%" in text  # then a keyword may sit in a URL-encoded value
     windows = hits.windows
     lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
     plain, multiline = ruleset.plain_keywords, ruleset.multiline
-    containers = ruleset.tables.containers
+    containers, url_forms = ruleset.tables.containers, ruleset.tables.url_forms
     for start, keyword in ruleset.prefilter.hits(text):
         if keyword >= plain:
-            (hits.containers if keyword >= containers else hits.encoded).append(start)
+            if keyword >= url_forms:
+                hits.plain.append(start)
+            else:
+                (hits.containers if keyword >= containers else hits.encoded).append(start)
             continue
+        if percent:
+            hits.plain.append(start)
         end = start + lengths[keyword]
         for position in keyword_rules[keyword]:
             if multiline[position]:
@@ -106,7 +117,18 @@ def _encoded_spans(text: str, hits: Hits) -> list[tuple[str, int, int]]:
         if found is not None:
             covered = found[1]
             spans.add(("json-escaped", *found))
+    covered = -1
+    for position in sorted(hits.plain):
+        if position < covered:
+            continue
+        start, end = url_run(text, position)
+        covered = end
+        if decode_url(text[start:end]) is not None:
+            spans.add(("url", start, end))
     return sorted(spans, key=lambda item: (item[1], item[2], item[0]))
+
+
+_DECODERS = {"base64": decode_base64, "json-escaped": unescape_json, "url": decode_url}
 
 
 def _edge_lines(text: str, start: int, end: int) -> tuple[str, ...]:
@@ -129,7 +151,7 @@ def _decoded_matches(
     found: list[Match] = []
     for kind, start, end in _encoded_spans(text, hits):
         raw = text[start:end]
-        decoded = decode_base64(raw) if kind == "base64" else unescape_json(raw)
+        decoded = _DECODERS[kind](raw)
         if decoded is None:
             continue
         inner, inner_timeouts = find_matches(decoded, ruleset, policy, path, depth + 1)
@@ -186,7 +208,7 @@ def find_matches(
         hits.encoded.extend(runs_in(text))
     for start in hits.containers:  # `auths` as written: every run of the Docker config after it
         hits.encoded.extend(runs_in(text, start, start + CONTAINER_REACH))
-    if depth < MAX_DEPTH and (hits.encoded or hits.multiline):
+    if depth < MAX_DEPTH and (hits.encoded or hits.multiline or hits.plain):
         matches.extend(_decoded_matches(text, hits, ruleset, policy, path, depth, timed_out))
     for position, windows in hits.windows.items():
         rule = ruleset.rules[position]

@@ -12,7 +12,7 @@ from typing import Any
 
 import regex
 
-from scanner.engine.decode import CONTAINER_WORDS, encoded_keyword_literals
+from scanner.engine.decode import CONTAINER_WORDS, encoded_keyword_literals, url_keyword_forms
 from scanner.engine.filters import CompiledAllowlist, compile_allowlist
 from scanner.engine.prefilter import Prefilter
 from scanner.model import Rule
@@ -40,6 +40,7 @@ class KeywordTables:
     keywords: tuple[str, ...]
     plain: int
     containers: int  # ids from here on: container words as written (CONTAINER_WORDS)
+    url_forms: int  # ids from here on: keywords as URL encoding writes them (`begin%20rsa`)
     rules: tuple[tuple[int, ...], ...]
     lengths: tuple[int, ...]
     prefilter: Prefilter
@@ -75,12 +76,15 @@ def _keyword_tables(rules: tuple[Rule, ...], backend: str) -> KeywordTables:
         {lit for k in triggers for lit in encoded_keyword_literals(k, spellings.get(k, ()))} - set(keywords)
     )
     containers = tuple(word for word in CONTAINER_WORDS if word not in keywords and word not in encoded)
-    every = (*keywords, *encoded, *containers)
+    taken = {*keywords, *encoded, *containers}
+    url_forms = tuple(sorted({form for k in keywords for form in url_keyword_forms(k)} - taken))
+    every = (*keywords, *encoded, *containers, *url_forms)
     return KeywordTables(
         keywords=every,
         plain=len(keywords),
         containers=len(keywords) + len(encoded),
-        rules=(*(tuple(r) for r in by_keyword), *(() for _ in (*encoded, *containers))),
+        url_forms=len(keywords) + len(encoded) + len(containers),
+        rules=(*(tuple(r) for r in by_keyword), *(() for _ in (*encoded, *containers, *url_forms))),
         lengths=tuple(len(k) for k in every),
         prefilter=cached_prefilter(every, backend),
     )

@@ -7,7 +7,14 @@ import json
 import random
 import string
 
-from scanner.engine.decode import MAX_RUN, base64_run, decode_base64, encoded_keyword_literals
+from scanner.engine.decode import (
+    MAX_RUN,
+    base64_run,
+    decode_base64,
+    decode_url,
+    encoded_keyword_literals,
+    url_run,
+)
 from scanner.engine.scan import scan_chunk
 from scanner.model import Chunk, Policy
 from scanner.ruleset.compiled import CompiledRuleset
@@ -106,6 +113,32 @@ def test_docker_config_auths_decode_every_auth_value(ruleset: CompiledRuleset) -
     assert [f[0] for f in found(config, ruleset)] == ["replicate.api-token"]
     without = config.replace('"auths"', '"mirrors"')  # no container word: nothing points at the value
     assert found(without, ruleset) == []
+
+
+def test_url_encoded_values(ruleset: CompiledRuleset) -> None:
+    """`%22ghp_…%22` hides the token's boundaries, `%0A` a key block's lines: the value is decoded."""
+    from urllib.parse import quote
+
+    form = "payload=" + quote(json.dumps({"token": TOKEN}), safe="") + "&next=%2Fhome\n"
+    assert found(form, ruleset) == [("github.pat-classic", 1, 1, "url")]
+    plain = f"https://api.acme.io/v1?access_token={TOKEN}&page=2\n"  # nothing encoded: found as is
+    assert [(f[0], f[3]) for f in found(plain, ruleset)] == [("github.pat-classic", None)]
+    ruleset_key = next(r for r in ruleset.rules if r.id == "private-key.rsa")
+    pem = ruleset_key.examples.positive[0]
+    start, end = pem.index("-----BEGIN"), pem.index("KEY-----", pem.index("-----END")) + 8
+    encoded = "key=" + quote(pem[start:end], safe="") + "\n"
+    assert [(f[0], f[3]) for f in found(encoded, ruleset)] == [("private-key.rsa", "url")]
+    assert found("fmt = '%s token %d' % (a, b)\n", ruleset) == []  # %s is no escape
+
+
+def test_decode_url_refuses_what_is_not_url_encoded_text() -> None:
+    assert decode_url("token=abc") is None  # no %XX escape
+    assert decode_url("token=%FF%FE") is None  # not UTF-8
+    assert decode_url("%00%01%02%03") is None  # not printable
+    assert decode_url("a%2Bb+c") == "a+b+c"  # `+` stays a character
+    text = "x='" + "a%20" * 6000 + "'"
+    start, end = url_run(text, 10)
+    assert start == 3 and end - start == MAX_RUN  # bounded however long the value
 
 
 def test_inline_allow_on_the_encoded_line(ruleset: CompiledRuleset) -> None:

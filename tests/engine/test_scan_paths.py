@@ -98,5 +98,5 @@ def test_two_keywords_ending_together_share_one_window() -> None:
 def test_base64_runs_shorter_than_the_minimum_are_not_decoded() -> None:
     text = "x = 'Z2hwX2FiY2Q=' y = 'Z2hwX2FiY2RlZmdoaWprbG1ub3BxcnN0'"
     short, long = text.index("Z2hwX2FiY2Q="), text.index("Z2hwX2FiY2RlZm")
-    hits = Hits({}, [short, long], [], [])
+    hits = Hits({}, [short, long], [], [], [])
     assert _encoded_spans(text, hits) == [("base64", long, text.rindex("'"))]
