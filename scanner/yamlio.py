@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 from typing import Any
+
+from scanner.bounded import NotRegularFile, read_bounded
 
 MAX_YAML_BYTES = 4 * 1024 * 1024
 MAX_YAML_VALUES = 250_000  # the largest built-in rule file holds about 500
@@ -78,22 +78,6 @@ def load_yaml(text: str, name: str, error: type[Exception]) -> Any:
             "(an alias bomb, or far too large)"
         )
     return data
-
-
-def read_bounded(path: Path, limit: int) -> bytes:
-    """At most `limit` bytes of a regular file. Opened without blocking and checked before reading,
-    so a FIFO or a device such as /dev/zero is refused (NotRegularFile) instead of hanging."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = "is a directory, expected a file" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise NotRegularFile(kind)
-        return handle.read(limit)
-
-
-class NotRegularFile(Exception):
-    """What the path is instead of a regular file, as a message."""
 
 
 def read_text(path: Path, error: type[Exception]) -> str:

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner.atomic import write_text
+from scanner.bounded import NotRegularFile, read_bounded
 from scanner.errors import BaselineError
-from scanner.yamlio import NotRegularFile, read_bounded
 
 VERSION = 1
 IDENTITY = "spillguard-baseline-v1"

@@ -13,21 +13,11 @@ from scanner.model import Chunk, Policy
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.ruleset.schema import parse_rule
 from tests.conftest import Invoke
+from tests.rule_data import acme_rule
 
 
 def rule(**fields: Any) -> dict[str, Any]:
-    return {
-        "id": "acme.token",
-        "name": "Acme token",
-        "description": "Acme API token.",
-        "severity": "high",
-        "confidence": "high",
-        "keywords": ["acme_"],
-        "pattern": "(?P<secret>acme_[a-z0-9]{20})",
-        "remediation": {"summary": "Revoke it.", "rotate": ["Revoke it."]},
-        "examples": {"positive": ["acme_q8w7e6r5t4y3u2i1o0pz"], "negative": ["acme_short"]},
-        **fields,
-    }
+    return acme_rule(**fields)
 
 
 def compiled(raw: dict[str, Any]) -> CompiledRuleset:

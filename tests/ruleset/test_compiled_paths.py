@@ -13,18 +13,9 @@ from scanner.model import Chunk, Policy
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.ruleset.loader import load_rules
 from scanner.ruleset.schema import MAX_WINDOW
+from tests.rule_data import acme_rule
 
-RULE = {
-    "id": "acme.token",
-    "name": "Acme token",
-    "description": "Acme API token.",
-    "severity": "high",
-    "confidence": "high",
-    "keywords": ["acme_"],
-    "pattern": "(?P<secret>acme_[a-z0-9]{20})",
-    "remediation": {"summary": "Revoke it.", "rotate": ["Revoke it."]},
-    "examples": {"positive": ["acme_q8w7e6r5t4y3u2i1o0pz"], "negative": ["acme_short"]},
-}
+RULE = acme_rule()
 TEXT = "ACME=acme_q8w7e6r5t4y3u2i1o0pz\n"
 
 

@@ -12,20 +12,11 @@ import yaml
 from scanner.model import Severity
 from scanner.ruleset.schema import MAX_WINDOW, parse_rule
 from tests.conftest import Invoke
+from tests.rule_data import acme_rule
 
 
 def base() -> dict[str, Any]:
-    return {
-        "id": "acme.token",
-        "name": "Acme token",
-        "description": "Acme API token.",
-        "severity": "high",
-        "confidence": "high",
-        "keywords": ["acme_"],
-        "pattern": "(?P<secret>acme_[a-z0-9]{20})",
-        "remediation": {"summary": "Revoke it.", "rotate": ["Revoke it."]},
-        "examples": {"positive": ["acme_q8w7e6r5t4y3u2i1o0pz"], "negative": ["acme_short"]},
-    }
+    return acme_rule()
 
 
 def file_rule() -> dict[str, Any]:
