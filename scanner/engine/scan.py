@@ -10,6 +10,7 @@ keyword inside a JSON string, the value is decoded and goes through the same ste
 from __future__ import annotations
 
 import bisect
+from array import array
 from dataclasses import dataclass
 
 from scanner.engine.checksums import VALIDATORS
@@ -55,14 +56,14 @@ class Hits:
     containers: list[int]
     # where a URL-encoded value may hold a keyword: the keyword as URL encoding writes it, and, in a
     # text holding `%` at all, every rule keyword hit
-    plain: list[int]
+    plain: array[int]  # machine ints: a file of one keyword repeated has millions of hits
 
 
 def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
     """Hits arrive ordered by end offset, so overlapping windows are merged as they come; a window that
     starts before the one it joins widens it (duplicated regions are deduplicated by span later)."""
     length = len(text)
-    hits = Hits({}, [], [], [], [])
+    hits = Hits({}, [], [], [], array("q"))
     percent = "%" in text  # then a keyword may sit in a URL-encoded value
     windows = hits.windows
     lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
@@ -117,14 +118,13 @@ def _encoded_spans(text: str, hits: Hits) -> list[tuple[str, int, int]]:
         if found is not None:
             covered = found[1]
             spans.add(("json-escaped", *found))
-    covered = -1
-    for position in sorted(hits.plain):
-        if position < covered:
-            continue
-        start, end = url_run(text, position)
-        covered = end
-        if decode_url(text[start:end]) is not None:
-            spans.add(("url", start, end))
+    run_start = covered = -1
+    for position in hits.plain:  # ordered by keyword end, so nearly by start: no sorted copy
+        if run_start <= position < covered:
+            continue  # inside the value taken last
+        run_start, covered = url_run(text, position)
+        if decode_url(text[run_start:covered]) is not None:
+            spans.add(("url", run_start, covered))
     return sorted(spans, key=lambda item: (item[1], item[2], item[0]))
 
 

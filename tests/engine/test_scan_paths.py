@@ -3,6 +3,7 @@ secret seen through two overlapping keyword windows, and base64 runs too short t
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -88,5 +89,5 @@ def test_two_keywords_ending_together_share_one_window() -> None:
 def test_base64_runs_shorter_than_the_minimum_are_not_decoded() -> None:
     text = "x = 'Z2hwX2FiY2Q=' y = 'Z2hwX2FiY2RlZmdoaWprbG1ub3BxcnN0'"
     short, long = text.index("Z2hwX2FiY2Q="), text.index("Z2hwX2FiY2RlZm")
-    hits = Hits({}, [short, long], [], [], [])
+    hits = Hits({}, [short, long], [], [], array("q"))
     assert _encoded_spans(text, hits) == [("base64", long, text.rindex("'"))]
