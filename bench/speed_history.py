@@ -5,7 +5,8 @@ Default REPO: built once under $TMPDIR/spillguard-bench/ from successive release
 project (default: the last 40 releases of pip, as wheels from PyPI), each unpacked over the previous one
 and committed in order, so the history has real churn. Prints commits, unique blobs, blob bytes, median
 wall times and the ratio spillguard/betterleaks; then, if spillguard supports --cache, the time of a
-second cached run as a share of the first.
+second cached run as a share of the first, and the start-up floor under it: the time Python takes to
+import the libraries any audit needs (click, pygit2, sqlite3), as a share of the first run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import zipfile
 from pathlib import Path
 
 from common import WORK, alternate, find_tool, median, spillguard_command, timed
+
+# What any audit must load before it can look at a repository: the CLI, git access, the cache.
+FLOOR = "import click, pygit2, sqlite3"
 
 
 def git(repo: Path, *args: str) -> str:
@@ -153,6 +157,12 @@ def main() -> None:
         print(
             f"cache ({args.runs} fresh caches): first run median {first:.3f} s, second run median "
             f"{second:.3f} s ({100 * second / first:.1f}% of the first; target < 10%)"
+        )
+        floor = median([timed([sys.executable, "-c", FLOOR], repo) for _ in range(max(args.runs, 5))])
+        bare = median([timed([sys.executable, "-c", "pass"], repo) for _ in range(max(args.runs, 5))])
+        print(
+            f"start-up floor: the interpreter alone {bare:.3f} s; with the libraries any audit loads "
+            f"({FLOOR!r}) {floor:.3f} s, {100 * floor / first:.1f}% of the first run"
         )
 
 

@@ -9,6 +9,10 @@ Only clean results are stored: a blob or message in which a rule fired is scanne
 So the cache holds nothing derived from a secret, not even a hash (a hash of a short password can be
 reversed by guessing), at the cost of re-reading the few blobs that hold findings. It lives inside
 `.git/` by default, so it is never committed.
+
+Each complete audit also leaves a snapshot keyed by the state of the references it walked: the counts
+of its clean blobs, and where its other blobs and messages sit in history. An audit of the same state
+walks nothing: it scans those few blobs and messages again and takes the rest from the snapshot.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from pathlib import Path
 
 from scanner import __version__
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
-from scanner.model import Policy, Rule, ScanStats
+from scanner.model import CommitInfo, Policy, Rule, ScanStats
 
-CACHE_FILE = "history-v6.sqlite"  # v6: clean blobs and messages only, nothing derived from a secret
+CACHE_FILE = "history-v7.sqlite"  # v7: v6 (nothing derived from a secret) and audit snapshots
+KEEP_SNAPSHOTS = 8  # the latest audits' ref states (different --branch sets, or refs moved back)
 
 
 _COLUMNS = {
@@ -32,6 +37,7 @@ _COLUMNS = {
     "blobs": ("id", "files", "bytes", "binary", "large"),
     "walks": ("id", "introduced"),
     "messages": ("id",),
+    "audits": ("state", "snapshot"),
 }
 
 
@@ -55,6 +61,47 @@ class Cached:
 
     ids: frozenset[str]
     stats: ScanStats
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A complete audit of one ref state, with nothing derived from a secret: the counts of its clean
+    blobs (`cached` = how many), and where each blob and message that held a finding or a notice sits
+    in history, so that the next audit of the same state scans those again and nothing else."""
+
+    clean: ScanStats
+    dirty: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # (blob, its (commit, path) places)
+    messages: tuple[str, ...]  # commits whose message held a finding
+    commits: tuple[tuple[int, CommitInfo], ...]  # (walk position, info) of the commits named above
+    at_head: tuple[str, ...]  # dirty blobs in HEAD's tree
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "clean": [getattr(self.clean, name) for name in _STATS],
+                "dirty": [[blob, [list(p) for p in places]] for blob, places in self.dirty],
+                "messages": list(self.messages),
+                "commits": [[n, c.sha, c.author, c.date] for n, c in self.commits],
+                "at_head": list(self.at_head),
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Snapshot:
+        data = json.loads(text)
+        return cls(
+            clean=ScanStats(**{name: int(n) for name, n in zip(_STATS, data["clean"], strict=True)}),
+            dirty=tuple(
+                (str(blob), tuple((str(c), str(p)) for c, p in places)) for blob, places in data["dirty"]
+            ),
+            messages=tuple(str(sha) for sha in data["messages"]),
+            commits=tuple((int(n), CommitInfo(str(s), str(a), str(d))) for n, s, a, d in data["commits"]),
+            at_head=tuple(str(blob) for blob in data["at_head"]),
+        )
+
+
+_STATS = ("files", "bytes", "skipped_binary", "skipped_large", "skipped_allowlisted", "cached")
 
 
 class BlobCache:
@@ -83,10 +130,12 @@ class BlobCache:
                 "CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, files INTEGER NOT NULL, "
                 "bytes INTEGER NOT NULL, binary INTEGER NOT NULL, large INTEGER NOT NULL)"
             )
-            # what each commit introduced: independent of the rules, so kept when they change
+            # what each commit introduced, by walk key: independent of the rules, so kept when they change
             db.execute("CREATE TABLE IF NOT EXISTS walks (id TEXT PRIMARY KEY, introduced TEXT NOT NULL)")
             # commits whose message was scanned and held no finding
             db.execute("CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY)")
+            # the latest complete audits, by ref state (rowid orders them)
+            db.execute("CREATE TABLE IF NOT EXISTS audits (state TEXT PRIMARY KEY, snapshot TEXT NOT NULL)")
             for table, columns in _COLUMNS.items():  # a file of another layout is not this cache
                 found = tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
                 if found != columns:
@@ -95,6 +144,7 @@ class BlobCache:
             if row is None or row[0] != key:
                 db.execute("DELETE FROM blobs")
                 db.execute("DELETE FROM messages")
+                db.execute("DELETE FROM audits")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('ruleset', ?)", (key,))
             db.execute("PRAGMA quick_check").fetchone()
             db.commit()
@@ -126,7 +176,7 @@ class BlobCache:
         return Cached(frozenset(known), stats)
 
     def introduced(self) -> dict[str, list[tuple[str, str]]]:
-        """Every remembered commit's (blob id, path) list."""
+        """Every remembered commit's (blob id, path) list, by walk key (commit, tree and parents)."""
         found: dict[str, list[tuple[str, str]]] = {}
         for sha, text in self._db.execute("SELECT id, introduced FROM walks"):
             try:
@@ -152,6 +202,25 @@ class BlobCache:
         """Records a blob scanned without a finding (blobs with findings are never stored)."""
         row = (blob, stats.files, stats.bytes, stats.skipped_binary, stats.skipped_large)
         self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?, ?, ?)", row)
+
+    def snapshot(self, state: str) -> Snapshot | None:
+        """The snapshot of an audit of `state` under the same rules, if one was stored and reads back
+        whole (one that does not is ignored: the audit then walks the history)."""
+        row = self._db.execute("SELECT snapshot FROM audits WHERE state = ?", (state,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return Snapshot.from_json(str(row[0]))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def store_snapshot(self, state: str, snapshot: Snapshot) -> None:
+        self._db.execute("DELETE FROM audits WHERE state = ?", (state,))
+        self._db.execute("INSERT INTO audits VALUES (?, ?)", (state, snapshot.to_json()))
+        self._db.execute(
+            "DELETE FROM audits WHERE rowid NOT IN (SELECT rowid FROM audits ORDER BY rowid DESC LIMIT ?)",
+            (KEEP_SNAPSHOTS,),
+        )
 
     def checkpoint(self) -> None:
         """Commits what is stored so far: an interrupted audit keeps the blobs it finished (each row is

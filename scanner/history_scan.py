@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pygit2
 
-from scanner.cache import BlobCache, ruleset_key
+from scanner.cache import BlobCache, Snapshot, ruleset_key
 from scanner.engine.files import scan_path
 from scanner.engine.filters import CompiledAllowlist, compile_allowlist
 from scanner.engine.scan import scan_chunk
@@ -25,7 +24,7 @@ from scanner.runner import sort_findings
 from scanner.sources.decode import decode
 from scanner.sources.files import text_chunks
 from scanner.sources.git import MESSAGE_PATH, open_repo, read_blob_data
-from scanner.sources.history import HistoryIndex, head_blobs, walk
+from scanner.sources.history import HistoryIndex, head_blobs, partial_index, ref_state, walk
 
 BATCH_BYTES = 4 * 1024 * 1024
 BATCH_BLOBS = 64
@@ -150,11 +149,14 @@ def _place(
 
 
 def _message_findings(
-    index: HistoryIndex, ruleset: CompiledRuleset, policy: Policy, cache: BlobCache | None
+    index: HistoryIndex,
+    ruleset: CompiledRuleset,
+    policy: Policy,
+    cache: BlobCache | None,
+    clean: set[str],
 ) -> list[Finding]:
-    """Findings in every commit message but those the cache knows were clean under the same rules
-    (with no new commit and no finding, a repeated audit never builds the prefilter)."""
-    clean = cache.clean_messages() if cache is not None else set()
+    """Findings in every commit message but those in `clean`, known from the cache to hold none under
+    the same rules (with no new commit and no finding, a repeated audit never builds the prefilter)."""
     findings: list[Finding] = []
     for sha, message in index.messages:
         if sha in clean:
@@ -194,6 +196,93 @@ def _first_per_fingerprint(findings: list[Finding], index: HistoryIndex) -> list
     return list(first.values())
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What stays the same through one audit."""
+
+    repo: Any
+    ruleset: CompiledRuleset
+    policy: Policy
+    allow: CompiledAllowlist | None
+    jobs: int
+    skip_errors: bool
+    progress: Progress | None
+    on_total: Callable[[int, int], None] | None
+
+
+@dataclass
+class _Scanned:
+    """What scanning an index gave: findings and notices to report, and, for the next audit's snapshot,
+    the counts of the clean blobs and which blobs and messages were not clean."""
+
+    stats: ScanStats
+    clean: ScanStats
+    findings: list[Finding] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    dirty_blobs: set[str] = field(default_factory=set)
+    dirty_messages: set[str] = field(default_factory=set)
+    complete: bool = True  # no object was unreadable (its notice would not be in a snapshot)
+
+    def snapshot(self, index: HistoryIndex, at_head: set[str]) -> Snapshot:
+        dirty = tuple((b, tuple(places)) for b, places in index.occurrences.items() if b in self.dirty_blobs)
+        cited = {commit for _, places in dirty for commit, _ in places} | self.dirty_messages
+        return Snapshot(
+            clean=self.clean,
+            dirty=dirty,
+            messages=tuple(sha for sha, _ in index.messages if sha in self.dirty_messages),
+            commits=tuple(sorted((index.order[sha], index.commits[sha]) for sha in cited)),
+            at_head=tuple(blob for blob, _ in dirty if blob in at_head),
+        )
+
+
+def _scan_index(
+    context: _Context, index: HistoryIndex, cache: BlobCache | None, known: frozenset[str], clean: ScanStats
+) -> _Scanned:
+    """Scans every blob of `index` but those in `known` (clean in the cache, counted in `clean`), then
+    every commit message the cache does not know to be clean."""
+    repo, skip_errors = context.repo, context.skip_errors
+    items, broken = _blob_list(repo, index, context.allow, skip_errors, skip=known)
+    scanned = _Scanned(stats=clean + ScanStats(skipped_unreadable=len(broken)), clean=clean)
+    scanned.notices.extend(broken)
+    scanned.complete = not broken
+    if context.on_total is not None:
+        context.on_total(len(items), sum(size for _, _, size in items))
+    if items:
+        context.ruleset.prepare()
+    state = (repo.path, context.ruleset, context.policy)
+    batches = run_batches(_scan_blobs, _batches(items), state, context.jobs, len(items) > BATCH_BLOBS)
+    checkpoint = time.monotonic()
+    for batch_stats, results in batches:
+        if batch_stats.skipped_unreadable and not skip_errors:
+            broken_blob = next(r for r in results if r.stats.skipped_unreadable)
+            raise GitError(
+                f"{repo.path}: {broken_blob.notices[0].message}; run `git fsck`, or pass "
+                "--skip-errors to count it and go on"
+            )
+        scanned.stats += batch_stats
+        for result in results:
+            scanned.notices.extend(result.notices)
+            if result.findings:
+                places = index.occurrences[result.blob]
+                scanned.findings.extend(_place(result.findings, places, context.allow))
+            if result.notices or result.findings:
+                scanned.dirty_blobs.add(result.blob)
+            else:
+                scanned.clean += replace(result.stats, cached=1)
+                if cache is not None:
+                    cache.store_clean(result.blob, result.stats)
+            if context.progress is not None:
+                context.progress(1, result.stats.bytes)
+        if cache is not None and time.monotonic() - checkpoint > CHECKPOINT_SECONDS:
+            cache.checkpoint()
+            checkpoint = time.monotonic()
+    clean_messages = cache.clean_messages() if cache is not None else set()
+    messages = _message_findings(index, context.ruleset, context.policy, cache, clean_messages)
+    scanned.dirty_messages.update(f.location.commit for f in messages if f.location.commit)
+    scanned.findings.extend(messages)
+    return scanned
+
+
 def default_cache_dir(cwd: Path | None = None) -> Path:
     return Path(open_repo(cwd or Path.cwd()).path) / "spillguard"
 
@@ -211,61 +300,41 @@ def scan_history(
     skip_errors: bool = False,
 ) -> Report:
     """Audits the history; with `cache_dir`, blobs scanned before under the same rule set are not read
-    again."""
+    again, and an audit of refs that have not moved since a complete audit does not walk the history."""
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
     allow = compile_allowlist(policy.allowlist) if policy.allowlist.paths else None
-    findings: list[Finding] = []
-    cache = None
-    if cache_dir is not None:
-        cache = BlobCache.open(cache_dir, ruleset_key(ruleset.rules, policy), warn or (lambda _: None))
-    with cache if cache is not None else nullcontext():
-        remembered = cache.introduced() if cache is not None else {}
-        index = walk(repo, refs, remembered.get)
-        known: frozenset[str] = frozenset()
-        stats = ScanStats()
-        if cache is not None:
-            cache.remember_walk(index.fresh)
-            cached = cache.lookup(index.occurrences)
-            known, stats = cached.ids, cached.stats
-        items, broken = _blob_list(repo, index, allow, skip_errors, skip=known)
-        notices: list[Notice] = list(broken)
-        stats += ScanStats(skipped_unreadable=len(broken))
-        if on_total is not None:
-            on_total(len(items), sum(size for _, _, size in items))
-        if items:
-            ruleset.prepare()
-        state = (repo.path, ruleset, policy)
-        batches = run_batches(_scan_blobs, _batches(items), state, jobs, len(items) > BATCH_BLOBS)
-        checkpoint = time.monotonic()
-        for batch_stats, results in batches:
-            if batch_stats.skipped_unreadable and not skip_errors:
-                broken_blob = next(r for r in results if r.stats.skipped_unreadable)
-                raise GitError(
-                    f"{repo.path}: {broken_blob.notices[0].message}; run `git fsck`, or pass "
-                    "--skip-errors to count it and go on"
-                )
-            stats += batch_stats
-            for result in results:
-                notices.extend(result.notices)
-                if result.findings:
-                    findings.extend(_place(result.findings, index.occurrences[result.blob], allow))
-                if cache is not None and not result.notices and not result.findings:
-                    cache.store_clean(result.blob, result.stats)
-                if progress is not None:
-                    progress(1, result.stats.bytes)
-            if cache is not None and time.monotonic() - checkpoint > CHECKPOINT_SECONDS:
-                cache.checkpoint()
-                checkpoint = time.monotonic()
-        findings.extend(_message_findings(index, ruleset, policy, cache))
-    groups = _group(findings, index, head_blobs(repo))
+    context = _Context(repo, ruleset, policy, allow, jobs, skip_errors, progress, on_total)
+    if cache_dir is None:
+        index = walk(repo, refs)
+        scanned = _scan_index(context, index, None, frozenset(), ScanStats())
+        at_head = head_blobs(repo)
+    else:
+        key = ruleset_key(ruleset.rules, policy)
+        with BlobCache.open(cache_dir, key, warn or (lambda _: None)) as cache:
+            state = ref_state(repo, refs)
+            snapshot = cache.snapshot(state) if state is not None else None
+            if snapshot is not None:
+                index = partial_index(repo, snapshot.commits, snapshot.dirty, snapshot.messages)
+                scanned = _scan_index(context, index, cache, frozenset(), snapshot.clean)
+                at_head = set(snapshot.at_head)
+            else:
+                index = walk(repo, refs, cache.introduced().get)
+                cache.remember_walk(index.fresh)
+                cached = cache.lookup(index.occurrences)
+                scanned = _scan_index(context, index, cache, cached.ids, cached.stats)
+                at_head = head_blobs(repo)
+                if state is not None and scanned.complete:
+                    cache.store_snapshot(state, scanned.snapshot(index, at_head))
+    findings = scanned.findings
+    groups = _group(findings, index, at_head)
     report_findings = sort_findings(_first_per_fingerprint(findings, index))
     cited = sorted({f.location.commit for f in findings if f.location.commit})
     return Report(
         report_findings,
         ruleset.rules,
-        stats,
-        tuple(notices),
+        scanned.stats,
+        tuple(scanned.notices),
         time.monotonic() - started,
         tuple(index.commits[sha] for sha in cited),
         groups,

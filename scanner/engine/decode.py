@@ -77,6 +77,11 @@ _URL_CHARS = frozenset(string.ascii_letters + string.digits + "%._~+=/:@!*,;$-")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
+def has_percent_escape(text: str) -> bool:
+    """Whether `text` holds a %XX escape anywhere: without one, no part of it URL-decodes."""
+    return _PERCENT.search(text) is not None
+
+
 def url_keyword_forms(keyword: str) -> set[str]:
     """`keyword` as URL encoding writes it, where that differs (`-----begin rsa` has its spaces as
     `%20` or `+`), lowercase like every prefilter literal (which matches %2F and %2f alike)."""

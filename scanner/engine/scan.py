@@ -21,6 +21,7 @@ from scanner.engine.decode import (
     base64_run,
     decode_base64,
     decode_url,
+    has_percent_escape,
     json_string_around,
     runs_in,
     unescape_json,
@@ -55,7 +56,7 @@ class Hits:
     multiline: list[int]
     containers: list[int]
     # where a URL-encoded value may hold a keyword: the keyword as URL encoding writes it, and, in a
-    # text holding `%` at all, every rule keyword hit
+    # text holding a %XX escape anywhere, every rule keyword hit
     plain: array[int]  # machine ints: a file of one keyword repeated has millions of hits
 
 
@@ -64,7 +65,7 @@ def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
     starts before the one it joins widens it (duplicated regions are deduplicated by span later)."""
     length = len(text)
     hits = Hits({}, [], [], [], array("q"))
-    percent = "%" in text  # then a keyword may sit in a URL-encoded value
+    percent = has_percent_escape(text)  # then a keyword may sit in a URL-encoded value
     windows = hits.windows
     lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
     plain, multiline = ruleset.plain_keywords, ruleset.multiline

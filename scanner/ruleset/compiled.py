@@ -12,13 +12,12 @@ from typing import Any
 
 import regex
 
-from scanner.engine.decode import CONTAINER_WORDS, encoded_keyword_literals, url_keyword_forms
 from scanner.engine.filters import CompiledAllowlist, compile_allowlist
 from scanner.engine.prefilter import Prefilter
 from scanner.model import Rule
 from scanner.ruleset.firstset import guarded
-from scanner.ruleset.prefilter_cache import cached_prefilter
 from scanner.ruleset.schema import MAX_WINDOW
+from scanner.ruleset.tables import KeywordTables, keyword_tables
 from scanner.ruleset.width import max_match_width
 
 
@@ -29,65 +28,6 @@ class CompiledFileRule:
     paths: tuple[regex.Pattern[str], ...]
     exclude: tuple[regex.Pattern[str], ...]
     content: regex.Pattern[str] | None
-
-
-@dataclass(frozen=True)
-class KeywordTables:
-    """The prefilter and what its hit ids mean. Ids below `plain` are rule keywords; the base64 forms
-    of every keyword (and of container words such as `auths`) come after: a hit there triggers
-    decoding, not a rule, so their entries in `rules` are empty."""
-
-    keywords: tuple[str, ...]
-    plain: int
-    containers: int  # ids from here on: container words as written (CONTAINER_WORDS)
-    url_forms: int  # ids from here on: keywords as URL encoding writes them (`begin%20rsa`)
-    rules: tuple[tuple[int, ...], ...]
-    lengths: tuple[int, ...]
-    prefilter: Prefilter
-
-
-def _spellings(rules: tuple[Rule, ...]) -> dict[str, set[str]]:
-    """Each keyword as its rules' patterns spell it (`AIza`, `eyJ`): the prefilter ignores case, but
-    the base64 of a mixed-case prefix is neither that of its lower- nor of its upper-case form."""
-    found: dict[str, set[str]] = {}
-    for rule in rules:
-        folded = rule.pattern.lower()
-        if len(folded) != len(rule.pattern):  # a character whose lower case is longer: no offsets
-            continue
-        for keyword in rule.keywords:
-            spelled = found.setdefault(keyword, set())
-            start = folded.find(keyword)
-            while start >= 0:
-                spelled.add(rule.pattern[start : start + len(keyword)])
-                start = folded.find(keyword, start + 1)
-    return found
-
-
-def _keyword_tables(rules: tuple[Rule, ...], backend: str) -> KeywordTables:
-    keywords = sorted({k for rule in rules for k in rule.keywords})
-    index = {k: i for i, k in enumerate(keywords)}
-    by_keyword: list[list[int]] = [[] for _ in keywords]
-    for position, rule in enumerate(rules):
-        for keyword in rule.keywords:
-            by_keyword[index[keyword]].append(position)
-    triggers = (*keywords, *CONTAINER_WORDS)
-    spellings = _spellings(rules)
-    encoded = sorted(
-        {lit for k in triggers for lit in encoded_keyword_literals(k, spellings.get(k, ()))} - set(keywords)
-    )
-    containers = tuple(word for word in CONTAINER_WORDS if word not in keywords and word not in encoded)
-    taken = {*keywords, *encoded, *containers}
-    url_forms = tuple(sorted({form for k in keywords for form in url_keyword_forms(k)} - taken))
-    every = (*keywords, *encoded, *containers, *url_forms)
-    return KeywordTables(
-        keywords=every,
-        plain=len(keywords),
-        containers=len(keywords) + len(encoded),
-        url_forms=len(keywords) + len(encoded) + len(containers),
-        rules=(*(tuple(r) for r in by_keyword), *(() for _ in (*encoded, *containers, *url_forms))),
-        lengths=tuple(len(k) for k in every),
-        prefilter=cached_prefilter(every, backend),
-    )
 
 
 class CompiledRuleset:
@@ -114,7 +54,7 @@ class CompiledRuleset:
 
     @cached_property
     def tables(self) -> KeywordTables:
-        return _keyword_tables(self.rules, self.backend)
+        return keyword_tables(self.rules, self.backend)
 
     @property
     def prefilter(self) -> Prefilter:

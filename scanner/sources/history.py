@@ -4,6 +4,7 @@ hold it; a blob's first appearance in topological order is where it was introduc
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ class HistoryIndex:
     messages: list[tuple[str, str]] = field(default_factory=list)  # (commit sha, message)
     # blob id -> every (commit sha, path) that introduced it, in walk order
     occurrences: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    # commits diffed by this walk (not known from a cache): sha -> [(blob id, path), ...]
+    # commits diffed by this walk (not known from a cache): walk key -> [(blob id, path), ...]
     fresh: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
@@ -56,6 +57,33 @@ def tips(repo: pygit2.Repository, refs: tuple[str, ...]) -> list[pygit2.Oid]:
     return found
 
 
+def ref_state(repo: pygit2.Repository, refs: tuple[str, ...]) -> str | None:
+    """A digest of everything that decides which commits an audit of `refs` walks: every reference's
+    name and target, and HEAD's. Objects never change under their ids, so two audits with the same
+    digest walk the same history. None for a shallow clone, whose reachable history also changes
+    when it is deepened, with no reference moving."""
+    if repo.is_shallow:
+        return None
+    digest = hashlib.sha256(repr(refs).encode("utf-8", "surrogatepass"))
+    try:
+        head = repo.lookup_reference("HEAD").target
+        references = repo.listall_reference_objects()
+    except (pygit2.GitError, KeyError, ValueError):
+        return None
+    digest.update(f"HEAD {head}\n".encode("utf-8", "surrogatepass"))
+    for reference in sorted(references, key=lambda r: str(r.name)):
+        digest.update(f"{reference.name} {reference.target}\n".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def walk_key(commit: pygit2.Commit) -> str:
+    """What a commit introduced depends on its tree and its parents as this repository sees them,
+    not only on its id: a shallow clone's boundary commits have no parents until it is deepened (and
+    a replacement can change either). So a remembered diff is keyed by all three."""
+    parents = ",".join(str(parent) for parent in commit.parent_ids)
+    return f"{commit.id} {commit.tree_id} {parents}"
+
+
 def _introduced(repo: pygit2.Repository, commit: pygit2.Commit) -> Iterator[tuple[str, str]]:
     for delta in commit_diff(repo, commit).deltas:
         if delta.status_char() == "D" or delta.new_file.mode == GITLINK:
@@ -68,7 +96,7 @@ def walk(
     refs: tuple[str, ...],
     known: Callable[[str], list[tuple[str, str]] | None] = lambda _sha: None,
 ) -> HistoryIndex:
-    """Walks every commit oldest first. `known(sha)` may return the (blob, path) list a commit
+    """Walks every commit oldest first. `known(walk key)` may return the (blob, path) list a commit
     introduced, remembered from an earlier walk, so only new commits are diffed; those are listed in
     `index.fresh`."""
     index = HistoryIndex()
@@ -84,16 +112,43 @@ def walk(
             index.commits[sha] = commit_info(commit)
             index.order[sha] = len(index.order)
             index.messages.append((sha, commit.message))
-            introduced = known(sha)
+            key = walk_key(commit)
+            introduced = known(key)
             if introduced is None:
                 introduced = list(_introduced(repo, commit))
-                index.fresh[sha] = introduced
+                index.fresh[key] = introduced
             for blob, path in introduced:
                 index.occurrences.setdefault(blob, []).append((sha, path))
     except (pygit2.GitError, KeyError, ValueError) as exc:
         raise GitError(
             f"{repo.path}: cannot walk the history ({type(exc).__name__}: {exc}); run `git fsck`"
         ) from None
+    return index
+
+
+def partial_index(
+    repo: pygit2.Repository,
+    commits: tuple[tuple[int, CommitInfo], ...],
+    occurrences: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
+    messages: tuple[str, ...],
+) -> HistoryIndex:
+    """The part of a known history that is to be scanned again, without walking it: the commits
+    named (with their walk positions), where the blobs sit, and the messages, read again from their
+    commits."""
+    index = HistoryIndex()
+    for position, info in commits:
+        index.commits[info.sha] = info
+        index.order[info.sha] = position
+    for blob, places in occurrences:
+        index.occurrences[blob] = list(places)
+    for sha in messages:
+        try:
+            commit = repo[sha]
+        except (pygit2.GitError, KeyError, ValueError):
+            commit = None
+        if not isinstance(commit, pygit2.Commit):
+            raise GitError(f"{repo.path}: commit {sha} is missing or corrupted; run `git fsck`")
+        index.messages.append((sha, commit.message))
     return index
 
 

@@ -56,7 +56,7 @@ def test_pickled_ruleset_rebuilds_and_scans_the_same(tmp_path: Path) -> None:
 
 def test_spellings_come_from_the_patterns_own_case() -> None:
     from scanner.model import Confidence, Examples, Remediation, Rule, Severity
-    from scanner.ruleset.compiled import _spellings
+    from scanner.ruleset.tables import _spellings
 
     def rule(pattern: str) -> Rule:
         return Rule(

@@ -1,0 +1,234 @@
+"""Audit snapshots: an audit of references that have not moved since a complete audit does not walk the
+history, yet reports exactly what a fresh audit reports; any moved, new or deleted reference (HEAD
+included), a rule change, or a shallow clone means a walk. Real temporary repositories throughout."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.cache import CACHE_FILE, Snapshot
+from scanner.fingerprint import secret_hash
+from scanner.model import CommitInfo, ScanStats
+from tests.conftest import Invoke, git
+from tests.sources.test_git_modes import commit_file
+from tests.tokens import aws_access_key_id, github_token
+
+RNG = random.Random(23)
+TOKEN, OTHER, ON_BRANCH, UNDER_TAG, STASHED, LATER = (github_token(rng=RNG) for _ in range(6))
+
+
+def audit(run_cli: Invoke, repo: Path, *args: str) -> dict[str, Any]:
+    result = run_cli("scan", "--history", "-f", "json", "-q", *args, cwd=repo)
+    assert result.exit_code in (0, 1), result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def comparable(data: dict[str, Any]) -> dict[str, Any]:
+    """A report without what differs between any two runs (time) or between a cached and a fresh run
+    (how many blobs came from the cache)."""
+    stats = {k: v for k, v in data["stats"].items() if k not in ("cached_blobs", "seconds")}
+    kept = {k: data[k] for k in ("findings", "groups", "notices")}
+    return {**kept, "stats": stats}
+
+
+def snapshots(cache: Path) -> int:
+    with sqlite3.connect(cache / CACHE_FILE) as db:
+        count: int = db.execute("SELECT COUNT(*) FROM audits").fetchone()[0]
+    return count
+
+
+def no_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the history was walked")
+
+    monkeypatch.setattr("scanner.history_scan.walk", refuse)
+
+
+@pytest.fixture()
+def history(repo: Path) -> Path:
+    """Secrets in every place an audit reports from: added then removed, renamed, on a branch only,
+    under a tag only, in a stash, in a commit message; and clean files around them."""
+    commit_file(repo, "clean.py", "x = 1\n" * 20)
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "a.py", "t = os.environ['T']\n")
+    commit_file(repo, "conf/old.py", f"k = '{aws_access_key_id()}'\n")
+    git(repo, "mv", "conf/old.py", "conf/new.py")
+    git(repo, "commit", "-q", "-m", "rename")
+    commit_file(repo, "notes.txt", "nothing here\n", message=f"debug with {OTHER}")
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit_file(repo, "b.py", f"b = '{ON_BRANCH}'\n")
+    git(repo, "checkout", "-q", "-b", "tagged")
+    commit_file(repo, "c.py", f"c = '{UNDER_TAG}'\n")
+    git(repo, "tag", "v1")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "branch", "-q", "-D", "tagged")
+    (repo / "clean.py").write_text(f"s = '{STASHED}'\n")
+    git(repo, "stash", "-q")
+    return repo
+
+
+def test_unchanged_refs_are_answered_without_a_walk(
+    history: Path, tmp_path: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = str(tmp_path / "cache")
+    fresh = audit(run_cli, history, "--no-cache")
+    assert len(fresh["groups"]) == 6
+    first = audit(run_cli, history, "--cache", cache)
+    assert snapshots(tmp_path / "cache") == 1
+    no_walk(monkeypatch)
+    for args in ((), ("-j", "1")):
+        second = audit(run_cli, history, "--cache", cache, *args)
+        assert comparable(second) == comparable(first) == comparable(fresh)
+        # every clean blob came from the snapshot; the blobs holding findings were read again
+        assert second["stats"]["cached_blobs"] == 3, second["stats"]
+    sarif = run_cli("scan", "--history", "-f", "sarif", "-q", "--cache", cache, cwd=history)
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    assert sarif.exit_code == 1 and len(results) == len(fresh["findings"]) == 7  # the rename: two paths
+    text = run_cli("scan", "--history", "--no-color", "--cache", cache, cwd=history).output
+    assert "still reachable in history: rotate, then purge" in text
+
+
+def test_library_audit_from_a_snapshot_matches_a_fresh_one(
+    history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.cli.options import build_ruleset
+    from scanner.history_scan import scan_history
+    from scanner.model import Policy
+
+    policy = Policy()
+    ruleset = build_ruleset(policy, None)
+    fresh = scan_history(ruleset, policy, cwd=history)
+    scan_history(ruleset, policy, cwd=history, cache_dir=tmp_path / "cache")
+    no_walk(monkeypatch)
+    again = scan_history(ruleset, policy, cwd=history, cache_dir=tmp_path / "cache")
+    assert again.findings == fresh.findings and again.groups == fresh.groups
+    assert again.commits == fresh.commits and again.notices == fresh.notices
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "new commit on main",
+        "branch deleted",
+        "branch created at an old commit",
+        "tag moved",
+        "HEAD detached",
+        "stash dropped",
+        "branch rewound",
+    ],
+)
+def test_every_ref_change_means_a_walk(history: Path, tmp_path: Path, run_cli: Invoke, change: str) -> None:
+    cache = str(tmp_path / "cache")
+    audit(run_cli, history, "--cache", cache)
+    first = git(history, "rev-list", "--max-parents=0", "main").strip()
+    if change == "new commit on main":
+        commit_file(history, "d.py", f"d = '{LATER}'\n")
+    elif change == "branch deleted":
+        git(history, "branch", "-q", "-D", "feature")
+    elif change == "branch created at an old commit":
+        git(history, "branch", "-q", "old", first)
+    elif change == "tag moved":
+        git(history, "tag", "-f", "v1", first)
+    elif change == "HEAD detached":  # conf/new.py and the message's token are then no longer at HEAD
+        git(history, "checkout", "-q", "--detach", first)
+    elif change == "stash dropped":
+        git(history, "stash", "drop", "-q")
+    else:
+        git(history, "reset", "-q", "--hard", first)
+    cached = audit(run_cli, history, "--cache", cache)
+    assert comparable(cached) == comparable(audit(run_cli, history, "--no-cache"))
+    assert snapshots(tmp_path / "cache") == 2
+
+
+def test_branch_arguments_have_their_own_snapshot(history: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    cache = str(tmp_path / "cache")
+    for _ in range(2):
+        for args in ((), ("--branch", "main"), ("--branch", "feature")):
+            cached = audit(run_cli, history, "--cache", cache, *args)
+            assert comparable(cached) == comparable(audit(run_cli, history, "--no-cache", *args))
+    assert snapshots(tmp_path / "cache") == 3
+
+
+def test_rule_change_drops_every_snapshot(history: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    from tests.ruleset.test_loader import GOOD
+
+    cache = tmp_path / "cache"
+    audit(run_cli, history, "--cache", str(cache))
+    rules = tmp_path / "extra.yml"
+    rules.write_text(GOOD)
+    with_rules = audit(run_cli, history, "--cache", str(cache), "--rules", str(rules))
+    assert with_rules["stats"]["cached_blobs"] == 0 and snapshots(cache) == 1
+    assert comparable(audit(run_cli, history, "--cache", str(cache), "--rules", str(rules))) == comparable(
+        with_rules
+    )
+
+
+def test_unreadable_snapshot_is_ignored(history: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    cache = tmp_path / "cache"
+    first = audit(run_cli, history, "--cache", str(cache))
+    with sqlite3.connect(cache / CACHE_FILE) as db:
+        db.execute("UPDATE audits SET snapshot = '{\"clean\": [1]}'")
+    assert comparable(audit(run_cli, history, "--cache", str(cache))) == comparable(first)
+
+
+def test_shallow_clone_keeps_no_snapshot(history: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--no-single-branch", history.as_uri(), str(clone))
+    cache = tmp_path / "cache"
+    audit(run_cli, clone, "--cache", str(cache))
+    assert snapshots(cache) == 0
+    git(clone, "fetch", "-q", "--unshallow")  # more history, with no reference moved
+    assert comparable(audit(run_cli, clone, "--cache", str(cache))) == comparable(
+        audit(run_cli, clone, "--no-cache")
+    )
+
+
+def test_unreadable_blob_keeps_no_snapshot(history: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    blob = git(history, "rev-parse", "HEAD:notes.txt").strip()
+    loose = history / ".git" / "objects" / blob[:2] / blob[2:]
+    loose.chmod(0o644)
+    loose.unlink()
+    cache = tmp_path / "cache"
+    for _ in range(2):  # its notice is reported every time, never forgotten in a snapshot
+        data = audit(run_cli, history, "--cache", str(cache), "--skip-errors")
+        assert data["stats"]["skipped_unreadable"] == 1
+    assert snapshots(cache) == 0
+
+
+def test_snapshot_holds_nothing_derived_from_a_secret(history: Path, run_cli: Invoke) -> None:
+    audit(run_cli, history)
+    with sqlite3.connect(history / ".git" / "spillguard" / CACHE_FILE) as db:
+        (stored,) = db.execute("SELECT snapshot FROM audits").fetchone()
+    for secret in (TOKEN, OTHER):
+        assert secret[4:20] not in stored and secret_hash(secret) not in stored
+    assert Snapshot.from_json(stored).to_json() == stored
+
+
+def test_snapshot_round_trip() -> None:
+    snapshot = Snapshot(
+        clean=ScanStats(files=3, bytes=120, skipped_binary=1, cached=4),
+        dirty=(("b" * 40, (("c" * 40, "a.py"), ("d" * 40, "caf\udce9.py"))),),
+        messages=("d" * 40,),
+        commits=((0, CommitInfo("c" * 40, "A <a@example.com>", "2026-01-01T00:00:00+00:00")),),
+        at_head=("b" * 40,),
+    )
+    assert Snapshot.from_json(snapshot.to_json()) == snapshot
+
+
+def test_snapshot_naming_a_lost_commit_is_an_error(history: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    cache = str(tmp_path / "cache")
+    audit(run_cli, history, "--cache", cache)
+    sha = git(history, "log", "--format=%H", "-1", "--grep", "debug with").strip()
+    loose = history / ".git" / "objects" / sha[:2] / sha[2:]
+    loose.chmod(0o644)
+    loose.unlink()
+    result = run_cli("scan", "--history", "--cache", cache, cwd=history)
+    assert result.exit_code == 2 and f"commit {sha} is missing or corrupted" in result.output
+    assert "Traceback" not in result.output
