@@ -298,15 +298,18 @@ def scan_history(
     cache_dir: Path | None = None,
     warn: Callable[[str], None] | None = None,
     skip_errors: bool = False,
+    on_commit: Callable[[], None] | None = None,
 ) -> Report:
     """Audits the history; with `cache_dir`, blobs scanned before under the same rule set are not read
-    again, and an audit of refs that have not moved since a complete audit does not walk the history."""
+    again, and an audit of refs that have not moved since a complete audit does not walk the history.
+    `on_commit` is called for each commit walked; `on_total` with the blobs (and their bytes) to read,
+    once the walk is done; `progress` with each blob (and its bytes) scanned."""
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
     allow = compile_allowlist(policy.allowlist) if policy.allowlist.paths else None
     context = _Context(repo, ruleset, policy, allow, jobs, skip_errors, progress, on_total)
     if cache_dir is None:
-        index = walk(repo, refs)
+        index = walk(repo, refs, on_commit=on_commit)
         scanned = _scan_index(context, index, None, frozenset(), ScanStats())
         at_head = head_blobs(repo)
     else:
@@ -319,7 +322,7 @@ def scan_history(
                 scanned = _scan_index(context, index, cache, frozenset(), snapshot.clean)
                 at_head = set(snapshot.at_head)
             else:
-                index = walk(repo, refs, cache.introduced().get)
+                index = walk(repo, refs, cache.introduced().get, on_commit)
                 cache.remember_walk(index.fresh)
                 cached = cache.lookup(index.occurrences)
                 scanned = _scan_index(context, index, cache, cached.ids, cached.stats)

@@ -224,6 +224,8 @@ def test_progress_output_holds_no_secret(planted: Path) -> None:
     git(planted, "commit", "-q", "-m", "many")
     shown = _on_a_terminal(planted, "scan", "--history", "--no-cache", "-f", "json")
     assert "scanning history" in shown, shown[-500:]  # the bar was drawn
+    commits = int(git(planted, "rev-list", "--count", "HEAD").strip())
+    assert f"{commits} commits walked" in shown and " MB scanned" in shown
     assert_no_secret(shown, "progress output")
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from scanner.cli.options import build_policy, build_ruleset, ruleset_options
+from scanner.cli.progress import HistoryBar
 from scanner.model import Policy, Report
 from scanner.pool import default_jobs
 from scanner.ruleset.compiled import CompiledRuleset
@@ -157,8 +158,7 @@ def prepare(source: Source, reveal: bool = False) -> tuple[Policy, CompiledRules
 
 
 def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool) -> Report:
-    """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet; tqdm
-    is imported only then)."""
+    """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet)."""
     from scanner.history_scan import default_cache_dir, scan_history
 
     cache_dir: Path | None = None
@@ -170,16 +170,15 @@ def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bo
 
         click.echo(f"spillguard: warning: {printable(message)}", err=True)
 
-    def audit(
-        progress: Callable[[int, int], None] | None = None, on_total: Callable[[int, int], None] | None = None
-    ) -> Report:
+    def audit(bar: HistoryBar | None = None) -> Report:
         return scan_history(
             ruleset,
             policy,
             source.branches,
             source.jobs or default_jobs(),
-            progress=progress,
-            on_total=on_total,
+            progress=bar.scanned if bar else None,
+            on_total=bar.total if bar else None,
+            on_commit=bar.commit if bar else None,
             cache_dir=cache_dir,
             warn=warn,
             skip_errors=source.skip_errors,
@@ -187,13 +186,8 @@ def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bo
 
     if quiet or not sys.stderr.isatty():
         return audit()
-    from tqdm import tqdm
-
-    with tqdm(total=0, unit="blob", desc="scanning history", file=sys.stderr, leave=False) as bar:
-        return audit(
-            progress=lambda blobs, _bytes: bar.update(blobs),
-            on_total=lambda blobs, _bytes: bar.reset(total=blobs),
-        )
+    with HistoryBar(sys.stderr) as bar:
+        return audit(bar)
 
 
 def run(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool = False) -> Report:

@@ -95,10 +95,11 @@ def walk(
     repo: pygit2.Repository,
     refs: tuple[str, ...],
     known: Callable[[str], list[tuple[str, str]] | None] = lambda _sha: None,
+    on_commit: Callable[[], None] | None = None,
 ) -> HistoryIndex:
     """Walks every commit oldest first. `known(walk key)` may return the (blob, path) list a commit
     introduced, remembered from an earlier walk, so only new commits are diffed; those are listed in
-    `index.fresh`."""
+    `index.fresh`. `on_commit()` is called after each commit."""
     index = HistoryIndex()
     starts = tips(repo, refs)
     if not starts:
@@ -119,6 +120,8 @@ def walk(
                 index.fresh[key] = introduced
             for blob, path in introduced:
                 index.occurrences.setdefault(blob, []).append((sha, path))
+            if on_commit is not None:
+                on_commit()
     except (pygit2.GitError, KeyError, ValueError) as exc:
         raise GitError(
             f"{repo.path}: cannot walk the history ({type(exc).__name__}: {exc}); run `git fsck`"

@@ -232,3 +232,21 @@ def test_snapshot_naming_a_lost_commit_is_an_error(history: Path, tmp_path: Path
     result = run_cli("scan", "--history", "--cache", cache, cwd=history)
     assert result.exit_code == 2 and f"commit {sha} is missing or corrupted" in result.output
     assert "Traceback" not in result.output
+
+
+def test_only_the_latest_snapshots_are_kept(history: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    from scanner.cache import KEEP_SNAPSHOTS
+
+    cache = tmp_path / "cache"
+    names = [f"b{n}" for n in range(KEEP_SNAPSHOTS + 2)]
+    for name in names:
+        git(history, "branch", "-q", name, "main")
+    for name in names:
+        audit(run_cli, history, "--cache", str(cache), "--branch", name)
+    assert snapshots(cache) == KEEP_SNAPSHOTS
+    with sqlite3.connect(cache / CACHE_FILE) as db:
+        newest = db.execute("SELECT state FROM audits ORDER BY rowid DESC LIMIT 1").fetchone()[0]
+    from scanner.sources.git import open_repo
+    from scanner.sources.history import ref_state
+
+    assert newest == ref_state(open_repo(history), (names[-1],))
