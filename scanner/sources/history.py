@@ -31,11 +31,31 @@ class HistoryIndex:
     fresh: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
+STASH = "refs/stash"
+
+
+def stash_entries(repo: pygit2.Repository) -> list[str]:
+    """Every stash entry (stash@{0}, stash@{1}, ...), newest first: refs/stash points at the newest
+    only; all of them are in its reflog."""
+    if STASH not in repo.references:
+        return []
+    try:
+        return [str(entry.oid_new) for entry in repo.references[STASH].log()]
+    except (pygit2.GitError, KeyError, ValueError):
+        return []  # no readable reflog: refs/stash itself is still a tip
+
+
 def tips(repo: pygit2.Repository, refs: tuple[str, ...]) -> list[pygit2.Oid]:
-    """Commit ids to start from: the named refs, or every branch, remote branch, tag and stash."""
+    """Commit ids to start from: the named refs, or every branch, remote branch, tag and stash entry."""
     if refs:
         return [resolve(repo, name).id for name in refs]
     found = []
+    for sha in stash_entries(repo):  # the newest is refs/stash again: a repeated tip is walked once
+        try:
+            found.append(repo[sha].peel(pygit2.Commit).id)
+        except (pygit2.GitError, KeyError, ValueError):
+            message = f"stash entry {sha} is missing or corrupted; run `git fsck`"
+            raise GitError(f"{repo.path}: {message}") from None
     for name in repo.references:
         if not name.startswith(DEFAULT_REF_PREFIXES):
             continue
@@ -59,9 +79,9 @@ def tips(repo: pygit2.Repository, refs: tuple[str, ...]) -> list[pygit2.Oid]:
 
 def ref_state(repo: pygit2.Repository, refs: tuple[str, ...]) -> str | None:
     """A digest of everything that decides which commits an audit of `refs` walks: every reference's
-    name and target, and HEAD's. Objects never change under their ids, so two audits with the same
-    digest walk the same history. None for a shallow clone, whose reachable history also changes
-    when it is deepened, with no reference moving."""
+    name and target, HEAD's, and every stash entry. Objects never change under their ids, so two
+    audits with the same digest walk the same history. None for a shallow clone, whose reachable
+    history also changes when it is deepened, with no reference moving."""
     if repo.is_shallow:
         return None
     digest = hashlib.sha256(repr(refs).encode("utf-8", "surrogatepass"))
@@ -71,6 +91,7 @@ def ref_state(repo: pygit2.Repository, refs: tuple[str, ...]) -> str | None:
     except (pygit2.GitError, KeyError, ValueError):
         return None
     digest.update(f"HEAD {head}\n".encode("utf-8", "surrogatepass"))
+    digest.update(f"stash {' '.join(stash_entries(repo))}\n".encode())
     for reference in sorted(references, key=lambda r: str(r.name)):
         digest.update(f"{reference.name} {reference.target}\n".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()

@@ -52,6 +52,19 @@ def test_secret_only_in_stash(repo: Path, run_cli: Invoke) -> None:
     assert [g["rule_id"] for g in audit(run_cli, repo)["groups"]] == ["github.pat-classic"]
 
 
+def test_every_stash_entry_is_audited(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", "x = 1\n")
+    (repo / "a.py").write_text(f"t = '{TOKEN}'\n")
+    git(repo, "stash", "-q")  # the older entry, stash@{1}, only in refs/stash's reflog
+    (repo / "a.py").write_text("x = 2\n")
+    git(repo, "stash", "-q")
+    assert [g["rule_id"] for g in audit(run_cli, repo, "--no-cache")["groups"]] == ["github.pat-classic"]
+    cached = audit(run_cli, repo)
+    assert [g["rule_id"] for g in cached["groups"]] == ["github.pat-classic"]
+    git(repo, "stash", "drop", "-q", "stash@{1}")  # refs/stash does not move; its reflog does
+    assert audit(run_cli, repo)["groups"] == [] == audit(run_cli, repo, "--no-cache")["groups"]
+
+
 def test_merge_resolution(repo: Path, run_cli: Invoke) -> None:
     _base, merge = merge_resolved_with_secret(repo)
     (group,) = audit(run_cli, repo)["groups"]
