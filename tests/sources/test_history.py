@@ -65,6 +65,17 @@ def test_every_stash_entry_is_audited(repo: Path, run_cli: Invoke) -> None:
     assert audit(run_cli, repo)["groups"] == [] == audit(run_cli, repo, "--no-cache")["groups"]
 
 
+def test_lost_stash_entry_is_an_error_naming_it(repo: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", "x = 1\n")
+    for value in ("x = 2\n", "x = 3\n"):
+        (repo / "a.py").write_text(value)
+        git(repo, "stash", "-q")
+    older = git(repo, "rev-parse", "stash@{1}").strip()
+    _delete_object(repo, older)
+    result = run_cli("scan", "--history", "--no-cache", cwd=repo)
+    assert result.exit_code == 2 and f"stash entry {older} is missing or corrupted" in result.output
+
+
 def test_merge_resolution(repo: Path, run_cli: Invoke) -> None:
     _base, merge = merge_resolved_with_secret(repo)
     (group,) = audit(run_cli, repo)["groups"]
