@@ -40,5 +40,6 @@ class HistoryBar:
         self._bar.update(blobs)
 
     def _postfix(self, refresh: bool) -> None:
-        walked = f"{self._commits} commits walked, " if self._commits else "history unchanged, "
-        self._bar.set_postfix_str(f"{walked}{self._bytes / 1e6:.1f} MB scanned", refresh=refresh)
+        # no commit walked: the refs had not moved since the last audit (or there is no commit)
+        text = f"{self._commits} commits walked, {self._bytes / 1e6:.1f} MB scanned"
+        self._bar.set_postfix_str(text, refresh=refresh)

@@ -50,12 +50,6 @@ def tips(repo: pygit2.Repository, refs: tuple[str, ...]) -> list[pygit2.Oid]:
     if refs:
         return [resolve(repo, name).id for name in refs]
     found = []
-    for sha in stash_entries(repo):  # the newest is refs/stash again: a repeated tip is walked once
-        try:
-            found.append(repo[sha].peel(pygit2.Commit).id)
-        except (pygit2.GitError, KeyError, ValueError):
-            message = f"stash entry {sha} is missing or corrupted; run `git fsck`"
-            raise GitError(f"{repo.path}: {message}") from None
     for name in repo.references:
         if not name.startswith(DEFAULT_REF_PREFIXES):
             continue
@@ -74,6 +68,12 @@ def tips(repo: pygit2.Repository, refs: tuple[str, ...]) -> list[pygit2.Oid]:
             found.append(repo.head.peel(pygit2.Commit).id)
         except (pygit2.GitError, KeyError, ValueError):
             raise GitError(f"{repo.path}: HEAD's commit is missing or corrupted; run `git fsck`") from None
+    for sha in stash_entries(repo):  # the newest is refs/stash again: a repeated tip is walked once
+        try:
+            found.append(repo[sha].peel(pygit2.Commit).id)
+        except (pygit2.GitError, KeyError, ValueError):
+            message = f"stash entry {sha} is missing or corrupted; run `git fsck`"
+            raise GitError(f"{repo.path}: {message}") from None
     return found
 
 

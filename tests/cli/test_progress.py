@@ -1,5 +1,5 @@
 """The history progress bar: commits while walking, then blobs against their total with the commits
-walked and the megabytes scanned; a history answered from the cache's snapshot says it is unchanged."""
+walked and the megabytes scanned; a history answered from the cache's snapshot walks no commit."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ def test_bar_counts_commits_then_blobs_and_bytes() -> None:
     assert "3 commits walked, 0.0 MB scanned" in shown and "3 commits walked, 2.5 MB scanned" in shown
 
 
-def test_unchanged_history_says_so() -> None:
+def test_unchanged_history_walks_no_commit() -> None:
     stream = io.StringIO()
     with HistoryBar(stream) as bar:
         bar.total(2, 100)
         bar.scanned(2, 2_000_000)
     shown = stream.getvalue()
-    assert "history unchanged, 2.0 MB scanned" in shown and "commits walked" not in shown
+    assert "0 commits walked, 2.0 MB scanned" in shown and "walking history" in shown
