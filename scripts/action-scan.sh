@@ -2,7 +2,8 @@
 # The GitHub Action's scan step (action.yml). Picks what to scan from the event, writes SARIF, sets the
 # `findings` and `sarif` outputs, and exits 1 when findings at or above `fail-on` remain.
 # Reads: GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_OUTPUT, INPUT_MODE, INPUT_CONFIG, INPUT_BASELINE,
-# INPUT_FAIL_ON, INPUT_ARGS, INPUT_SARIF, INPUT_DEFAULT_BRANCH.
+# INPUT_FAIL_ON, INPUT_ARGS, INPUT_SARIF, INPUT_DEFAULT_BRANCH, INPUT_HISTORY_CACHE (history mode: the
+# directory of the history cache kept between runs; empty: the default, inside .git/).
 set -euo pipefail
 
 mode="${INPUT_MODE:-auto}"
@@ -48,7 +49,9 @@ case "$mode" in
     else
       source_args=(--range "$before..$after")
     fi ;;
-  history) source_args=(--history) ;;
+  history)
+    source_args=(--history)
+    if [ -n "${INPUT_HISTORY_CACHE:-}" ]; then source_args+=(--cache "$INPUT_HISTORY_CACHE"); fi ;;
   directory) source_args=(.) ;;
   *) echo "spillguard action: unknown mode '$mode' (auto, pull_request, push, history, directory)" >&2
      exit 2 ;;

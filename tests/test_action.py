@@ -95,6 +95,19 @@ def test_schedule_audits_history(repo: Path, tmp_path: Path) -> None:
     assert code == 1 and outputs["findings"] == "1"
 
 
+def test_schedule_keeps_the_history_cache_between_runs(repo: Path, tmp_path: Path) -> None:
+    from scanner.cache import CACHE_FILE
+
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "b.py", "clean = 1\n")
+    cache = tmp_path / "history-cache"
+    first = run_action(repo, tmp_path, "schedule", {}, history_cache=str(cache))
+    assert (cache / CACHE_FILE).is_file()
+    again = run_action(repo, tmp_path, "schedule", {}, history_cache=str(cache))
+    assert first[:2] == again[:2] and again[1]["findings"] == "1"
+    assert first[2]["runs"][0]["results"] == again[2]["runs"][0]["results"]
+
+
 def test_bad_revision_fails_with_exit_2(pushed: tuple[Path, str, str], tmp_path: Path) -> None:
     repo, _, head = pushed
     code, outputs, _ = run_action(repo, tmp_path, "push", {"before": "1" * 40, "after": head})
@@ -103,10 +116,23 @@ def test_bad_revision_fails_with_exit_2(pushed: tuple[Path, str, str], tmp_path:
 
 def test_action_manifest_wires_the_script() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text())
-    assert set(action["inputs"]) >= {"mode", "baseline", "config", "fail-on", "args", "sarif", "upload-sarif"}
+    assert set(action["inputs"]) >= {
+        "mode",
+        "baseline",
+        "config",
+        "fail-on",
+        "args",
+        "sarif",
+        "upload-sarif",
+        "history-cache",
+    }
     assert set(action["outputs"]) == {"findings", "sarif"}
     steps = action["runs"]["steps"]
     assert any("action-scan.sh" in step.get("run", "") for step in steps)
     assert any(step.get("uses", "").startswith("github/codeql-action/upload-sarif") for step in steps)
+    (cache,) = [step for step in steps if step.get("uses", "").startswith("actions/cache@")]
+    assert "spillguard-history" in cache["with"]["path"] and "history-cache" in cache["if"]
+    scan = next(step for step in steps if "action-scan.sh" in step.get("run", ""))
+    assert "spillguard-history" in scan["env"]["INPUT_HISTORY_CACHE"]
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hooks[0]["id"] == "spillguard" and hooks[0]["stages"] == ["pre-commit", "pre-push"]
