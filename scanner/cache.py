@@ -104,26 +104,50 @@ class Snapshot:
 _STATS = ("files", "bytes", "skipped_binary", "skipped_large", "skipped_allowlisted", "cached")
 
 
-class BlobCache:
-    """Open with `BlobCache.open`; use as a context manager so results are committed."""
+BUSY_SECONDS = 10.0  # how long to wait for another audit's write to the same cache
+_BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (and their extended codes, in the low byte)
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+
+def _busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.OperationalError) and (
+        (code is not None and (code & 0xFF) in _BUSY_CODES) or "locked" in str(exc)
+    )
+
+
+class BlobCache:
+    """Open with `BlobCache.open`; use as a context manager so results are committed.
+
+    Writes are queued and written in one short transaction at each checkpoint and at the end, so
+    two audits can share a cache: neither holds its lock while scanning. A write that still fails
+    (the other audit holds the lock for longer than BUSY_SECONDS, a full disk) is a warning, never
+    an error: the audit's results stand, they are only not recorded."""
+
+    def __init__(self, connection: sqlite3.Connection, warn: Callable[[str], None]) -> None:
         self._db = connection
+        self._warn = warn
+        self._pending: list[tuple[str, list[tuple[object, ...]]]] = []
+        self._writable = True
 
     @classmethod
-    def open(cls, directory: Path, key: str, warn: Callable[[str], None]) -> BlobCache:
+    def open(cls, directory: Path, key: str, warn: Callable[[str], None]) -> BlobCache | None:
+        """The cache in `directory` for rule-set `key`; None (with a warning) when another audit
+        holds it locked, so this audit runs without it."""
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / CACHE_FILE
         try:
-            return cls._connect(path, key)
-        except (sqlite3.DatabaseError, ValueError, KeyError, TypeError):
-            warn(f"{path}: cache is unreadable; discarding it and scanning every blob")
-            path.unlink(missing_ok=True)
-            return cls._connect(path, key)
+            return cls._connect(path, key, warn)
+        except sqlite3.Error as exc:
+            if _busy(exc):
+                warn(f"{path}: cache is in use by another audit; this audit runs without it")
+                return None
+        warn(f"{path}: cache is unreadable; discarding it and scanning every blob")
+        path.unlink(missing_ok=True)
+        return cls._connect(path, key, warn)
 
     @classmethod
-    def _connect(cls, path: Path, key: str) -> BlobCache:
-        db = sqlite3.connect(path)
+    def _connect(cls, path: Path, key: str, warn: Callable[[str], None]) -> BlobCache:
+        db = sqlite3.connect(path, timeout=BUSY_SECONDS)
         try:
             db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
             db.execute(
@@ -151,7 +175,7 @@ class BlobCache:
         except BaseException:
             db.close()
             raise
-        return cls(db)
+        return cls(db, warn)
 
     def lookup(self, blobs: Iterable[str]) -> Cached:
         """Which of `blobs` were scanned clean before. The cache belongs to one repository, so it
@@ -186,22 +210,22 @@ class BlobCache:
         return found
 
     def remember_walk(self, fresh: dict[str, list[tuple[str, str]]]) -> None:
-        self._db.executemany(
-            "INSERT OR REPLACE INTO walks VALUES (?, ?)",
-            ((sha, json.dumps(items, separators=(",", ":"))) for sha, items in fresh.items()),
-        )
+        for key, items in fresh.items():
+            self._write(
+                "INSERT OR REPLACE INTO walks VALUES (?, ?)", (key, json.dumps(items, separators=(",", ":")))
+            )
 
     def clean_messages(self) -> set[str]:
         """Commits whose message was scanned before and held no finding."""
         return {row[0] for row in self._db.execute("SELECT id FROM messages")}
 
     def store_clean_message(self, commit: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO messages VALUES (?)", (commit,))
+        self._write("INSERT OR REPLACE INTO messages VALUES (?)", (commit,))
 
     def store_clean(self, blob: str, stats: ScanStats) -> None:
         """Records a blob scanned without a finding (blobs with findings are never stored)."""
         row = (blob, stats.files, stats.bytes, stats.skipped_binary, stats.skipped_large)
-        self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?, ?, ?)", row)
+        self._write("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?, ?, ?)", row)
 
     def snapshot(self, state: str) -> Snapshot | None:
         """The snapshot of an audit of `state` under the same rules, if one was stored and reads back
@@ -215,22 +239,38 @@ class BlobCache:
             return None
 
     def store_snapshot(self, state: str, snapshot: Snapshot) -> None:
-        self._db.execute("DELETE FROM audits WHERE state = ?", (state,))
-        self._db.execute("INSERT INTO audits VALUES (?, ?)", (state, snapshot.to_json()))
-        self._db.execute(
+        self._write("DELETE FROM audits WHERE state = ?", (state,))
+        self._write("INSERT INTO audits VALUES (?, ?)", (state, snapshot.to_json()))
+        self._write(
             "DELETE FROM audits WHERE rowid NOT IN (SELECT rowid FROM audits ORDER BY rowid DESC LIMIT ?)",
             (KEEP_SNAPSHOTS,),
         )
 
+    def _write(self, statement: str, row: tuple[object, ...]) -> None:
+        if self._pending and self._pending[-1][0] == statement:
+            self._pending[-1][1].append(row)
+        else:
+            self._pending.append((statement, [row]))
+
     def checkpoint(self) -> None:
-        """Commits what is stored so far: an interrupted audit keeps the blobs it finished (each row is
-        a whole blob's result, so a partial cache is still a valid one)."""
-        self._db.commit()
+        """Writes what is queued so far, in one transaction: an interrupted audit keeps the blobs it
+        finished (each row is a whole blob's result, so a partial cache is still a valid one)."""
+        pending, self._pending = self._pending, []
+        if not pending or not self._writable:
+            return
+        try:
+            with self._db:
+                for statement, rows in pending:
+                    self._db.executemany(statement, rows)
+        except sqlite3.Error as exc:
+            self._writable = False
+            reason = "another audit holds it" if _busy(exc) else f"{type(exc).__name__}: {exc}"
+            self._warn(f"history cache not written ({reason}); this audit's results are not recorded")
 
     def __enter__(self) -> BlobCache:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if exc[0] is None:
-            self._db.commit()
+            self.checkpoint()
         self._db.close()

@@ -308,13 +308,15 @@ def scan_history(
     repo = open_repo(cwd or Path.cwd())
     allow = compile_allowlist(policy.allowlist) if policy.allowlist.paths else None
     context = _Context(repo, ruleset, policy, allow, jobs, skip_errors, progress, on_total)
-    if cache_dir is None:
+    cache = None
+    if cache_dir is not None:
+        cache = BlobCache.open(cache_dir, ruleset_key(ruleset.rules, policy), warn or (lambda _: None))
+    if cache is None:  # no cache asked for, or another audit holds it
         index = walk(repo, refs, on_commit=on_commit)
         scanned = _scan_index(context, index, None, frozenset(), ScanStats())
         at_head = head_blobs(repo)
     else:
-        key = ruleset_key(ruleset.rules, policy)
-        with BlobCache.open(cache_dir, key, warn or (lambda _: None)) as cache:
+        with cache:
             state = ref_state(repo, refs)
             snapshot = cache.snapshot(state) if state is not None else None
             if snapshot is not None:

@@ -250,3 +250,56 @@ def test_only_the_latest_snapshots_are_kept(history: Path, tmp_path: Path, run_c
     from scanner.sources.history import ref_state
 
     assert newest == ref_state(open_repo(history), (names[-1],))
+
+
+def _hold_lock(cache: Path) -> sqlite3.Connection:
+    """Another audit in the middle of a write: an exclusive lock on the cache file."""
+    other = sqlite3.connect(cache / CACHE_FILE, timeout=0.1, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    return other
+
+
+def test_cache_held_by_another_audit_is_not_discarded(
+    history: Path, tmp_path: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("scanner.cache.BUSY_SECONDS", 0.2)
+    cache = tmp_path / "cache"
+    first = audit(run_cli, history, "--cache", str(cache))
+    other = _hold_lock(cache)
+    result = run_cli("scan", "--history", "-f", "json", "-q", "--cache", str(cache), cwd=history)
+    assert (
+        result.exit_code == 1
+        and "cache is in use by another audit; this audit runs without it" in result.stderr
+    )
+    assert comparable(json.loads(result.stdout)) == comparable(first)
+    other.execute("ROLLBACK")
+    other.close()
+    assert snapshots(cache) == 1  # still there: a busy cache is waited for or skipped, never deleted
+    no_walk(monkeypatch)
+    assert comparable(audit(run_cli, history, "--cache", str(cache))) == comparable(first)
+
+
+def test_write_blocked_mid_audit_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.cache import BlobCache
+
+    monkeypatch.setattr("scanner.cache.BUSY_SECONDS", 0.2)
+    warnings: list[str] = []
+    cache = BlobCache.open(tmp_path, "key", warnings.append)
+    assert cache is not None
+    with cache:
+        cache.store_clean("a" * 40, ScanStats(files=1, bytes=10))
+        cache.checkpoint()  # written: nobody else holds the file
+        other = _hold_lock(tmp_path)
+        cache.store_clean("b" * 40, ScanStats(files=1, bytes=20))
+        cache.checkpoint()
+        assert warnings == [
+            "history cache not written (another audit holds it); this audit's results are not recorded"
+        ]
+        cache.store_clean("c" * 40, ScanStats(files=1, bytes=30))
+        other.execute("ROLLBACK")
+        other.close()
+    assert len(warnings) == 1  # once: later writes are dropped quietly
+    reopened = BlobCache.open(tmp_path, "key", warnings.append)
+    assert reopened is not None
+    with reopened:
+        assert reopened.lookup(["a" * 40, "b" * 40, "c" * 40]).ids == frozenset({"a" * 40})
