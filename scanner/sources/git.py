@@ -19,6 +19,9 @@ from scanner.sources.paths import display_path
 
 GITLINK = 0o160000
 MESSAGE_PATH = "(commit message)"
+UNMERGED = (
+    "unmerged (a merge conflict not resolved yet), so not scanned: resolve it, `git add` it, scan again"
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,9 @@ def _diff_items(
         if delta.status_char() == "D" or new.mode == GITLINK:
             continue
         path = display_path(new.path)
+        if delta.status == pygit2.enums.DeltaStatus.CONFLICTED:  # nothing staged to judge yet
+            yield GitItem(None, ScanStats(), Notice(path, UNMERGED))
+            continue
         if delta.status_char() in "ARC":  # the file appears at this path
             yield GitItem(None, ScanStats(), new_file=(path, str(new.id), commit))
         if all_lines:

@@ -237,3 +237,23 @@ def test_commit_with_many_files(repo: Path, run_cli: Invoke) -> None:
     git(repo, "commit", "-q", "-m", "many")
     history = run_cli("scan", "--history", "--no-cache", "-f", "json", "-q", cwd=repo)
     assert [f["path"] for f in json.loads(history.stdout)["findings"]] == ["f09999.txt"]
+
+
+def test_staged_scan_during_a_merge_conflict(repo: Path, run_cli: Invoke) -> None:
+    """An unmerged path has no staged content yet (git will not commit it): it is named in a notice,
+    not reported as a corrupted object; resolved paths are scanned as usual."""
+    commit_file(repo, "a.py", "x = 1\n")
+    git(repo, "checkout", "-q", "-b", "side")
+    commit_file(repo, "a.py", "x = 2\n")
+    git(repo, "checkout", "-q", "main")
+    commit_file(repo, "a.py", "x = 3\n")
+    git_run(repo, "merge", "-q", "side")  # conflicts
+    (repo / "b.py").write_text(f"t = '{TOKEN}'\n")
+    git(repo, "add", "b.py")
+    result = run_cli("scan", "--staged", "-f", "json", "-q", cwd=repo)
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert [f["path"] for f in data["findings"]] == ["b.py"]
+    (notice,) = data["notices"]
+    assert notice["path"] == "a.py" and notice["message"].startswith("unmerged")
+    assert "corrupted" not in result.output
