@@ -23,7 +23,7 @@ from scanner.ruleset.compiled import CompiledRuleset
 from scanner.runner import sort_findings
 from scanner.sources.decode import decode
 from scanner.sources.files import text_chunks
-from scanner.sources.git import MESSAGE_PATH, open_repo, read_blob_data
+from scanner.sources.git import MESSAGE_PATH, fsck_hint, open_repo, read_blob_data
 from scanner.sources.history import HistoryIndex, head_blobs, partial_index, ref_state, walk
 
 BATCH_BYTES = 4 * 1024 * 1024
@@ -120,7 +120,7 @@ def _blob_list(
             message = f"object {blob} (at {path} in commit {commit[:12]}) is missing or corrupted"
             if not skip_errors:
                 raise GitError(
-                    f"{repo.path}: {message}; run `git fsck`, or pass --skip-errors to count it and go on"
+                    f"{repo.path}: {message}; {fsck_hint(repo)}, or pass --skip-errors to count it and go on"
                 ) from None
             broken.append(Notice(path, message))
             continue
@@ -256,7 +256,7 @@ def _scan_index(
         if batch_stats.skipped_unreadable and not skip_errors:
             broken_blob = next(r for r in results if r.stats.skipped_unreadable)
             raise GitError(
-                f"{repo.path}: {broken_blob.notices[0].message}; run `git fsck`, or pass "
+                f"{repo.path}: {broken_blob.notices[0].message}; {fsck_hint(repo)}, or pass "
                 "--skip-errors to count it and go on"
             )
         scanned.stats += batch_stats

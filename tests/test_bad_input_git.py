@@ -115,6 +115,28 @@ def test_corrupted_tree_is_named(repo: Path, run_cli: Invoke) -> None:
         assert f"tree {tree} of commit" in one_line(result.output)
 
 
+def test_partial_clone_says_what_is_missing_and_why(repo: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    """A clone made with --filter=blob:none lacks the blobs of older commits by design; libgit2 cannot
+    fetch them on demand, so the error says to audit a full clone instead of suggesting `git fsck`."""
+    three_commits(repo)
+    git(repo, "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "partial"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-checkout", repo.as_uri(), str(clone))
+    result = run_cli("scan", "--history", "--no-cache", cwd=clone)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert (
+        "a partial clone (cloned with --filter) lacks what it never fetched: audit a full clone"
+        in result.output
+    )
+    assert "git fsck" not in result.output
+    skipped = run_cli("scan", "--history", "--no-cache", "--skip-errors", "-f", "json", "-q", cwd=clone)
+    assert skipped.exit_code in (0, 1) and json.loads(skipped.stdout)["stats"]["skipped_unreadable"] >= 1
+    # a full clone of the same history is audited without error
+    full = tmp_path / "full"
+    git(tmp_path, "clone", "-q", repo.as_uri(), str(full))
+    assert run_cli("scan", "--history", "--no-cache", cwd=full).exit_code == 1
+
+
 def test_100k_refs_finish_quickly(repo: Path, run_cli: Invoke) -> None:
     """100,000 tags in packed-refs (written in git's own format, which git then reads back)."""
     head = commit(repo, "a.py", f"t = '{TOKEN}'\n")

@@ -54,6 +54,23 @@ def blob_text(repo: pygit2.Repository, oid: str, max_size: int) -> str | None:
     return None if data is None else decode(data)
 
 
+def fsck_hint(repo: pygit2.Repository) -> str:
+    """What to do about a missing object. A partial clone (cloned with --filter) lacks the objects it
+    never fetched by design, and libgit2 cannot fetch them on demand as git does: `git fsck` is not
+    the answer there."""
+    try:
+        partial = any(
+            (entry.name.startswith("remote.") and entry.name.endswith(".promisor") and entry.value == "true")
+            or entry.name == "extensions.partialclone"
+            for entry in repo.config
+        )
+    except (pygit2.GitError, ValueError):
+        partial = False
+    if partial:
+        return "a partial clone (cloned with --filter) lacks what it never fetched: audit a full clone"
+    return "run `git fsck`"
+
+
 def open_repo(start: Path) -> pygit2.Repository:
     # Like git itself, do not re-hash every object read (libgit2's default, SHA-1DC, costs about a
     # third of a history audit). Corruption is still caught by zlib's checksum on each object and
@@ -165,7 +182,7 @@ def _diff_items(
         except (KeyError, ValueError, pygit2.GitError):
             message = f"object {new.id} (at {path}) is missing or corrupted"
             if not limits.skip_errors:
-                raise GitError(f"{repo.path}: {message}; run `git fsck`, or pass --skip-errors") from None
+                raise GitError(f"{repo.path}: {message}; {fsck_hint(repo)}, or pass --skip-errors") from None
             yield GitItem(None, ScanStats(skipped_unreadable=1), Notice(path, message))
             continue
         if delta.is_binary or patch.delta.is_binary:

@@ -12,7 +12,7 @@ import pygit2
 
 from scanner.errors import GitError
 from scanner.model import CommitInfo
-from scanner.sources.git import GITLINK, commit_diff, commit_info, resolve
+from scanner.sources.git import GITLINK, commit_diff, commit_info, fsck_hint, resolve
 from scanner.sources.paths import display_path
 
 DEFAULT_REF_PREFIXES = ("refs/heads/", "refs/remotes/", "refs/tags/", "refs/stash")
@@ -145,7 +145,7 @@ def walk(
                 on_commit()
     except (pygit2.GitError, KeyError, ValueError) as exc:
         raise GitError(
-            f"{repo.path}: cannot walk the history ({type(exc).__name__}: {exc}); run `git fsck`"
+            f"{repo.path}: cannot walk the history ({type(exc).__name__}: {exc}); {fsck_hint(repo)}"
         ) from None
     return index
 
