@@ -136,3 +136,7 @@ def test_action_manifest_wires_the_script() -> None:
     assert "spillguard-history" in scan["env"]["INPUT_HISTORY_CACHE"]
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hooks[0]["id"] == "spillguard" and hooks[0]["stages"] == ["pre-commit", "pre-push"]
+    assert hooks[0]["pass_filenames"] is False and hooks[0]["entry"] == "spillguard hook"
+    files = hooks[1]
+    assert files["id"] == "spillguard-files" and files["pass_filenames"] is True
+    assert files["entry"].split()[:2] == ["spillguard", "scan"] and "manual" in files["stages"]

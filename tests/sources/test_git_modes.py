@@ -257,3 +257,19 @@ def test_staged_scan_during_a_merge_conflict(repo: Path, run_cli: Invoke) -> Non
     (notice,) = data["notices"]
     assert notice["path"] == "a.py" and notice["message"].startswith("unmerged")
     assert "corrupted" not in result.output
+
+
+def test_files_hook_entry_as_pre_commit_runs_it(repo: Path) -> None:
+    """The `spillguard-files` hook: its entry with the file names appended, as pre-commit runs it."""
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml").read_text())
+    entry = next(h for h in hooks if h["id"] == "spillguard-files")["entry"].split()
+    executable = Path(sys.executable).parent / entry[0]
+    commit_file(repo, "clean.py", "x = 1\n")
+    commit_file(repo, "conf/leak.py", f"t = '{TOKEN}'\n")
+    run = [str(executable), *entry[1:]]
+    found = subprocess.run([*run, "clean.py", "conf/leak.py"], cwd=repo, capture_output=True, text=True)
+    assert found.returncode == 1 and "conf/leak.py:1:6" in found.stdout and TOKEN not in found.stdout
+    clean = subprocess.run([*run, "clean.py"], cwd=repo, capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
