@@ -39,6 +39,13 @@ case "$mode" in
   push)
     before=$(event_field before)
     after=$(event_field after)
+    if [ -n "$before" ] && [ "$before" != "$zero" ] && ! git cat-file -e "$before^{commit}" 2>/dev/null \
+        && [ "$(git rev-parse --is-shallow-repository)" = false ]; then
+      # a force push: the branch's previous head is in no ref of this clone (in a shallow clone the range
+      # is kept, so that its error says to fetch more history)
+      echo "spillguard: the push's previous head $before is not in this clone (a force push?); scanning what the branch adds instead" >&2
+      before=""
+    fi
     if [ -z "$before" ] || [ "$before" = "$zero" ]; then
       branch="${INPUT_DEFAULT_BRANCH:-main}"
       if git rev-parse --verify --quiet "origin/$branch^{commit}" >/dev/null; then

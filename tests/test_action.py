@@ -108,10 +108,29 @@ def test_schedule_keeps_the_history_cache_between_runs(repo: Path, tmp_path: Pat
     assert first[2]["runs"][0]["results"] == again[2]["runs"][0]["results"]
 
 
+def test_force_push_scans_what_the_branch_adds(pushed: tuple[Path, str, str], tmp_path: Path) -> None:
+    """After a force push, the event's `before` is a commit no ref of the clone holds any more."""
+    repo, _, head = pushed
+    code, outputs, sarif = run_action(repo, tmp_path, "push", {"before": "1" * 40, "after": head})
+    assert code == 1 and outputs["findings"] == "1"
+    assert sarif["runs"][0]["results"][0]["ruleId"] == "github.pat-classic"
+
+
 def test_bad_revision_fails_with_exit_2(pushed: tuple[Path, str, str], tmp_path: Path) -> None:
     repo, _, head = pushed
-    code, outputs, _ = run_action(repo, tmp_path, "push", {"before": "1" * 40, "after": head})
+    event = {"pull_request": {"base": {"sha": "1" * 40}, "head": {"sha": head}}}
+    code, outputs, _ = run_action(repo, tmp_path, "pull_request", event)
     assert code == 2 and outputs["findings"] == "0" and outputs["status"] == "2"
+
+
+def test_shallow_clone_push_keeps_the_range_error(pushed: tuple[Path, str, str], tmp_path: Path) -> None:
+    repo, base, head = pushed
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)], check=True, capture_output=True
+    )
+    code, outputs, _ = run_action(clone, tmp_path, "push", {"before": base, "after": head})
+    assert code == 2 and outputs["status"] == "2"
 
 
 def test_action_manifest_wires_the_script() -> None:
