@@ -111,11 +111,11 @@ def hook(
 @click.command("install-hook")
 @click.option("--force", is_flag=True, help="Replace an existing pre-commit hook not written by spillguard.")
 def install_hook(force: bool) -> int:
-    """Write a native .git/hooks/pre-commit that runs `spillguard hook`."""
-    from scanner.sources.git import open_repo
+    """Write a native pre-commit hook that runs `spillguard hook`, where git looks for hooks
+    (core.hooksPath when set, else .git/hooks, shared by linked worktrees)."""
+    from scanner.sources.git import hooks_dir, open_repo
 
-    repo = open_repo(Path.cwd())
-    hooks = Path(repo.path) / "hooks"
+    hooks = hooks_dir(open_repo(Path.cwd()))
     target = hooks / "pre-commit"
     if target.exists() and HOOK_MARKER not in target.read_text(errors="replace") and not force:
         raise GitError(

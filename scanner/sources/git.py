@@ -71,6 +71,22 @@ def fsck_hint(repo: pygit2.Repository) -> str:
     return "run `git fsck`"
 
 
+def hooks_dir(repo: pygit2.Repository) -> Path:
+    """Where git looks for this repository's hooks: `core.hooksPath` when set (relative to the work
+    tree, where hooks run), else the `hooks` directory of the common git directory, which a linked
+    worktree shares with the main one (its own git directory names it in a `commondir` file)."""
+    configured = repo.config["core.hooksPath"] if "core.hooksPath" in repo.config else None  # noqa: SIM401 (no .get)
+    if configured:
+        path = Path(os.path.expanduser(str(configured)))
+        return path if path.is_absolute() else Path(repo.workdir or repo.path) / path
+    gitdir = Path(repo.path)
+    try:
+        common = (gitdir / "commondir").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        common = ""
+    return (gitdir / common if common else gitdir) / "hooks"
+
+
 def open_repo(start: Path) -> pygit2.Repository:
     # Like git itself, do not re-hash every object read (libgit2's default, SHA-1DC, costs about a
     # third of a history audit). Corruption is still caught by zlib's checksum on each object and

@@ -273,3 +273,27 @@ def test_files_hook_entry_as_pre_commit_runs_it(repo: Path) -> None:
     assert found.returncode == 1 and "conf/leak.py:1:6" in found.stdout and TOKEN not in found.stdout
     clean = subprocess.run([*run, "clean.py"], cwd=repo, capture_output=True, text=True)
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def test_native_hook_from_a_linked_worktree(repo: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    """A linked worktree shares the main repository's hooks: the hook goes there and blocks commits in
+    either work tree."""
+    commit_file(repo, "a.py", "x = 1\n")
+    worktree = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", "-b", "side", str(worktree))
+    assert run_cli("install-hook", cwd=worktree).exit_code == 0
+    assert (repo / ".git" / "hooks" / "pre-commit").is_file()
+    (worktree / "b.py").write_text(f"t = '{TOKEN}'\n")
+    git(worktree, "add", "b.py")
+    assert _commit(worktree).returncode == 1
+
+
+def test_native_hook_honours_core_hooks_path(repo: Path, run_cli: Invoke) -> None:
+    git(repo, "config", "core.hooksPath", ".githooks")
+    result = run_cli("install-hook", cwd=repo)
+    assert result.exit_code == 0 and "installed" in result.output
+    assert (repo / ".githooks" / "pre-commit").is_file()
+    assert not (repo / ".git" / "hooks" / "pre-commit").exists()
+    (repo / "b.py").write_text(f"t = '{TOKEN}'\n")
+    git(repo, "add", "b.py")
+    assert _commit(repo).returncode == 1
