@@ -23,7 +23,7 @@ from scanner.ruleset.compiled import CompiledRuleset
 from scanner.runner import sort_findings
 from scanner.sources.decode import decode
 from scanner.sources.files import text_chunks
-from scanner.sources.git import MESSAGE_PATH, fsck_hint, open_repo, read_blob_data
+from scanner.sources.git import MESSAGE_PATH, common_dir, fsck_hint, open_repo, read_blob_data
 from scanner.sources.history import HistoryIndex, head_blobs, partial_index, ref_state, walk
 
 BATCH_BYTES = 4 * 1024 * 1024
@@ -284,7 +284,8 @@ def _scan_index(
 
 
 def default_cache_dir(cwd: Path | None = None) -> Path:
-    return Path(open_repo(cwd or Path.cwd()).path) / "spillguard"
+    """`spillguard/` in the common git directory: linked worktrees share one history cache."""
+    return common_dir(open_repo(cwd or Path.cwd())) / "spillguard"
 
 
 def scan_history(

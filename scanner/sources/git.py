@@ -71,20 +71,25 @@ def fsck_hint(repo: pygit2.Repository) -> str:
     return "run `git fsck`"
 
 
-def hooks_dir(repo: pygit2.Repository) -> Path:
-    """Where git looks for this repository's hooks: `core.hooksPath` when set (relative to the work
-    tree, where hooks run), else the `hooks` directory of the common git directory, which a linked
-    worktree shares with the main one (its own git directory names it in a `commondir` file)."""
-    configured = repo.config["core.hooksPath"] if "core.hooksPath" in repo.config else None  # noqa: SIM401 (no .get)
-    if configured:
-        path = Path(os.path.expanduser(str(configured)))
-        return path if path.is_absolute() else Path(repo.workdir or repo.path) / path
+def common_dir(repo: pygit2.Repository) -> Path:
+    """The git directory shared by all work trees of a repository: a linked worktree's own git
+    directory names it in a `commondir` file; elsewhere it is the git directory itself."""
     gitdir = Path(repo.path)
     try:
         common = (gitdir / "commondir").read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
         common = ""
-    return (gitdir / common if common else gitdir) / "hooks"
+    return (gitdir / common).resolve() if common else gitdir
+
+
+def hooks_dir(repo: pygit2.Repository) -> Path:
+    """Where git looks for this repository's hooks: `core.hooksPath` when set (relative to the work
+    tree, where hooks run), else the `hooks` directory of the common git directory."""
+    configured = repo.config["core.hooksPath"] if "core.hooksPath" in repo.config else None  # noqa: SIM401 (no .get)
+    if configured:
+        path = Path(os.path.expanduser(str(configured)))
+        return path if path.is_absolute() else Path(repo.workdir or repo.path) / path
+    return common_dir(repo) / "hooks"
 
 
 def open_repo(start: Path) -> pygit2.Repository:

@@ -303,3 +303,14 @@ def test_write_blocked_mid_audit_is_a_warning(tmp_path: Path, monkeypatch: pytes
     assert reopened is not None
     with reopened:
         assert reopened.lookup(["a" * 40, "b" * 40, "c" * 40]).ids == frozenset({"a" * 40})
+
+
+def test_linked_worktrees_share_the_default_cache(history: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    worktree = tmp_path / "wt"
+    git(history, "worktree", "add", "-q", "-b", "other", str(worktree), "main")
+    audit(run_cli, history)
+    shared = history / ".git" / "spillguard" / CACHE_FILE
+    assert shared.is_file()
+    from_worktree = audit(run_cli, worktree)
+    assert from_worktree["stats"]["cached_blobs"] == 3  # the clean blobs the main work tree's audit stored
+    assert not list((history / ".git" / "worktrees").rglob("*.sqlite"))
