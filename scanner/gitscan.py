@@ -10,6 +10,7 @@ from typing import Any
 from scanner.engine.files import scan_path
 from scanner.engine.filters import compile_allowlist
 from scanner.engine.scan import scan_chunk
+from scanner.errors import GitError
 from scanner.model import CommitInfo, Finding, Notice, Policy, Report, ScanStats
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.runner import sort_findings
@@ -70,6 +71,10 @@ def scan_staged(
 ) -> Report:
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
+    if repo.is_bare:
+        raise GitError(
+            f"{repo.path}: a bare repository has no index, so nothing is staged; use --range or --history"
+        )
     limits = ReadLimits(policy.max_file_size, skip_errors)
     findings, notices, stats = _scan_items(repo, staged_items(repo, limits, all_lines), ruleset, policy)
     return Report(sort_findings(findings), ruleset.rules, stats, tuple(notices), time.monotonic() - started)

@@ -297,3 +297,12 @@ def test_native_hook_honours_core_hooks_path(repo: Path, run_cli: Invoke) -> Non
     (repo / "b.py").write_text(f"t = '{TOKEN}'\n")
     git(repo, "add", "b.py")
     assert _commit(repo).returncode == 1
+
+
+def test_staged_in_a_bare_repository_is_an_error(repo: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(bare))
+    result = run_cli("scan", "--staged", cwd=bare)
+    assert result.exit_code == 2 and "a bare repository has no index" in result.output
+    assert run_cli("scan", "--history", "--no-cache", cwd=bare).exit_code == 1  # history works there
