@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -239,3 +240,17 @@ def test_tampered_history_cache_is_discarded_or_rescanned(repo: Path, run_cli: I
     fourth = run_cli("scan", "--history", "-f", "json", cwd=repo)
     assert fourth.exit_code == 1 and json.loads(fourth.stdout)["findings"] == expected
     assert "cache is unreadable; discarding it" in fourth.stderr
+
+
+def test_sha256_repository_is_a_clear_error(tmp_path: Path, run_cli: Invoke) -> None:
+    root = tmp_path / "sha256"
+    made = subprocess.run(
+        ["git", "init", "-q", "--object-format=sha256", "-b", "main", str(root)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip("this git cannot create SHA-256 repositories")
+    commit(root, "a.py", f"t = '{TOKEN}'\n")
+    for args in (("--history",), ("--staged",)):
+        result = run_cli("scan", *args, cwd=root)
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert "cannot open the repository" in result.output and "sha256" in result.output
