@@ -33,7 +33,8 @@ def _blocked_message(report: Report, what: str) -> str:
         f"(`spillguard rules explain {first}`), then remove it from the files.",
         "  - A false positive: add `spillguard:allow=RULE_ID` in a comment on its line, or an "
         "allowlist entry in .spillguard.yml.",
-        "  - `git commit --no-verify` skips this check; the secret then goes into history.",
+        f"  - `git {what} --no-verify` skips this check; the secret then "
+        + ("goes into history." if what == "commit" else "reaches the remote."),
     ]
     return "\n".join(lines)
 
@@ -89,6 +90,7 @@ def hook(
     PRE_COMMIT_TO_REF set), it scans the pushed commits instead. Exit 1 blocks."""
     from scanner.baseline.apply import failing, with_baseline
     from scanner.gitscan import scan_range, scan_staged
+    from scanner.sources.git import has_commit, open_repo
 
     baseline = _hook_baseline(baseline_path)
     policy = build_policy(config_path, rule_files, disabled)
@@ -96,7 +98,10 @@ def hook(
     from_ref = os.environ.get("PRE_COMMIT_FROM_REF")
     to_ref = os.environ.get("PRE_COMMIT_TO_REF")
     if from_ref and to_ref:
-        spec = f"{'--remotes' if from_ref == ZERO_SHA else from_ref}..{to_ref}"
+        # a new branch, or a remote tip this clone does not have (a force push over commits never
+        # fetched): every commit not yet on a remote-tracking branch
+        known = from_ref != ZERO_SHA and has_commit(open_repo(Path.cwd()), from_ref)
+        spec = f"{from_ref if known else '--remotes'}..{to_ref}"
         report, what = scan_range(spec, ruleset, policy), "push"
     else:
         report, what = scan_staged(ruleset, policy, all_lines), "commit"
@@ -108,28 +113,61 @@ def hook(
     return 0
 
 
+_PRE_COMMIT = """\
+#!/bin/sh
+{marker}; delete this file to uninstall
+if [ -x {python} ]; then exec {python} -m scanner hook; fi
+exec spillguard hook
+"""
+
+_PRE_PUSH = """\
+#!/bin/sh
+{marker}; delete this file to uninstall
+# git gives one line per pushed ref: <local ref> <local sha> <remote ref> <remote sha>
+zero={zero}
+while read -r local_ref local_sha remote_ref remote_sha; do
+  [ "$local_sha" = "$zero" ] && continue  # a deleted ref pushes no commit
+  export PRE_COMMIT_FROM_REF="$remote_sha" PRE_COMMIT_TO_REF="$local_sha"
+  if [ -x {python} ]; then {python} -m scanner hook </dev/null || exit 1
+  else spillguard hook </dev/null || exit 1; fi
+done
+exit 0
+"""
+
+
 @click.command("install-hook")
-@click.option("--force", is_flag=True, help="Replace an existing pre-commit hook not written by spillguard.")
-def install_hook(force: bool) -> int:
-    """Write a native pre-commit hook that runs `spillguard hook`, where git looks for hooks
-    (core.hooksPath when set, else .git/hooks, shared by linked worktrees)."""
+@click.option(
+    "--stage",
+    "stages",
+    type=click.Choice(["pre-commit", "pre-push"]),
+    multiple=True,
+    default=("pre-commit",),
+    show_default=True,
+    help="Which hook to write (repeat for both): pre-commit scans what is staged, pre-push the commits "
+    "being pushed.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing hook not written by spillguard.")
+def install_hook(stages: tuple[str, ...], force: bool) -> int:
+    """Write native git hooks that run `spillguard hook`, where git looks for hooks (core.hooksPath
+    when set, else .git/hooks, shared by linked worktrees)."""
+    import shlex
+
     from scanner.sources.git import hooks_dir, open_repo
 
     hooks = hooks_dir(open_repo(Path.cwd()))
-    target = hooks / "pre-commit"
-    if target.exists() and HOOK_MARKER not in target.read_text(errors="replace") and not force:
-        raise GitError(
-            f"{target}: a pre-commit hook already exists; use --force to replace it, or "
-            "call `spillguard hook` from it"
-        )
+    targets = [hooks / stage for stage in dict.fromkeys(stages)]
+    for target in targets:  # check all before writing any
+        if target.exists() and HOOK_MARKER not in target.read_text(errors="replace") and not force:
+            raise GitError(
+                f"{target}: a {target.name} hook already exists; use --force to replace it, or "
+                "call `spillguard hook` from it"
+            )
     hooks.mkdir(parents=True, exist_ok=True)
-    script = (
-        "#!/bin/sh\n"
-        f"{HOOK_MARKER}; delete this file to uninstall\n"
-        f'if [ -x "{sys.executable}" ]; then exec "{sys.executable}" -m scanner hook; fi\n'
-        "exec spillguard hook\n"
-    )
-    target.write_text(script)
-    target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    click.echo(f"installed {target}")
+    for target in targets:
+        template = _PRE_PUSH if target.name == "pre-push" else _PRE_COMMIT
+        target.write_text(
+            template.format(marker=HOOK_MARKER, python=shlex.quote(sys.executable), zero=ZERO_SHA)
+        )
+        target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        click.echo(f"installed {target}")
     return 0

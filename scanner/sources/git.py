@@ -239,6 +239,14 @@ def staged_items(repo: pygit2.Repository, limits: ReadLimits, all_lines: bool = 
     yield from _diff_items(repo, diff, limits, None, all_lines)
 
 
+def has_commit(repo: pygit2.Repository, revision: str) -> bool:
+    try:
+        resolve(repo, revision)
+    except GitError:
+        return False
+    return True
+
+
 def resolve(repo: pygit2.Repository, revision: str) -> pygit2.Commit:
     try:
         return repo.revparse_single(revision).peel(pygit2.Commit)

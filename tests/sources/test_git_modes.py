@@ -306,3 +306,41 @@ def test_staged_in_a_bare_repository_is_an_error(repo: Path, tmp_path: Path, run
     result = run_cli("scan", "--staged", cwd=bare)
     assert result.exit_code == 2 and "a bare repository has no index" in result.output
     assert run_cli("scan", "--history", "--no-cache", cwd=bare).exit_code == 1  # history works there
+
+
+def test_native_pre_push_hook_blocks_a_real_push(repo: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    commit_file(repo, "a.py", "x = 1\n")
+    result = run_cli("install-hook", "--stage", "pre-push", cwd=repo)
+    assert result.exit_code == 0 and (repo / ".git" / "hooks" / "pre-push").is_file()
+    assert not (repo / ".git" / "hooks" / "pre-commit").exists()
+    assert git_run(repo, "push", "-q", "origin", "main").returncode == 0  # a new branch, clean
+    commit_file(repo, "b.py", f"t = '{TOKEN}'\n")
+    blocked = git_run(repo, "push", "-q", "origin", "main")
+    assert blocked.returncode != 0 and "push blocked: 1 secret found" in blocked.stderr
+    assert "b.py:1:6" in blocked.stderr and TOKEN not in blocked.stderr
+    assert "`git push --no-verify` skips this check; the secret then reaches the remote." in blocked.stderr
+    git(repo, "checkout", "-q", "-b", "feature")  # a new branch holding the same commit: also blocked
+    assert "push blocked" in git_run(repo, "push", "-q", "origin", "feature").stderr
+    git(repo, "checkout", "-q", "main")
+    git(repo, "reset", "-q", "--hard", "HEAD~1")
+    commit_file(repo, "b.py", "t = os.environ['T']\n")
+    assert git_run(repo, "push", "-q", "origin", "main").returncode == 0
+    assert git_run(repo, "push", "-q", "origin", "main:tmp").returncode == 0
+    assert git_run(repo, "push", "-q", "origin", ":tmp").returncode == 0  # a deletion pushes no commit
+    both = run_cli("install-hook", "--stage", "pre-commit", "--stage", "pre-push", cwd=repo)
+    assert both.exit_code == 0 and (repo / ".git" / "hooks" / "pre-commit").is_file()
+
+
+def test_pre_push_over_a_remote_tip_this_clone_lacks(
+    repo: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A force push over commits never fetched: the remote sha is unknown here, so every commit not yet
+    on a remote-tracking branch is scanned instead of failing on an unknown revision."""
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", "1" * 40)
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", git(repo, "rev-parse", "HEAD").strip())
+    result = run_cli("hook", cwd=repo)
+    assert result.exit_code == 1 and "push blocked: 1 secret found" in result.stderr
