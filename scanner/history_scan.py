@@ -26,7 +26,6 @@ from scanner.sources.files import text_chunks
 from scanner.sources.git import MESSAGE_PATH, common_dir, fsck_hint, open_repo, read_blob_data
 from scanner.sources.history import HistoryIndex, head_blobs, partial_index, ref_state, walk
 
-BATCH_BYTES = 4 * 1024 * 1024
 BATCH_BLOBS = 64
 CHECKPOINT_SECONDS = 5.0  # how often the history cache is committed during an audit
 
@@ -41,30 +40,30 @@ class BlobResult:
     notices: tuple[Notice, ...] = ()
 
 
+def _unreadable(blob: str, path: str, commit: str) -> BlobResult:
+    message = f"object {blob} (at {path} in commit {commit[:12]}) is missing or corrupted"
+    return BlobResult(blob, (), ScanStats(skipped_unreadable=1), (Notice(path, message),))
+
+
 def _scan_blobs(
-    batch: list[tuple[str, str, int]], state: tuple[str, CompiledRuleset, Policy]
+    batch: list[tuple[str, str, str]], state: tuple[str, CompiledRuleset, Policy]
 ) -> tuple[ScanStats, list[BlobResult]]:
-    """Worker task: read and scan each (blob id, a path it had, size) of the batch; the batch's counts
-    are added up here, in the worker."""
+    """Worker task: read and scan each (blob id, a path it had, a commit that introduced it) of the
+    batch; its size is read from the object header first, so a blob over the limit is never read. The
+    batch's counts are added up here, in the worker."""
     repo_path, ruleset, policy = state
     repo = pygit2.Repository(repo_path)  # cheap (about 0.1 ms); one per batch
     results = []
-    for blob, path, size in batch:
-        if size > policy.max_file_size:
+    for blob, path, commit in batch:
+        try:
+            _kind, size = repo.odb.read_header(blob)
+            data = None if size > policy.max_file_size else read_blob_data(repo, blob)
+        except (KeyError, ValueError, pygit2.GitError, GitError):
+            results.append(_unreadable(blob, path, commit))
+            continue
+        if data is None:
             found_files = scan_path(path, None, ruleset, policy, blob=blob)
             results.append(BlobResult(blob, found_files, ScanStats(skipped_large=1)))
-            continue
-        try:
-            data = read_blob_data(repo, blob)  # its size, from the header, is within the limit
-        except GitError:
-            results.append(
-                BlobResult(
-                    blob,
-                    (),
-                    ScanStats(skipped_unreadable=1),
-                    (Notice(path, f"object {blob} (at {path}) is missing or corrupted"),),
-                )
-            )
             continue
         text = decode(data)
         found_findings: list[Finding] = list(scan_path(path, text, ruleset, policy, blob=blob))
@@ -84,48 +83,26 @@ def _scan_blobs(
     return total, results
 
 
-def _batches(items: list[tuple[str, str, int]]) -> Iterator[list[tuple[str, str, int]]]:
-    """Batches bounded in count and bytes, so memory stays bounded whatever the history holds."""
-    batch: list[tuple[str, str, int]] = []
-    size = 0
-    for item in items:
-        batch.append(item)
-        size += min(item[2], BATCH_BYTES)
-        if len(batch) >= BATCH_BLOBS or size >= BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+def _batches(items: list[tuple[str, str, str]]) -> Iterator[list[tuple[str, str, str]]]:
+    """Batches of at most BATCH_BLOBS blobs: a worker reads one blob at a time, so memory stays
+    bounded whatever the history holds."""
+    for start in range(0, len(items), BATCH_BLOBS):
+        yield items[start : start + BATCH_BLOBS]
 
 
 def _blob_list(
-    repo: Any,
-    index: HistoryIndex,
-    allow: CompiledAllowlist | None,
-    skip_errors: bool,
-    skip: frozenset[str],
-) -> tuple[list[tuple[str, str, int]], list[Notice]]:
-    """(blob id, a path it had, size) of every blob to scan but those in `skip`; unreadable ones are
-    an error naming the object, or with `skip_errors` a notice each."""
+    index: HistoryIndex, allow: CompiledAllowlist | None, skip: frozenset[str]
+) -> list[tuple[str, str, str]]:
+    """(blob id, a path it had, the commit that first introduced it there) of every blob to scan but
+    those in `skip` and those seen only at allowlisted paths."""
     items = []
-    broken = []
     for blob, places in index.occurrences.items():
-        paths = [p for _, p in places if allow is None or not allow.allows_path(p)]
-        if not paths or blob in skip:
+        if blob in skip:
             continue
-        try:
-            _kind, size = repo.odb.read_header(blob)
-        except (KeyError, ValueError, pygit2.GitError):
-            commit, path = places[0]
-            message = f"object {blob} (at {path} in commit {commit[:12]}) is missing or corrupted"
-            if not skip_errors:
-                raise GitError(
-                    f"{repo.path}: {message}; {fsck_hint(repo)}, or pass --skip-errors to count it and go on"
-                ) from None
-            broken.append(Notice(path, message))
-            continue
-        items.append((blob, paths[0], size))
-    return items, broken
+        kept = [(commit, path) for commit, path in places if allow is None or not allow.allows_path(path)]
+        if kept:
+            items.append((blob, kept[0][1], kept[0][0]))
+    return items
 
 
 def _place(
@@ -207,7 +184,7 @@ class _Context:
     jobs: int
     skip_errors: bool
     progress: Progress | None
-    on_total: Callable[[int, int], None] | None
+    on_total: Callable[[int], None] | None
 
 
 @dataclass
@@ -241,12 +218,10 @@ def _scan_index(
     """Scans every blob of `index` but those in `known` (clean in the cache, counted in `clean`), then
     every commit message the cache does not know to be clean."""
     repo, skip_errors = context.repo, context.skip_errors
-    items, broken = _blob_list(repo, index, context.allow, skip_errors, skip=known)
-    scanned = _Scanned(stats=clean + ScanStats(skipped_unreadable=len(broken)), clean=clean)
-    scanned.notices.extend(broken)
-    scanned.complete = not broken
+    items = _blob_list(index, context.allow, skip=known)
+    scanned = _Scanned(stats=clean, clean=clean)
     if context.on_total is not None:
-        context.on_total(len(items), sum(size for _, _, size in items))
+        context.on_total(len(items))
     if items:
         context.ruleset.prepare()
     state = (repo.path, context.ruleset, context.policy)
@@ -260,6 +235,8 @@ def _scan_index(
                 "--skip-errors to count it and go on"
             )
         scanned.stats += batch_stats
+        if batch_stats.skipped_unreadable:  # its notice is in no snapshot: none is written
+            scanned.complete = False
         for result in results:
             scanned.notices.extend(result.notices)
             if result.findings:
@@ -295,7 +272,7 @@ def scan_history(
     jobs: int = 1,
     cwd: Path | None = None,
     progress: Progress | None = None,
-    on_total: Callable[[int, int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
     cache_dir: Path | None = None,
     warn: Callable[[str], None] | None = None,
     skip_errors: bool = False,
@@ -303,7 +280,7 @@ def scan_history(
 ) -> Report:
     """Audits the history; with `cache_dir`, blobs scanned before under the same rule set are not read
     again, and an audit of refs that have not moved since a complete audit does not walk the history.
-    `on_commit` is called for each commit walked; `on_total` with the blobs (and their bytes) to read,
+    `on_commit` is called for each commit walked; `on_total` with the number of blobs to read,
     once the walk is done; `progress` with each blob (and its bytes) scanned."""
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())

@@ -81,9 +81,9 @@ def test_corrupted_blob_in_a_packfile(repo: Path, run_cli: Invoke) -> None:
     pack, offsets = _pack(repo)
     flip(pack, offsets[blob] + 20, offsets[blob] + 40)
     result = run_cli("scan", "--history", "--no-cache", cwd=repo)
-    assert result.exit_code == 2 and f"object {blob} (at b.txt) is missing or corrupted" in one_line(
-        result.output
-    )
+    commit = git(repo, "log", "--format=%h", "--abbrev=12", "-1", "--", "b.txt").strip()
+    named = f"object {blob} (at b.txt in commit {commit}) is missing or corrupted"
+    assert result.exit_code == 2 and named in one_line(result.output)
     skipped = run_cli("scan", "--history", "--no-cache", "--skip-errors", "-f", "json", cwd=repo)
     assert skipped.exit_code == 1
     assert json.loads(skipped.stdout)["stats"]["skipped_unreadable"] == 1

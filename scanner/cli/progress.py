@@ -28,7 +28,7 @@ class HistoryBar:
         self._commits += 1
         self._bar.update(1)
 
-    def total(self, blobs: int, _size: int) -> None:
+    def total(self, blobs: int) -> None:
         self._bar.unit = "blob"
         self._bar.set_description("scanning history", refresh=False)
         self._postfix(refresh=False)

@@ -13,7 +13,7 @@ def test_bar_counts_commits_then_blobs_and_bytes() -> None:
     with HistoryBar(stream) as bar:
         for _ in range(3):
             bar.commit()
-        bar.total(10, 2_500_000)
+        bar.total(10)
         for _ in range(10):
             bar.scanned(1, 250_000)
     shown = stream.getvalue()
@@ -25,7 +25,7 @@ def test_bar_counts_commits_then_blobs_and_bytes() -> None:
 def test_unchanged_history_walks_no_commit() -> None:
     stream = io.StringIO()
     with HistoryBar(stream) as bar:
-        bar.total(2, 100)
+        bar.total(2)
         bar.scanned(2, 2_000_000)
     shown = stream.getvalue()
     assert "0 commits walked, 2.0 MB scanned" in shown and "walking history" in shown
