@@ -87,6 +87,9 @@ def _start(cwd: Path, *args: str) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, so the signal reaches only this run
+        # as from a terminal: a test run started in the background (`pytest &`) has SIGINT ignored,
+        # and children inherit that, so spillguard would rightly ignore the Ctrl-C too
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
