@@ -13,10 +13,12 @@ class NotRegularFile(Exception):
     """What the path is instead of a regular file, as a message."""
 
 
-def read_bounded(path: Path, limit: int) -> bytes:
-    """At most `limit` bytes of a regular file. Opened without blocking and checked before reading,
-    so a FIFO or a device such as /dev/zero is refused (NotRegularFile) instead of hanging."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+def read_bounded(path: str | Path, limit: int, follow_links: bool = True) -> bytes:
+    """At most `limit` bytes of a regular file. Opened without blocking (and, with `follow_links`
+    False, without following a link: OSError) and checked before reading, so a FIFO or a device such as
+    /dev/zero is refused (NotRegularFile) instead of hanging."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow_links else getattr(os, "O_NOFOLLOW", 0))
+    fd = os.open(path, flags)
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

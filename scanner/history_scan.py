@@ -244,10 +244,9 @@ def _scan_index(
                 scanned.findings.extend(_place(result.findings, places, context.allow))
             if result.notices or result.findings:
                 scanned.dirty_blobs.add(result.blob)
-            else:
+            elif cache is not None:  # what the cache and the next snapshot record
                 scanned.clean += replace(result.stats, cached=1)
-                if cache is not None:
-                    cache.store_clean(result.blob, result.stats)
+                cache.store_clean(result.blob, result.stats)
             if context.progress is not None:
                 context.progress(1, result.stats.bytes)
         if cache is not None and time.monotonic() - checkpoint > CHECKPOINT_SECONDS:

@@ -75,46 +75,44 @@ def test_found_config_is_checked_like_a_given_one(tmp_path: Path, run_cli: Invok
 
 
 @pytest.mark.parametrize(
-    ("content", "says"),
+    ("option", "content", "says"),
     [
-        ("[1, 2]\n", "expected a mapping of settings at the top level"),
-        ("42\n", "expected a mapping of settings at the top level"),
-        ("just a string\n", "expected a mapping of settings at the top level"),
-        ("rules: 5\n", "`rules` must be a list of strings"),
-        ("disable: [5]\n", "`disable` must be a list of strings"),
-        ("allowlist: [a]\n", "`allowlist` must be a mapping"),
-        ("allowlist: {paths: [1]}\n", "`paths` must be a list of strings"),
-        ("allowlist: {regexes: ['(']}\n", "allowlist regex '(' is invalid"),
-        ("max_file_size: -1\n", "max_file_size must be a positive size"),
-        ("max_file_size: true\n", "max_file_size must be a positive size"),
-        ("max_file_size: 99999999999999999999999G\n", "max_file_size must be a positive size up to 1TiB"),
-        ("max_file_size: 99999999999999999999999\n", "max_file_size must be a positive size up to 1TiB"),
-        ("colour: always\n", "unknown setting(s) colour"),
+        ("--config", "[1, 2]\n", "expected a mapping of settings at the top level"),
+        ("--config", "42\n", "expected a mapping of settings at the top level"),
+        ("--config", "just a string\n", "expected a mapping of settings at the top level"),
+        ("--config", "rules: 5\n", "`rules` must be a list of strings"),
+        ("--config", "disable: [5]\n", "`disable` must be a list of strings"),
+        ("--config", "allowlist: [a]\n", "`allowlist` must be a mapping"),
+        ("--config", "allowlist: {paths: [1]}\n", "`paths` must be a list of strings"),
+        ("--config", "allowlist: {regexes: ['(']}\n", "allowlist regex '(' is invalid"),
+        ("--config", "max_file_size: -1\n", "max_file_size must be a positive size"),
+        ("--config", "max_file_size: true\n", "max_file_size must be a positive size"),
+        (
+            "--config",
+            "max_file_size: 99999999999999999999999G\n",
+            "max_file_size must be a positive size up to 1TiB",
+        ),
+        (
+            "--config",
+            "max_file_size: 99999999999999999999999\n",
+            "max_file_size must be a positive size up to 1TiB",
+        ),
+        ("--config", "colour: always\n", "unknown setting(s) colour"),
+        ("--rules", "[1, 2]\n", "expected a mapping with one key `rules`"),
+        ("--rules", "42\n", "expected a mapping with one key `rules`"),
+        ("--rules", "\n", "expected a mapping with one key `rules`"),
+        ("--rules", "rules: 5\n", "expected a mapping with one key `rules`"),
+        ("--rules", "rules: [5, x, null]\n", "3 problems: rule #1 is not a mapping"),
+        ("--rules", "rules:\n  - {id: 5, pattern: [1]}\n", "field 'id': must be a non-empty string"),
     ],
 )
-def test_config_wrong_types(tmp_path: Path, run_cli: Invoke, content: str, says: str) -> None:
-    config = _write(tmp_path / "c.yml", content.encode())
-    result = run_cli("scan", "--config", str(config), cwd=tmp_path)
+def test_config_and_rule_file_wrong_types(
+    tmp_path: Path, run_cli: Invoke, option: str, content: str, says: str
+) -> None:
+    path = _write(tmp_path / ("c.yml" if option == "--config" else "r.yml"), content.encode())
+    result = run_cli("scan", option, str(path), cwd=tmp_path)
     assert result.exit_code == 2
-    _one_line_error(result.output, str(config), says)
-
-
-@pytest.mark.parametrize(
-    ("content", "says"),
-    [
-        ("[1, 2]\n", "expected a mapping with one key `rules`"),
-        ("42\n", "expected a mapping with one key `rules`"),
-        ("\n", "expected a mapping with one key `rules`"),
-        ("rules: 5\n", "expected a mapping with one key `rules`"),
-        ("rules: [5, x, null]\n", "3 problems: rule #1 is not a mapping"),
-        ("rules:\n  - {id: 5, pattern: [1]}\n", "field 'id': must be a non-empty string"),
-    ],
-)
-def test_rule_file_wrong_types(tmp_path: Path, run_cli: Invoke, content: str, says: str) -> None:
-    rules = _write(tmp_path / "r.yml", content.encode())
-    result = run_cli("scan", "--rules", str(rules), cwd=tmp_path)
-    assert result.exit_code == 2
-    _one_line_error(result.output, str(rules), says)
+    _one_line_error(result.output, str(path), says)
 
 
 def test_thousands_of_bad_rules_give_a_bounded_line(tmp_path: Path, run_cli: Invoke) -> None:

@@ -76,17 +76,19 @@ class Baseline:
 # version -> function turning that version's document into the next version's document
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
-_ENTRY_KEYS = {
-    "fingerprint",
-    "rule_id",
-    "path",
-    "line",
-    "secret_hash",
-    "status",
-    "reason",
-    "reviewer",
-    "expires",
-}
+ENTRY_KEYS = frozenset(
+    {
+        "fingerprint",
+        "rule_id",
+        "path",
+        "line",
+        "secret_hash",
+        "status",
+        "reason",
+        "reviewer",
+        "expires",
+    }
+)
 _HEX64 = frozenset("0123456789abcdef")
 
 
@@ -123,7 +125,7 @@ def _entry(raw: Any, number: int, name: str) -> Entry:
     missing = sorted({"fingerprint", "rule_id", "path", "line", "secret_hash", "status"} - set(raw))
     if missing:
         raise BaselineError(f"{where} is missing {', '.join(missing)}")
-    unknown = sorted(set(raw) - _ENTRY_KEYS)
+    unknown = sorted(set(raw) - ENTRY_KEYS)
     if unknown:
         raise BaselineError(f"{where} has unknown field(s) {', '.join(unknown)}")
     if not _is_hex(raw["fingerprint"], 64) or not _is_hex(raw["secret_hash"], 64):

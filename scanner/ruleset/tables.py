@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from scanner import __version__, user_cache
 from scanner.engine.decode import CONTAINER_WORDS, encoded_keyword_literals, url_keyword_forms
@@ -21,34 +21,21 @@ TABLES_FORMAT = 1  # raise when what the tables are derived from, or how, change
 
 
 @dataclass(frozen=True)
-class KeywordTables:
-    """The prefilter and what its hit ids mean. Ids below `plain` are rule keywords; the base64 forms
-    of every keyword (and of container words such as `auths`) come after: a hit there triggers
-    decoding, not a rule, so their entries in `rules` are empty."""
+class _Derived:
+    """The prefilter's keywords and what its hit ids mean: what is cached. Ids below `plain` are rule
+    keywords; the base64 forms of every keyword (and of container words such as `auths`) come after:
+    a hit there triggers decoding, not a rule, so their entries in `rules` are empty."""
 
     keywords: tuple[str, ...]
     plain: int
     containers: int  # ids from here on: container words as written (CONTAINER_WORDS)
     url_forms: int  # ids from here on: keywords as URL encoding writes them (`begin%20rsa`)
     rules: tuple[tuple[int, ...], ...]
-    lengths: tuple[int, ...]
-    prefilter: Prefilter
-
-
-@dataclass(frozen=True)
-class _Derived:
-    """The tables without the prefilter: what is cached."""
-
-    keywords: tuple[str, ...]
-    plain: int
-    containers: int
-    url_forms: int
-    rules: tuple[tuple[int, ...], ...]
 
     def to_json(self) -> bytes:
         rules = [list(r) for r in self.rules]
-        fields = [list(self.keywords), self.plain, self.containers, self.url_forms, rules]
-        return json.dumps(fields, separators=(",", ":")).encode()
+        document = [list(self.keywords), self.plain, self.containers, self.url_forms, rules]
+        return json.dumps(document, separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> _Derived:
@@ -63,6 +50,14 @@ class _Derived:
         if len(derived.rules) != len(derived.keywords) or not 0 <= plain <= containers <= url_forms:
             raise ValueError("inconsistent keyword tables")
         return derived
+
+
+@dataclass(frozen=True)
+class KeywordTables(_Derived):
+    """The derived tables with their prefilter: what a scan uses."""
+
+    lengths: tuple[int, ...]
+    prefilter: Prefilter
 
 
 def _spellings(rules: tuple[Rule, ...]) -> dict[str, set[str]]:
@@ -135,11 +130,7 @@ def keyword_tables(rules: tuple[Rule, ...], backend: str) -> KeywordTables:
         derived = _derive(rules)
         user_cache.write(entry, derived.to_json())
     return KeywordTables(
-        keywords=derived.keywords,
-        plain=derived.plain,
-        containers=derived.containers,
-        url_forms=derived.url_forms,
-        rules=derived.rules,
+        **{f.name: getattr(derived, f.name) for f in fields(_Derived)},
         lengths=tuple(len(k) for k in derived.keywords),
         prefilter=cached_prefilter(derived.keywords, backend),
     )

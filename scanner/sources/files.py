@@ -6,6 +6,7 @@ import os
 import stat
 from dataclasses import dataclass
 
+from scanner.bounded import NotRegularFile, read_bounded
 from scanner.model import Chunk, Notice, ScanStats
 from scanner.sources.decode import decode
 from scanner.sources.notebook import notebook_chunks
@@ -29,26 +30,6 @@ def text_chunks(path: str, text: str, blob: str | None = None) -> tuple[Chunk, .
     return (Chunk(path=path, text=text, blob=blob),)
 
 
-class _Replaced(Exception):
-    """The path stopped being a regular file between the check and the open."""
-
-
-_EXTRA_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-
-
-def _opener(path: str, flags: int) -> int:
-    return os.open(path, flags | _EXTRA_FLAGS)
-
-
-def _read_regular(fs_path: str, limit: int) -> bytes:
-    """At most `limit` bytes, opened without following a link or blocking on a FIFO, so a file swapped
-    for a link or a FIFO after it was checked is refused instead of followed or waited on."""
-    with open(fs_path, "rb", opener=_opener) as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise _Replaced
-        return handle.read(limit)
-
-
 def read_file(ref: FileRef, max_size: int) -> ReadResult:
     try:
         info = os.stat(ref.fs_path, follow_symlinks=False)
@@ -58,8 +39,10 @@ def read_file(ref: FileRef, max_size: int) -> ReadResult:
             return ReadResult((), ScanStats(skipped_unreadable=1), Notice(ref.path, kind))
         if info.st_size > max_size:
             return ReadResult((), ScanStats(skipped_large=1))
-        data = _read_regular(ref.fs_path, max_size + 1)
-    except _Replaced:
+        # not following a link, nor blocking on a FIFO: a file swapped for either after the check
+        # above is refused instead of followed or waited on
+        data = read_bounded(ref.fs_path, max_size + 1, follow_links=False)
+    except NotRegularFile:
         return ReadResult((), ScanStats(skipped_unreadable=1), Notice(ref.path, "replaced while scanned"))
     except OSError as exc:
         reason = (exc.strerror or type(exc).__name__).lower()

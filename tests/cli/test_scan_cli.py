@@ -4,6 +4,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,23 +130,20 @@ def test_crlf_file(tmp_path: Path, run_cli: Invoke) -> None:
 
 
 def test_unreadable_file_is_counted(tmp_path: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-
-    from scanner.sources import files
-
     secret = tmp_path / "locked.txt"
     secret.write_text(TOKEN)
     (tmp_path / "open.txt").write_text("fine\n")
     if os.geteuid() != 0:
         secret.chmod(0)
     else:  # root reads any file: make the read itself fail as it would for anyone else
+        real_open = os.open
 
-        def guarded_open(path: object, *args: object, **kwargs: object) -> object:
+        def guarded_open(path: object, *args: Any, **kwargs: Any) -> int:
             if str(path) == str(secret):
                 raise PermissionError(13, "Permission denied")
-            return builtins.open(path, *args, **kwargs)  # type: ignore[call-overload]
+            return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(files, "open", guarded_open, raising=False)
+        monkeypatch.setattr(os, "open", guarded_open)  # what scanner.bounded opens files with
     result = run_cli("scan", "-f", "json", "-q", "-v", "-j", "1", str(tmp_path))
     data = json.loads(result.stdout)
     assert result.exit_code == 0

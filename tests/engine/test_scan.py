@@ -83,20 +83,17 @@ def test_secret_is_not_kept_unless_revealed(ruleset: CompiledRuleset) -> None:
 
 
 def test_regex_timeout_is_reported_not_raised() -> None:
-    from scanner.model import Confidence, Examples, Remediation, Rule, Severity
+    from scanner.model import Confidence, Severity
+    from tests.rule_data import model_rule
 
-    slow = Rule(
+    slow = model_rule(
         id="test.slow",
         name="slow",
-        description="d",
         severity=Severity.LOW,
         confidence=Confidence.LOW,
         keywords=("aaa",),
         pattern=r"(?P<secret>(a|aa){1,4000}b)",
         max_width=4000,
-        remediation=Remediation("s", ("r",)),
-        examples=Examples((), ()),
-        source="test",
     )
     ruleset = CompiledRuleset((slow,), "pyahocorasick")
     result = scan_chunk(Chunk("big.txt", "a" * 3000 + "!"), ruleset, replace(Policy(), regex_timeout=0.2))

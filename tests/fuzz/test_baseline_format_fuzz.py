@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner.baseline.format import ENTRY_KEYS as FORMAT_ENTRY_KEYS
 from scanner.baseline.format import Baseline, Status, parse, render
 from scanner.baseline.match import consistent, create, new_params, slow_hash
 from scanner.errors import BaselineError
@@ -34,17 +35,7 @@ def _seed() -> dict[str, Any]:
 
 
 SEED = _seed()
-ENTRY_KEYS = (
-    "fingerprint",
-    "rule_id",
-    "path",
-    "line",
-    "secret_hash",
-    "status",
-    "reason",
-    "reviewer",
-    "expires",
-)
+ENTRY_KEYS = tuple(sorted(FORMAT_ENTRY_KEYS))
 
 
 def _parse(text: str) -> Baseline | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from scanner.engine.scan import scan_chunk
-from scanner.model import Chunk, Policy
+from scanner.model import Chunk, Policy, Rule
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.ruleset.loader import load_rules
 from scanner.ruleset.schema import MAX_WINDOW
@@ -55,23 +55,11 @@ def test_pickled_ruleset_rebuilds_and_scans_the_same(tmp_path: Path) -> None:
 
 
 def test_spellings_come_from_the_patterns_own_case() -> None:
-    from scanner.model import Confidence, Examples, Remediation, Rule, Severity
     from scanner.ruleset.tables import _spellings
+    from tests.rule_data import model_rule
 
     def rule(pattern: str) -> Rule:
-        return Rule(
-            id="acme.key",
-            name="n",
-            description="d",
-            severity=Severity.HIGH,
-            confidence=Confidence.HIGH,
-            keywords=("aiza",),
-            pattern=pattern,
-            max_width=40,
-            remediation=Remediation("s", ("r",)),
-            examples=Examples((), ()),
-            source="t",
-        )
+        return model_rule(id="acme.key", keywords=("aiza",), pattern=pattern)
 
     assert _spellings((rule("(?P<secret>AIza[0-9]{4}|aizA[0-9]{2})"),)) == {"aiza": {"AIza", "aizA"}}
     assert _spellings((rule("\u0130(?P<secret>AIza[0-9]{4})"),)) == {}  # İ lowers to two characters

@@ -12,23 +12,18 @@ from scanner.ruleset.compiled import CompiledRuleset
 from scanner.ruleset.schema import parse_rule
 from scanner.ruleset.selftest import check_rule
 from tests.conftest import Invoke
+from tests.rule_data import acme_rule
 
 REMEDIATION = {"summary": "Revoke it.", "rotate": ["Revoke it."]}
 
 
 def line_only_rule() -> dict[str, Any]:
     """Found only when the token is a whole line: so never inside .env, JSON, YAML, Python or shell."""
-    return {
-        "id": "acme.line-token",
-        "name": "Acme token on its own line",
-        "description": "Acme API token.",
-        "severity": "high",
-        "confidence": "high",
-        "keywords": ["acme_"],
-        "pattern": "(?m)^(?P<secret>acme_[a-z0-9]{20})$",
-        "remediation": REMEDIATION,
-        "examples": {"positive": ["acme_q8w7e6r5t4y3u2i1o0pz"], "negative": ["acme_short"]},
-    }
+    return acme_rule(
+        id="acme.line-token",
+        name="Acme token on its own line",
+        pattern="(?m)^(?P<secret>acme_[a-z0-9]{20})$",
+    )
 
 
 def file_rule() -> dict[str, Any]:
