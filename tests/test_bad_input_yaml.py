@@ -30,7 +30,8 @@ BILLION_LAUGHS = "\n".join(
 HOSTILE: list[tuple[bytes, str]] = [
     (BILLION_LAUGHS.encode(), "values once aliases are expanded"),
     (b"a: &a [*a]\n", "values once aliases are expanded"),  # a recursive alias
-    (b"x: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "nested more than 100 levels deep"),
+    # our own depth check or libyaml's (which fires first in some PyYAML releases): either way it says "nest"
+    (b"x: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "nest"),
     (b"x: '" + b"a" * (5 * 1024 * 1024) + b"'\n", "larger than 4 MiB"),
     (b"\xff\xfe\x00r\x00u\x00l\x00e\x00s", "not UTF-8 text (invalid byte at offset 0)"),
     (b"rules:\n  - id: caf\xe9\n", "not UTF-8 text (invalid byte at offset 18)"),
