@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scanner.baseline.format import Entry, HashParams, Status
 from scanner.baseline.match import identify, slow_hashes
+from scanner.bounded import NotRegularFile, read_bounded
 from scanner.engine.scan import scan_chunk
 from scanner.model import Chunk, Finding, Policy
 from scanner.redact import redact
@@ -30,11 +31,12 @@ class Context:
 def entry_context(
     entry: Entry, params: HashParams, root: Path, ruleset: CompiledRuleset, reveal: bool
 ) -> Context:
-    try:
-        data = (root / entry.path).read_bytes()
-    except OSError:
+    limit = Policy().max_file_size
+    try:  # bounded, and never from a FIFO or a device (which would block), nor through a link
+        data = read_bounded(root / entry.path, limit + 1, follow_links=False)
+    except (OSError, NotRegularFile, ValueError):  # ValueError: a NUL in the path
         return Context((), entry.line)
-    text = decode(data)
+    text = decode(data) if len(data) <= limit else None
     if text is None:
         return Context((), entry.line)
     findings = scan_chunk(Chunk(entry.path, text), ruleset, Policy(reveal_secrets=True)).findings

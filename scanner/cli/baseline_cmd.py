@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from scanner.baseline.apply import load_baseline
-from scanner.baseline.format import DEFAULT_PATH, Baseline, Entry, Status, parse, save
+from scanner.baseline.format import DEFAULT_PATH, Baseline, Entry, Status, load, save
 from scanner.baseline.imports import FORMATS as IMPORT_FORMATS
 from scanner.baseline.match import (
     consistent,
@@ -174,11 +174,7 @@ def report_cmd(source: Source, baseline_path: str, fmt: str, no_scan: bool) -> i
 def upgrade_cmd(baseline_path: str) -> int:
     """Rewrite a baseline of an older format version in the current one."""
     path = Path(baseline_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BaselineError(f"{baseline_path}: cannot be read ({exc.strerror})") from None
-    save(parse(text, baseline_path, consistent), path)
+    save(load(path, consistent), path)  # read bounded, never from a FIFO; every entry checked
     click.echo(f"{baseline_path}: now version 1")
     return 0
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, fields
 
-from scanner import __version__, user_cache
+from scanner import __version__, jsonio, user_cache
 from scanner.engine.decode import CONTAINER_WORDS, encoded_keyword_literals, url_keyword_forms
 from scanner.engine.prefilter import Prefilter
 from scanner.model import Rule
@@ -39,7 +39,7 @@ class _Derived:
 
     @classmethod
     def from_json(cls, data: bytes) -> _Derived:
-        keywords, plain, containers, url_forms, rules = json.loads(data)
+        keywords, plain, containers, url_forms, rules = jsonio.loads(data)
         derived = cls(
             tuple(str(k) for k in keywords),
             int(plain),

@@ -97,7 +97,10 @@ def open_repo(start: Path) -> pygit2.Repository:
     # third of a history audit). Corruption is still caught by zlib's checksum on each object and
     # named in the error; `git fsck` is the tool that verifies hashes.
     pygit2.option(pygit2.enums.Option.ENABLE_STRICT_HASH_VERIFICATION, 0)
-    found = pygit2.discover_repository(str(start))
+    try:
+        found = pygit2.discover_repository(str(start))
+    except pygit2.GitError as exc:  # a `.git` file that is not a gitfile, a gitdir that is not one
+        raise GitError(f"cannot open the git repository: {exc}") from None
     if found is None:
         raise GitError(f"{start}: not inside a git repository")
     try:
