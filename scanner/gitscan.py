@@ -56,7 +56,7 @@ def _scan_items(
         if allow is not None and allow.allows_path(chunk.path):
             continue
         result = scan_chunk(chunk, ruleset, policy)
-        findings.extend(result.findings)
+        findings.extend(item.piece.place(result.findings) if item.piece is not None else result.findings)
         notices.extend(result.notices)
         stats += ScanStats(timeouts=len(result.notices))
     return findings, notices, stats

@@ -21,10 +21,10 @@ from scanner.model import Chunk, Finding, Notice, Policy, Report, ScanStats, Sec
 from scanner.pool import run_batches
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.runner import sort_findings
-from scanner.sources.decode import decode
-from scanner.sources.files import text_chunks
+from scanner.sources.decode import SNIFF_BYTES, sniff
 from scanner.sources.git import MESSAGE_PATH, common_dir, fsck_hint, open_repo, read_blob_data
 from scanner.sources.history import HistoryIndex, head_blobs, partial_index, ref_state, walk
+from scanner.text_scan import scan_bytes
 
 BATCH_BLOBS = 64
 CHECKPOINT_SECONDS = 5.0  # how often the history cache is committed during an audit
@@ -65,18 +65,14 @@ def _scan_blobs(
             found_files = scan_path(path, None, ruleset, policy, blob=blob)
             results.append(BlobResult(blob, found_files, ScanStats(skipped_large=1)))
             continue
-        text = decode(data)
-        found_findings: list[Finding] = list(scan_path(path, text, ruleset, policy, blob=blob))
-        if text is None:
-            results.append(BlobResult(blob, tuple(found_findings), ScanStats(skipped_binary=1)))
+        encoding = sniff(data[:SNIFF_BYTES])
+        if encoding is None:
+            found_files = scan_path(path, None, ruleset, policy, blob=blob)
+            results.append(BlobResult(blob, found_files, ScanStats(skipped_binary=1)))
             continue
-        found_notices: list[Notice] = []
-        for chunk in text_chunks(path, text, blob):
-            found = scan_chunk(chunk, ruleset, policy)
-            found_findings.extend(found.findings)
-            found_notices.extend(found.notices)
-        stats = ScanStats(files=1, bytes=len(data), timeouts=len(found_notices))
-        results.append(BlobResult(blob, tuple(found_findings), stats, tuple(found_notices)))
+        found = scan_bytes(data, encoding, Chunk(path=path, text="", blob=blob), ruleset, policy)
+        stats = ScanStats(files=1, bytes=len(data), timeouts=found.timeouts)
+        results.append(BlobResult(blob, found.findings, stats, found.notices))
     total = ScanStats()
     for result in results:
         total += result.stats

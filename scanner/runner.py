@@ -11,12 +11,12 @@ from pathlib import Path
 
 from scanner.engine.files import scan_path
 from scanner.engine.filters import compile_allowlist
-from scanner.engine.scan import scan_chunk
-from scanner.model import Finding, Notice, Policy, Report, ScanStats
+from scanner.model import Chunk, Finding, Notice, Policy, Report, ScanStats
 from scanner.pool import run_batches
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.sources.files import read_file
 from scanner.sources.workdir import FileRef, iter_files
+from scanner.text_scan import scan_bytes
 
 BATCH = 32
 PARALLEL_MIN_FILES = 2 * BATCH
@@ -36,14 +36,15 @@ def scan_batch(refs: list[FileRef], ruleset: CompiledRuleset, policy: Policy) ->
     for ref in refs:
         read = read_file(ref, policy.max_file_size)
         stats += read.stats
-        findings.extend(scan_path(ref.path, read.text, ruleset, policy))
         if read.notice is not None:
             notices.append(read.notice)
-        for chunk in read.chunks:
-            result = scan_chunk(chunk, ruleset, policy)
-            findings.extend(result.findings)
-            notices.extend(result.notices)
-            stats += ScanStats(timeouts=len(result.notices))
+        if read.data is None or read.encoding is None:  # skipped: only path rules can match
+            findings.extend(scan_path(ref.path, None, ruleset, policy))
+            continue
+        result = scan_bytes(read.data, read.encoding, Chunk(path=ref.path, text=""), ruleset, policy)
+        findings.extend(result.findings)
+        notices.extend(result.notices)
+        stats += ScanStats(timeouts=result.timeouts)
     return BatchResult(tuple(findings), tuple(notices), stats)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,10 @@ import pygit2
 
 from scanner.errors import GitError
 from scanner.model import Chunk, CommitInfo, Notice, ScanStats
-from scanner.sources.decode import decode
+from scanner.sources.decode import SNIFF_BYTES, decode, decode_with, sniff
+from scanner.sources.files import BINARY, too_large
 from scanner.sources.paths import display_path
+from scanner.sources.windows import Piece, fits_whole, window_pieces
 
 GITLINK = 0o160000
 MESSAGE_PATH = "(commit message)"
@@ -42,6 +44,7 @@ class GitItem:
     stats: ScanStats
     notice: Notice | None = None
     new_file: tuple[str, str, str | None] | None = None
+    piece: Piece | None = None  # set when the chunk is a window of a long text: places its findings
 
 
 def blob_text(repo: pygit2.Repository, oid: str, max_size: int) -> str | None:
@@ -154,7 +157,7 @@ def read_blob_data(repo: pygit2.Repository, oid: pygit2.Oid | str) -> bytes:
     return bytes(data)
 
 
-def _blob_item(
+def _blob_items(
     repo: pygit2.Repository,
     oid: pygit2.Oid,
     path: str,
@@ -162,21 +165,38 @@ def _blob_item(
     commit: str | None,
     first_line: int = 1,
     data: bytes | None = None,
-) -> GitItem:
+) -> Iterator[GitItem]:
+    """A blob's text (or `data`, lines it added) as one chunk, or as windows when it is long; the first
+    item carries the counts."""
     if data is None:
         try:
             data = read_blob(repo, oid, limits.max_size)
         except GitError as exc:
             if not limits.skip_errors:
                 raise
-            return GitItem(None, ScanStats(skipped_unreadable=1), Notice(path, exc.message))
+            yield GitItem(None, ScanStats(skipped_unreadable=1), Notice(path, exc.message))
+            return
         if data is None:
-            return GitItem(None, ScanStats(skipped_large=1))
-    text = decode(data)
-    if text is None:
-        return GitItem(None, ScanStats(skipped_binary=1))
-    chunk = Chunk(path=path, text=text, first_line=first_line, commit=commit, blob=str(oid))
-    return GitItem(chunk, ScanStats(bytes=len(data)))
+            yield GitItem(None, ScanStats(skipped_large=1), Notice(path, too_large(limits.max_size)))
+            return
+    encoding = sniff(data[:SNIFF_BYTES])
+    if encoding is None:
+        yield GitItem(None, ScanStats(skipped_binary=1), Notice(path, BINARY))
+        return
+    base = Chunk(path=path, text="", first_line=first_line, commit=commit, blob=str(oid))
+    stats = ScanStats(bytes=len(data))
+    if fits_whole(data, encoding):
+        yield GitItem(replace(base, text=decode_with(data, encoding)), stats)
+        return
+    for piece in window_pieces(data, encoding, base):
+        yield GitItem(piece.chunk, stats, piece=piece)
+        stats = ScanStats()
+
+
+def _one_file(items: Iterator[GitItem]) -> Iterator[GitItem]:
+    """`items` of one whole file, the first counting it as a file."""
+    for number, item in enumerate(items):
+        yield replace(item, stats=item.stats + ScanStats(files=1)) if number == 0 else item
 
 
 def _diff_items(
@@ -194,13 +214,12 @@ def _diff_items(
         if delta.status_char() in "ARC":  # the file appears at this path
             yield GitItem(None, ScanStats(), new_file=(path, str(new.id), commit))
         if all_lines:
-            item = _blob_item(repo, new.id, path, limits, commit)
-            yield GitItem(item.chunk, item.stats + ScanStats(files=1), item.notice)
+            yield from _one_file(_blob_items(repo, new.id, path, limits, commit))
             continue
         try:
             _kind, size = repo.odb.read_header(new.id)
             if size > limits.max_size:  # decided before any content is read
-                yield GitItem(None, ScanStats(skipped_large=1))
+                yield GitItem(None, ScanStats(skipped_large=1), Notice(path, too_large(limits.max_size)))
                 continue
             patch = diff[position]
         except (KeyError, ValueError, pygit2.GitError):
@@ -210,11 +229,11 @@ def _diff_items(
             yield GitItem(None, ScanStats(skipped_unreadable=1), Notice(path, message))
             continue
         if delta.is_binary or patch.delta.is_binary:
-            yield GitItem(None, ScanStats(skipped_binary=1))
+            yield GitItem(None, ScanStats(skipped_binary=1), Notice(path, BINARY))
             continue
         yield GitItem(None, ScanStats(files=1))
         for first_line, data in _added_runs(patch):
-            yield _blob_item(repo, new.id, path, limits, commit, first_line, data)
+            yield from _blob_items(repo, new.id, path, limits, commit, first_line, data)
 
 
 def staged_items(repo: pygit2.Repository, limits: ReadLimits, all_lines: bool = False) -> Iterator[GitItem]:
@@ -229,8 +248,7 @@ def staged_items(repo: pygit2.Repository, limits: ReadLimits, all_lines: bool = 
                 continue
             path = display_path(entry.path)
             yield GitItem(None, ScanStats(), new_file=(path, str(entry.id), None))
-            item = _blob_item(repo, entry.id, path, limits, None)
-            yield GitItem(item.chunk, item.stats + ScanStats(files=1), item.notice)
+            yield from _one_file(_blob_items(repo, entry.id, path, limits, None))
         return
     try:
         tree = repo.head.peel(pygit2.Tree)
