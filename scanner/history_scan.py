@@ -22,6 +22,7 @@ from scanner.pool import run_batches
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.runner import sort_findings
 from scanner.sources.decode import SNIFF_BYTES, sniff
+from scanner.sources.gaps import gaps_after, gaps_before
 from scanner.sources.git import MESSAGE_PATH, common_dir, fsck_hint, open_repo, read_blob_data
 from scanner.sources.history import HistoryIndex, head_blobs, partial_index, ref_state, walk
 from scanner.text_scan import scan_bytes
@@ -272,13 +273,17 @@ def scan_history(
     warn: Callable[[str], None] | None = None,
     skip_errors: bool = False,
     on_commit: Callable[[], None] | None = None,
+    allow_shallow: bool = False,
 ) -> Report:
     """Audits the history; with `cache_dir`, blobs scanned before under the same rule set are not read
     again, and an audit of refs that have not moved since a complete audit does not walk the history.
     `on_commit` is called for each commit walked; `on_total` with the number of blobs to read,
-    once the walk is done; `progress` with each blob (and its bytes) scanned."""
+    once the walk is done; `progress` with each blob (and its bytes) scanned. A shallow clone is an
+    error unless `allow_shallow`; every gap in what can be read (scanner.sources.gaps) is warned about
+    and listed in the report."""
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
+    gaps = gaps_before(repo, allow_shallow, warn)
     allow = compile_allowlist(policy.allowlist) if policy.allowlist.paths else None
     context = _Context(repo, ruleset, policy, allow, jobs, skip_errors, progress, on_total)
     cache = None
@@ -304,6 +309,7 @@ def scan_history(
                 at_head = head_blobs(repo)
                 if state is not None and scanned.complete:
                     cache.store_snapshot(state, scanned.snapshot(index, at_head))
+    gaps = gaps_after(repo, gaps, scanned.stats.skipped_unreadable, warn)
     findings = scanned.findings
     groups = _group(findings, index, at_head)
     report_findings = sort_findings(_first_per_fingerprint(findings, index))
@@ -316,4 +322,5 @@ def scan_history(
         time.monotonic() - started,
         tuple(index.commits[sha] for sha in cited),
         groups,
+        history_gaps=gaps,
     )

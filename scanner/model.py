@@ -243,6 +243,8 @@ class Report:
     commits: tuple[CommitInfo, ...] = ()
     groups: tuple[SecretGroup, ...] = ()
     baseline: BaselineView | None = None
+    # a history audit: what it could not read (a shallow clone...), one sentence each; None elsewhere
+    history_gaps: tuple[str, ...] | None = None
 
     def visible(self) -> tuple[Finding, ...]:
         """What a report lists: every finding without a baseline; with one, new findings and known

@@ -95,7 +95,7 @@ def update_cmd(source: Source, baseline_path: str) -> int:
     policy, ruleset = prepare(source)
     report = run(source, ruleset, policy, quiet=True)
     slow = slow_hashes(report.findings, current.params, source.jobs or default_jobs())
-    updated, added, removed = update(current, report.findings, slow, source.prune_scope)
+    updated, added, removed = update(current, report.findings, slow, source.scope_for(report))
     save(updated, Path(baseline_path))
     click.echo(f"updated {baseline_path}: {added} added, {removed} removed, {len(updated.entries)} entries")
     return 0
@@ -143,7 +143,7 @@ def report_cmd(source: Source, baseline_path: str, fmt: str, no_scan: bool) -> i
         report = run(source, ruleset, policy, quiet=True)
         slow = slow_hashes(report.findings, current.params, source.jobs or default_jobs())
         found = {identify(f, slow) for f in report.findings}
-        scope = source.prune_scope
+        scope = source.scope_for(report)
         stale = {
             e.fingerprint for e in current.entries if e.fingerprint not in found and in_scope(e.path, scope)
         }

@@ -110,7 +110,12 @@ def scan(
     report = run(source, ruleset, policy, quiet)
     if baseline is not None:
         report = with_baseline(
-            report, baseline, date.today(), source.prune_scope, show_known, source.jobs or default_jobs()
+            report,
+            baseline,
+            date.today(),
+            source.scope_for(report),
+            show_known,
+            source.jobs or default_jobs(),
         )
     report = at_or_above(report, Severity(min_severity))
     to_terminal = output in (None, "-")

@@ -33,6 +33,7 @@ class Source:
     cache_dir: str | None
     no_cache: bool
     skip_errors: bool
+    allow_shallow: bool
     max_file_size: str | None
     jobs: int | None
     config_path: str | None
@@ -41,6 +42,8 @@ class Source:
     prefilter: str
 
     def check(self) -> None:
+        if "" in self.paths:
+            raise click.UsageError("an empty PATH names no file; use . for the current directory")
         modes = [
             name
             for name, on in (
@@ -60,6 +63,7 @@ class Source:
             ("--branch", bool(self.branches)),
             ("--cache", bool(self.cache_dir)),
             ("--no-cache", self.no_cache),
+            ("--allow-shallow", self.allow_shallow),
         ):
             if used and not self.history:
                 raise click.UsageError(f"{flag} goes with --history")
@@ -76,6 +80,11 @@ class Source:
         from scanner.sources.workdir import display_scope
 
         return display_scope(self.paths or (".",), Path.cwd())
+
+    def scope_for(self, report: Report) -> tuple[str, ...] | None:
+        """`prune_scope`, but None after an audit of an incomplete history (a shallow clone with
+        --allow-shallow): what it could not read may still hold what it did not find."""
+        return None if report.history_gaps else self.prune_scope
 
 
 _KEYS = tuple(f.name for f in fields(Source))
@@ -139,6 +148,12 @@ def source_options(func: F) -> F:
         ),
         click.option("--no-cache", is_flag=True, help="With --history: scan every blob, use no cache."),
         click.option(
+            "--allow-shallow",
+            is_flag=True,
+            help="With --history: audit a shallow clone anyway, only the commits it holds (the report "
+            "says the history is incomplete); without it, a shallow clone is an error.",
+        ),
+        click.option(
             "--skip-errors",
             is_flag=True,
             help="Git modes: count and skip missing or corrupted objects instead of stopping (exit 2).",
@@ -182,6 +197,7 @@ def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bo
             cache_dir=cache_dir,
             warn=warn,
             skip_errors=source.skip_errors,
+            allow_shallow=source.allow_shallow,
         )
 
     if quiet or not sys.stderr.isatty():

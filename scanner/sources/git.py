@@ -57,19 +57,22 @@ def blob_text(repo: pygit2.Repository, oid: str, max_size: int) -> str | None:
     return None if data is None else decode(data)
 
 
-def fsck_hint(repo: pygit2.Repository) -> str:
-    """What to do about a missing object. A partial clone (cloned with --filter) lacks the objects it
-    never fetched by design, and libgit2 cannot fetch them on demand as git does: `git fsck` is not
-    the answer there."""
+def is_partial(repo: pygit2.Repository) -> bool:
+    """Whether the repository is a partial clone (cloned with --filter): it lacks, by design, the
+    objects it never fetched, and libgit2 cannot fetch them on demand as git does."""
     try:
-        partial = any(
+        return any(
             (entry.name.startswith("remote.") and entry.name.endswith(".promisor") and entry.value == "true")
             or entry.name == "extensions.partialclone"
             for entry in repo.config
         )
     except (pygit2.GitError, ValueError):
-        partial = False
-    if partial:
+        return False
+
+
+def fsck_hint(repo: pygit2.Repository) -> str:
+    """What to do about a missing object: `git fsck` is not the answer in a partial clone."""
+    if is_partial(repo):
         return "a partial clone (cloned with --filter) lacks what it never fetched: audit a full clone"
     return "run `git fsck`"
 
