@@ -130,7 +130,8 @@ def source_options(func: F) -> F:
         click.option(
             "--history",
             is_flag=True,
-            help="Audit the full history: every blob reachable from every branch, tag and stash, once.",
+            help="Audit the full history: every blob reachable from every branch, tag, stash and git "
+            "note, once (a shallow clone is an error: see --allow-shallow).",
         ),
         click.option(
             "--branch",
