@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.sources.test_git_modes import commit_file
+from tests.modes.test_git_modes import commit_file
 from tests.tokens import github_token
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,7 +96,7 @@ def test_schedule_audits_history(repo: Path, tmp_path: Path) -> None:
 
 
 def test_schedule_keeps_the_history_cache_between_runs(repo: Path, tmp_path: Path) -> None:
-    from scanner.cache import CACHE_FILE
+    from scanner.modes.history_cache import CACHE_FILE
 
     commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
     commit_file(repo, "b.py", "clean = 1\n")

@@ -24,7 +24,7 @@ from scanner.baseline.match import (
     slow_hashes,
     update,
 )
-from scanner.cli.source import Source, prepare, run, source_options
+from scanner.cli.source_options import Source, prepare, run, source_options
 from scanner.errors import BaselineError
 from scanner.pool import default_jobs
 from scanner.reporters.text import printable
@@ -203,7 +203,7 @@ def _reviewer() -> str | None:
 def audit_cmd(baseline_path: str, reveal: bool, review_all: bool, reviewer: str | None) -> int:
     """Review entries one by one: (r)eal, must rotate; (f)alse positive; (a)ccepted risk, with a
     reason; (s)kip; (b)ack; (q)uit. Progress is saved after each answer."""
-    from scanner.audit import ANSWERS, entry_context, review
+    from scanner.baseline.review import ANSWERS, entry_context, review
     from scanner.cli.options import build_policy, build_ruleset
 
     path = Path(baseline_path)

@@ -9,10 +9,10 @@ import click
 
 from scanner.baseline.apply import failing, load_baseline, with_baseline
 from scanner.cli.output import write_output
-from scanner.cli.source import Source, prepare, run, source_options
+from scanner.cli.source_options import Source, prepare, run, source_options
+from scanner.decision import at_or_above
 from scanner.model import Severity
 from scanner.pool import default_jobs
-from scanner.report_filter import at_or_above
 from scanner.reporters import FORMATS, RenderOptions, get_writer
 from scanner.reporters.text import printable, summary
 

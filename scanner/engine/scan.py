@@ -14,7 +14,7 @@ from array import array
 from dataclasses import dataclass
 
 from scanner.engine.checksums import VALIDATORS
-from scanner.engine.decode import (
+from scanner.engine.encoded import (
     CONTAINER_REACH,
     MAX_DEPTH,
     MIN_RUN,

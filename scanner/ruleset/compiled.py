@@ -13,12 +13,12 @@ from typing import Any
 import regex
 
 from scanner.engine.filters import CompiledAllowlist, compile_allowlist
+from scanner.engine.firstset import guarded
 from scanner.engine.prefilter import Prefilter
+from scanner.engine.width import max_match_width
 from scanner.model import Rule
-from scanner.ruleset.firstset import guarded
 from scanner.ruleset.schema import MAX_WINDOW
 from scanner.ruleset.tables import KeywordTables, keyword_tables
-from scanner.ruleset.width import max_match_width
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scanner.engine.files import scan_path
+from scanner.engine.file_rules import scan_path
 from scanner.engine.scan import find_matches, scan_chunk
 from scanner.model import Chunk, Policy, Rule
 from scanner.ruleset.compiled import CompiledRuleset

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, fields
 
 from scanner import __version__, user_cache
-from scanner.engine.decode import CONTAINER_WORDS, encoded_keyword_literals, url_keyword_forms
+from scanner.engine.encoded import CONTAINER_WORDS, encoded_keyword_literals, url_keyword_forms
 from scanner.engine.prefilter import Prefilter
 from scanner.model import Rule
 from scanner.ruleset.prefilter_cache import cached_prefilter

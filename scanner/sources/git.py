@@ -14,8 +14,8 @@ import pygit2
 
 from scanner.errors import GitError
 from scanner.model import Chunk, CommitInfo, Notice, ScanStats
-from scanner.sources.decode import decode
 from scanner.sources.paths import display_path
+from scanner.sources.text import decode
 
 GITLINK = 0o160000
 MESSAGE_PATH = "(commit message)"

@@ -7,7 +7,7 @@ import json
 import random
 import string
 
-from scanner.engine.decode import (
+from scanner.engine.encoded import (
     MAX_RUN,
     base64_run,
     decode_base64,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scanner.engine.scan import scan_chunk
 from scanner.model import Chunk, Policy
 from scanner.ruleset.compiled import CompiledRuleset
-from scanner.sources.decode import decode
+from scanner.sources.text import decode
 from tests.tokens import aws_access_key_id, github_token
 
 SETTINGS = settings(

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from scanner.engine.files import scan_path
+from scanner.engine.file_rules import scan_path
 from scanner.engine.filters import compile_allowlist
 from scanner.engine.scan import scan_chunk
 from scanner.errors import GitError
 from scanner.model import CommitInfo, Finding, Notice, Policy, Report, ScanStats
+from scanner.modes.workdir import sort_findings
 from scanner.ruleset.compiled import CompiledRuleset
-from scanner.runner import sort_findings
 from scanner.sources.git import (
     GitItem,
     ReadLimits,

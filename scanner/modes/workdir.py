@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from scanner.engine.files import scan_path
+from scanner.engine.file_rules import scan_path
 from scanner.engine.filters import compile_allowlist
 from scanner.engine.scan import scan_chunk
 from scanner.model import Finding, Notice, Policy, Report, ScanStats
 from scanner.pool import run_batches
 from scanner.ruleset.compiled import CompiledRuleset
-from scanner.sources.files import read_file
-from scanner.sources.workdir import FileRef, iter_files
+from scanner.sources.file_walk import FileRef, iter_files
+from scanner.sources.reader import read_file
 
 BATCH = 32
 PARALLEL_MIN_FILES = 2 * BATCH

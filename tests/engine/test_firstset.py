@@ -9,7 +9,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.ruleset.firstset import _OTHER_FOLDS, guarded
+from scanner.engine.firstset import _OTHER_FOLDS, guarded
 from scanner.ruleset.loader import load_rules
 
 RULES = [rule for rule in load_rules() if rule.pattern]

@@ -11,20 +11,20 @@ from typing import Any
 
 import pygit2
 
-from scanner.cache import BlobCache, Snapshot, ruleset_key
-from scanner.engine.files import scan_path
+from scanner.engine.file_rules import scan_path
 from scanner.engine.filters import CompiledAllowlist, compile_allowlist
 from scanner.engine.scan import scan_chunk
 from scanner.errors import GitError
 from scanner.fingerprint import fingerprint
 from scanner.model import Chunk, Finding, Notice, Policy, Report, ScanStats, SecretGroup
+from scanner.modes.history_cache import BlobCache, Snapshot, ruleset_key
+from scanner.modes.workdir import sort_findings
 from scanner.pool import run_batches
 from scanner.ruleset.compiled import CompiledRuleset
-from scanner.runner import sort_findings
-from scanner.sources.decode import decode
-from scanner.sources.files import text_chunks
 from scanner.sources.git import MESSAGE_PATH, common_dir, fsck_hint, open_repo, read_blob_data
-from scanner.sources.history import HistoryIndex, head_blobs, partial_index, ref_state, walk
+from scanner.sources.history_walk import HistoryIndex, head_blobs, partial_index, ref_state, walk
+from scanner.sources.reader import text_chunks
+from scanner.sources.text import decode
 
 BATCH_BLOBS = 64
 CHECKPOINT_SECONDS = 5.0  # how often the history cache is committed during an audit

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from scanner.bounded import NotRegularFile, read_bounded
 from scanner.model import Chunk, Notice, ScanStats
-from scanner.sources.decode import decode
+from scanner.sources.file_walk import FileRef
 from scanner.sources.notebook import notebook_chunks
-from scanner.sources.workdir import FileRef
+from scanner.sources.text import decode
 
 
 @dataclass(frozen=True)

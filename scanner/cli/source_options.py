@@ -73,7 +73,7 @@ class Source:
             return None
         if self.history:
             return ("",)
-        from scanner.sources.workdir import display_scope
+        from scanner.sources.file_walk import display_scope
 
         return display_scope(self.paths or (".",), Path.cwd())
 
@@ -159,7 +159,7 @@ def prepare(source: Source, reveal: bool = False) -> tuple[Policy, CompiledRules
 
 def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool) -> Report:
     """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet)."""
-    from scanner.history_scan import default_cache_dir, scan_history
+    from scanner.modes.history import default_cache_dir, scan_history
 
     cache_dir: Path | None = None
     if not (source.no_cache or policy.reveal_secrets):
@@ -194,12 +194,12 @@ def run(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool = 
     if source.history:
         return _history(source, ruleset, policy, quiet)
     if source.staged or source.commit_range or source.since:
-        from scanner.gitscan import scan_range, scan_staged
+        from scanner.modes.staged import scan_range, scan_staged
 
         if source.staged:
             return scan_staged(ruleset, policy, source.all_lines, skip_errors=source.skip_errors)
         spec = source.commit_range or f"{source.since}..HEAD"
         return scan_range(spec, ruleset, policy, skip_errors=source.skip_errors)
-    from scanner.runner import scan_paths
+    from scanner.modes.workdir import scan_paths
 
     return scan_paths(source.paths or (".",), ruleset, policy, source.jobs or default_jobs())

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from scanner.decision import at_or_above
 from scanner.model import Policy, Report, ScanStats, SecretGroup, Severity
-from scanner.report_filter import at_or_above
+from scanner.modes.workdir import scan_paths
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.ruleset.loader import load_rules
-from scanner.runner import scan_paths
 from tests.cli.test_fail_on_test_keys import LIVE, TEST
 from tests.conftest import Invoke
-from tests.sources.test_git_modes import commit_file
+from tests.modes.test_git_modes import commit_file
 
 
 def _stripe(mode: str) -> str:

@@ -13,7 +13,7 @@ from scanner.engine.scan import scan_chunk
 from scanner.model import Chunk, Finding, Policy
 from scanner.redact import redact
 from scanner.ruleset.compiled import CompiledRuleset
-from scanner.sources.decode import decode
+from scanner.sources.text import decode
 
 CONTEXT_LINES = 2
 
