@@ -89,7 +89,8 @@ def hook(
     baseline. Run by the pre-commit framework in the pre-push stage (PRE_COMMIT_FROM_REF and
     PRE_COMMIT_TO_REF set), it scans the pushed commits instead. Exit 1 blocks."""
     from scanner.baseline.apply import failing, with_baseline
-    from scanner.modes.staged import scan_range, scan_staged
+    from scanner.modes.range import scan_range
+    from scanner.modes.staged import scan_staged
     from scanner.sources.git import has_commit, open_repo
 
     baseline = _hook_baseline(baseline_path)

@@ -194,7 +194,8 @@ def run(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool = 
     if source.history:
         return _history(source, ruleset, policy, quiet)
     if source.staged or source.commit_range or source.since:
-        from scanner.modes.staged import scan_range, scan_staged
+        from scanner.modes.range import scan_range
+        from scanner.modes.staged import scan_staged
 
         if source.staged:
             return scan_staged(ruleset, policy, source.all_lines, skip_errors=source.skip_errors)

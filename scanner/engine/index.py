@@ -117,6 +117,13 @@ class RuleIndex(ABC):
             if rule.files is not None
         )
 
+    def reads_content(self, path: str) -> bool:
+        """Whether a file rule that also looks at the file's text (`content`) matches `path`: only then
+        is the text of a file known by its diff alone worth reading for the file rules."""
+        return any(
+            rule.content is not None and any(p.search(path) for p in rule.paths) for rule in self.file_rules
+        )
+
     def in_scope(self, position: int, path: str) -> bool:
         """Whether a rule with `paths` applies to the file at `path` (one of its regexes is found in
         it); the regexes are compiled the first time the rule's keyword is hit."""
