@@ -1,9 +1,8 @@
-"""`spillguard baseline create|update|audit|report|import|upgrade`."""
+"""`spillguard baseline create|update|report|import|upgrade` (and `audit`, in baseline_review_cmd)."""
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -24,24 +23,14 @@ from scanner.baseline.match import (
     slow_hashes,
     update,
 )
+from scanner.cli.baseline_review_cmd import audit_cmd
+from scanner.cli.options import baseline_option
 from scanner.cli.source_options import Source, prepare, run, source_options
 from scanner.errors import BaselineError
 from scanner.pool import default_jobs
 from scanner.reporters.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _baseline_option(default: str | None = DEFAULT_PATH) -> Callable[[F], F]:
-    return click.option(
-        "-b",
-        "--baseline",
-        "baseline_path",
-        type=click.Path(dir_okay=False),
-        default=default,
-        show_default=True,
-        help="Baseline file.",
-    )
 
 
 def _output_option(help_text: str) -> Callable[[F], F]:
@@ -59,6 +48,9 @@ def _output_option(help_text: str) -> Callable[[F], F]:
 def baseline() -> None:
     """Record known findings (by salted hash, never the secret) so only new ones fail, and review
     them."""
+
+
+baseline.add_command(audit_cmd)
 
 
 @baseline.command("create")
@@ -87,7 +79,7 @@ def create_cmd(source: Source, output: str, force: bool) -> int:
 
 @baseline.command("update")
 @source_options
-@_baseline_option()
+@baseline_option()
 def update_cmd(source: Source, baseline_path: str) -> int:
     """Scan again: add new findings as unreviewed, keep every review, and remove entries no longer
     found, but only inside what was scanned (a staged or range scan never removes)."""
@@ -130,7 +122,7 @@ def _entry_ref(entry: Entry) -> dict[str, object]:
 
 @baseline.command("report")
 @source_options
-@_baseline_option()
+@baseline_option()
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-scan", is_flag=True, help="Do not scan; stale entries are then not reported.")
 def report_cmd(source: Source, baseline_path: str, fmt: str, no_scan: bool) -> int:
@@ -170,7 +162,7 @@ def report_cmd(source: Source, baseline_path: str, fmt: str, no_scan: bool) -> i
 
 
 @baseline.command("upgrade")
-@_baseline_option()
+@baseline_option()
 def upgrade_cmd(baseline_path: str) -> int:
     """Rewrite a baseline of an older format version in the current one."""
     path = Path(baseline_path)
@@ -181,96 +173,6 @@ def upgrade_cmd(baseline_path: str) -> int:
     save(parse(text, baseline_path, consistent), path)
     click.echo(f"{baseline_path}: now version 1")
     return 0
-
-
-def _reviewer() -> str | None:
-    try:
-        import pygit2
-
-        from scanner.sources.git import open_repo
-
-        config = open_repo(Path.cwd()).config
-        return str(config["user.email"])
-    except (KeyError, ImportError, pygit2.GitError, BaselineError, Exception):  # noqa: BLE001
-        return os.environ.get("USER")
-
-
-@baseline.command("audit")
-@_baseline_option()
-@click.option("--reveal", is_flag=True, help="Show secret values in the context lines.")
-@click.option("--all", "review_all", is_flag=True, help="Review every entry, not only unreviewed ones.")
-@click.option("--reviewer", help="Name recorded with each answer (default: git user.email).")
-def audit_cmd(baseline_path: str, reveal: bool, review_all: bool, reviewer: str | None) -> int:
-    """Review entries one by one: (r)eal, must rotate; (f)alse positive; (a)ccepted risk, with a
-    reason; (s)kip; (b)ack; (q)uit. Progress is saved after each answer."""
-    from scanner.baseline.review import ANSWERS, entry_context, review
-    from scanner.cli.options import build_policy, build_ruleset
-
-    path = Path(baseline_path)
-    current = load_baseline(baseline_path)
-    ruleset = build_ruleset(build_policy(None, (), ()), "auto")
-    rules = {rule.id: rule for rule in ruleset.rules}
-    queue = [e.fingerprint for e in current.entries if review_all or e.status is Status.UNREVIEWED]
-    who = reviewer or _reviewer()
-    position = 0
-    while 0 <= position < len(queue):
-        entries = {e.fingerprint: e for e in current.entries}
-        entry = entries[queue[position]]
-        rule = rules.get(entry.rule_id)
-        click.echo("")
-        click.echo(
-            f"[{position + 1}/{len(queue)}] {printable(entry.path)}:{entry.line}  "
-            f"{rule.name if rule else entry.rule_id} [{entry.rule_id}]  status: {entry.status.value}"
-        )
-        context = entry_context(entry, current.params, Path.cwd(), ruleset, reveal)
-        if not context.lines:
-            click.echo("  (not in the work tree now; it may remain in git history)")
-        for number, text in context.lines:
-            marker = ">" if number == context.line else " "
-            click.echo(f"  {marker}{number:5d} | {printable(text)}")
-        answer = click.prompt(
-            "(r)eal, (f)alse positive, (a)ccepted risk, (s)kip, (b)ack, (q)uit",
-            type=click.Choice(["r", "f", "a", "s", "b", "q"]),
-            show_choices=False,
-        )
-        if answer == "q":
-            break
-        if answer == "b":
-            position = max(0, position - 1)
-            continue
-        if answer == "s":
-            position += 1
-            continue
-        reason, expires = None, None
-        if answer in ("a", "f"):
-            prompt = "Reason" if answer == "a" else "Reason (optional)"
-            reason = click.prompt(prompt, default="" if answer == "f" else None, show_default=False)
-        if answer == "a":
-            expires = click.prompt(
-                "Review again on (YYYY-MM-DD, empty for never)",
-                default="",
-                show_default=False,
-                value_proc=_date_or_none,
-            )
-        reviewed = review(entry, ANSWERS[answer], who, reason, expires)
-        current = replace(
-            current,
-            entries=tuple(reviewed if e.fingerprint == entry.fingerprint else e for e in current.entries),
-        )
-        save(current, path)
-        position += 1
-    reviewed_count = sum(1 for e in current.entries if e.status is not Status.UNREVIEWED)
-    click.echo(f"saved {baseline_path}: {reviewed_count} of {len(current.entries)} entries reviewed")
-    return 0
-
-
-def _date_or_none(text: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise click.BadParameter("expected a date like 2027-01-31") from None
 
 
 @baseline.command("import")

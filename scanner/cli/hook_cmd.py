@@ -43,23 +43,16 @@ def _hook_baseline(path: str | None) -> Baseline | None:
     """The baseline the hook compares with: the one named, or `.spillguard-baseline.json` at the work
     tree root when it exists. The hook never writes it, and refuses to use one with unstaged changes:
     what is committed must be what was reviewed."""
-    import pygit2
-
     from scanner.baseline.apply import load_baseline
     from scanner.baseline.format import DEFAULT_PATH
-    from scanner.sources.git import open_repo
+    from scanner.sources.git import open_repo, unstaged_changes, work_tree
 
     repo = open_repo(Path.cwd())
-    root = Path(repo.workdir) if repo.workdir else Path.cwd()
+    root = work_tree(repo) or Path.cwd()
     target = Path(path) if path else root / DEFAULT_PATH
     if path is None and not target.exists():
         return None
-    try:
-        relative = target.resolve().relative_to(root.resolve()).as_posix()
-        flags = repo.status_file(relative)
-    except (ValueError, KeyError, pygit2.GitError):
-        flags = 0
-    if flags & (pygit2.enums.FileStatus.WT_MODIFIED | pygit2.enums.FileStatus.WT_DELETED):
+    if unstaged_changes(repo, target, root):
         raise BaselineError(
             f"{target}: has unstaged changes; stage them (git add {target.name}) or discard them "
             f"(git checkout -- {target.name}) before committing"

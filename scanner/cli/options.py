@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from scanner.baseline.format import DEFAULT_PATH
 from scanner.config import find_config, load_config, parse_size
 from scanner.errors import ConfigError
 from scanner.model import Policy
@@ -52,6 +53,18 @@ def ruleset_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def baseline_option(default: str | None = DEFAULT_PATH) -> Callable[[F], F]:
+    return click.option(
+        "-b",
+        "--baseline",
+        "baseline_path",
+        type=click.Path(dir_okay=False),
+        default=default,
+        show_default=True,
+        help="Baseline file.",
+    )
 
 
 def build_policy(

@@ -151,6 +151,30 @@ def read_blob_file(
     return ReadResult(text_chunks(path, text, blob), ScanStats(files=1, bytes=len(data)), text=text)
 
 
+def work_tree(repo: pygit2.Repository) -> Path | None:
+    """The root of the repository's work tree; None for a bare repository."""
+    return Path(repo.workdir) if repo.workdir else None
+
+
+def unstaged_changes(repo: pygit2.Repository, path: Path, root: Path) -> bool:
+    """Whether the file at `path` has changes in the work tree (under `root`) that are not staged:
+    modified or deleted. A path outside `root`, or that git cannot tell about, has none."""
+    try:
+        relative = path.resolve().relative_to(root.resolve()).as_posix()
+        flags = repo.status_file(relative)
+    except (ValueError, KeyError, pygit2.GitError):
+        return False
+    return bool(flags & (pygit2.enums.FileStatus.WT_MODIFIED | pygit2.enums.FileStatus.WT_DELETED))
+
+
+def user_email(repo: pygit2.Repository) -> str | None:
+    """git's `user.email` as this repository sees it (its own config, then the user's), if set."""
+    try:
+        return str(repo.config["user.email"])
+    except (KeyError, pygit2.GitError):
+        return None
+
+
 def has_commit(repo: pygit2.Repository, revision: str) -> bool:
     try:
         resolve(repo, revision)
