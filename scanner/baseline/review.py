@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from scanner.baseline.format import Entry, HashParams, Status
+from scanner.baseline.format import Entry, HashParams
 from scanner.baseline.match import identify, slow_hashes
 from scanner.engine.index import RuleIndex
 from scanner.engine.scan import scan_chunk
-from scanner.model import DEFAULT_MAX_FILE_SIZE, Chunk, Finding, Policy
+from scanner.model import DEFAULT_MAX_FILE_SIZE, Chunk, Finding, Policy, ReviewStatus
 from scanner.redact import redact
 from scanner.sources.file_walk import FileRef, find_worktree
 from scanner.sources.reader import read_file
@@ -82,13 +82,13 @@ def _redacted(content: str, number: int, findings: tuple[Finding, ...]) -> str:
 
 
 ANSWERS = {
-    "r": Status.REAL,
-    "f": Status.FALSE_POSITIVE,
-    "a": Status.ACCEPTED_RISK,
+    "r": ReviewStatus.REAL,
+    "f": ReviewStatus.FALSE_POSITIVE,
+    "a": ReviewStatus.ACCEPTED_RISK,
 }
 
 
 def review(
-    entry: Entry, status: Status, reviewer: str | None, reason: str | None, expires: date | None
+    entry: Entry, status: ReviewStatus, reviewer: str | None, reason: str | None, expires: date | None
 ) -> Entry:
     return replace(entry, status=status, reviewer=reviewer, reason=reason or None, expires=expires)

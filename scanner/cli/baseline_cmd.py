@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from scanner.baseline.apply import load_baseline
-from scanner.baseline.format import DEFAULT_PATH, Baseline, Entry, Status, parse, save
+from scanner.baseline.format import DEFAULT_PATH, Baseline, Entry, parse, save
 from scanner.baseline.imports import FORMATS as IMPORT_FORMATS
 from scanner.baseline.match import (
     consistent,
@@ -27,6 +27,7 @@ from scanner.cli.baseline_review_cmd import audit_cmd
 from scanner.cli.options import baseline_option
 from scanner.cli.source_options import Source, prepare, run, source_options
 from scanner.errors import BaselineError
+from scanner.model import ReviewStatus
 from scanner.pool import default_jobs
 from scanner.reporters.text import printable
 
@@ -101,8 +102,12 @@ def _counts(entries_baseline: Baseline, today: date, stale: set[str] | None) -> 
     return {
         "entries": len(entries_baseline.entries),
         "by_rule": {rule: dict(sorted(row.items())) for rule, row in sorted(by_rule.items())},
-        "by_status": {s.value: sum(1 for e in entries_baseline.entries if e.status is s) for s in Status},
-        "unreviewed": [_entry_ref(e) for e in entries_baseline.entries if e.status is Status.UNREVIEWED],
+        "by_status": {
+            s.value: sum(1 for e in entries_baseline.entries if e.status is s) for s in ReviewStatus
+        },
+        "unreviewed": [
+            _entry_ref(e) for e in entries_baseline.entries if e.status is ReviewStatus.UNREVIEWED
+        ],
         "expired": [_entry_ref(e) for e in entries_baseline.entries if e.expired(today)],
         "stale": None
         if stale is None
@@ -203,7 +208,7 @@ def import_cmd(fmt: str, foreign: str, source: Source, output: str) -> int:
     entries_out = []
     for entry in merged.entries:
         item = labels.get(entry.fingerprint)
-        if item is not None and entry.status is Status.UNREVIEWED:
+        if item is not None and entry.status is ReviewStatus.UNREVIEWED:
             entry = replace(entry, status=item.status, reason=item.reason)
         entries_out.append(entry)
     save(replace(merged, entries=tuple(entries_out)), target)

@@ -11,10 +11,11 @@ from pathlib import Path
 import click
 
 from scanner.baseline.apply import load_baseline
-from scanner.baseline.format import Status, save
+from scanner.baseline.format import save
 from scanner.baseline.review import ANSWERS, entry_context, review, review_root
 from scanner.cli.options import baseline_option, build_policy, build_ruleset
 from scanner.errors import SpillguardError
+from scanner.model import ReviewStatus
 from scanner.reporters.text import printable
 from scanner.sources.git import open_repo, user_email
 
@@ -42,7 +43,7 @@ def audit_cmd(baseline_path: str, reveal: bool, review_all: bool, reviewer: str 
     ruleset = build_ruleset(policy, "auto")
     root = review_root(Path.cwd())
     rules = {rule.id: rule for rule in ruleset.rules}
-    queue = [e.fingerprint for e in current.entries if review_all or e.status is Status.UNREVIEWED]
+    queue = [e.fingerprint for e in current.entries if review_all or e.status is ReviewStatus.UNREVIEWED]
     who = reviewer or _reviewer()
     position = 0
     while 0 <= position < len(queue):
@@ -91,7 +92,7 @@ def audit_cmd(baseline_path: str, reveal: bool, review_all: bool, reviewer: str 
         )
         save(current, path)
         position += 1
-    reviewed_count = sum(1 for e in current.entries if e.status is not Status.UNREVIEWED)
+    reviewed_count = sum(1 for e in current.entries if e.status is not ReviewStatus.UNREVIEWED)
     click.echo(f"saved {baseline_path}: {reviewed_count} of {len(current.entries)} entries reviewed")
     return 0
 

@@ -12,6 +12,7 @@ import click
 
 from scanner.baseline.format import Baseline
 from scanner.cli.options import build_policy, build_ruleset, ruleset_options
+from scanner.decision import visible
 from scanner.errors import BaselineError, GitError
 from scanner.model import Report, Severity
 from scanner.reporters import RenderOptions
@@ -22,10 +23,10 @@ HOOK_MARKER = "# installed by spillguard install-hook"
 
 
 def _blocked_message(report: Report, what: str) -> str:
-    count = len(report.visible())
+    count = len(visible(report))
     lines = [f"spillguard: {what} blocked: {count} secret{'s' if count != 1 else ''} found", ""]
     lines.append(render(report, RenderOptions()).rstrip("\n"))
-    first = report.visible()[0].rule_id
+    first = visible(report)[0].rule_id
     lines += [
         "",
         "What to do:",
@@ -81,7 +82,8 @@ def hook(
     """Git hook entry point: scans staged changes and blocks the commit on a finding not in the
     baseline. Run by the pre-commit framework in the pre-push stage (PRE_COMMIT_FROM_REF and
     PRE_COMMIT_TO_REF set), it scans the pushed commits instead. Exit 1 blocks."""
-    from scanner.baseline.apply import failing, with_baseline
+    from scanner.baseline.apply import with_baseline
+    from scanner.decision import failing
     from scanner.modes.range import scan_range
     from scanner.modes.staged import scan_staged
     from scanner.sources.git import has_commit, open_repo

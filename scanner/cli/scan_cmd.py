@@ -7,10 +7,10 @@ from datetime import date
 
 import click
 
-from scanner.baseline.apply import failing, load_baseline, with_baseline
+from scanner.baseline.apply import load_baseline, with_baseline
 from scanner.cli.output import write_output
 from scanner.cli.source_options import Source, prepare, run, source_options
-from scanner.decision import at_or_above
+from scanner.decision import at_or_above, failing
 from scanner.model import Severity
 from scanner.pool import default_jobs
 from scanner.reporters import FORMATS, RenderOptions, get_writer

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from scanner.baseline.format import Baseline, Entry, Status
+from scanner.baseline.format import Baseline, Entry
 from scanner.baseline.match import create, new_params, slow_hashes
 from scanner.baseline.review import ANSWERS, entry_context, review, review_root
 from scanner.engine.index import RuleIndex
 from scanner.model import Policy
+from scanner.model import ReviewStatus as Status
 from scanner.modes.workdir import scan_paths
 from scanner.redact import redact
 from scanner.ruleset.loader import load_rules
