@@ -25,7 +25,7 @@ from scanner.baseline.match import (
 )
 from scanner.cli.baseline_review_cmd import audit_cmd
 from scanner.cli.options import baseline_option
-from scanner.cli.source_options import Source, prepare, run, source_options
+from scanner.cli.source_options import SourceOptions, policy_and_rules, run, source_options
 from scanner.errors import BaselineError
 from scanner.model import ReviewStatus
 from scanner.pool import default_jobs
@@ -58,7 +58,7 @@ baseline.add_command(audit_cmd)
 @source_options
 @_output_option("Where to write the baseline.")
 @click.option("--force", is_flag=True, help="Replace an existing baseline file.")
-def create_cmd(source: Source, output: str, force: bool) -> int:
+def create_cmd(source: SourceOptions, output: str, force: bool) -> int:
     """Scan (any source: paths, --staged, --range, --history) and record every finding as an
     unreviewed entry."""
     target = Path(output)
@@ -67,7 +67,7 @@ def create_cmd(source: Source, output: str, force: bool) -> int:
             f"{output}: already exists; use `spillguard baseline update` to refresh it, "
             "or --force to replace it"
         )
-    policy, ruleset = prepare(source)
+    policy, ruleset = policy_and_rules(source)
     report = run(source, ruleset, policy, quiet=True)
     params = new_params()
     created = create(
@@ -81,11 +81,11 @@ def create_cmd(source: Source, output: str, force: bool) -> int:
 @baseline.command("update")
 @source_options
 @baseline_option()
-def update_cmd(source: Source, baseline_path: str) -> int:
+def update_cmd(source: SourceOptions, baseline_path: str) -> int:
     """Scan again: add new findings as unreviewed, keep every review, and remove entries no longer
     found, but only inside what was scanned (a staged or range scan never removes)."""
     current = load_baseline(baseline_path)
-    policy, ruleset = prepare(source)
+    policy, ruleset = policy_and_rules(source)
     report = run(source, ruleset, policy, quiet=True)
     slow = slow_hashes(report.findings, current.params, source.jobs or default_jobs())
     updated, added, removed = update(current, report.findings, slow, source.prune_scope)
@@ -130,13 +130,13 @@ def _entry_ref(entry: Entry) -> dict[str, object]:
 @baseline_option()
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-scan", is_flag=True, help="Do not scan; stale entries are then not reported.")
-def report_cmd(source: Source, baseline_path: str, fmt: str, no_scan: bool) -> int:
+def report_cmd(source: SourceOptions, baseline_path: str, fmt: str, no_scan: bool) -> int:
     """Counts by rule and status, unreviewed entries, entries past their expiry, and stale entries
     (not found by a scan of the given source, by default the current directory)."""
     current = load_baseline(baseline_path)
     stale: set[str] | None = None
     if not no_scan:
-        policy, ruleset = prepare(source)
+        policy, ruleset = policy_and_rules(source)
         report = run(source, ruleset, policy, quiet=True)
         slow = slow_hashes(report.findings, current.params, source.jobs or default_jobs())
         found = {identify(f, slow) for f in report.findings}
@@ -189,14 +189,16 @@ def upgrade_cmd(baseline_path: str) -> int:
 @click.argument("foreign", metavar="FILE", type=click.Path(dir_okay=False))
 @source_options
 @_output_option("Baseline to write (merged into it when it exists).")
-def import_cmd(fmt: str, foreign: str, source: Source, output: str) -> int:
+def import_cmd(fmt: str, foreign: str, source: SourceOptions, output: str) -> int:
     """Build or extend a baseline from another scanner's FILE: a detect-secrets .secrets.baseline, a
     gitleaks or betterleaks JSON report, or a .gitleaksignore. The project is scanned (by default the
     current directory) and the findings FILE names are recorded, with their review labels."""
     from scanner.baseline.imports import READERS, match
 
     entries = READERS[fmt](Path(foreign))
-    policy, ruleset = prepare(source, reveal=True)  # secrets stay in memory, only hashed for matching
+    policy, ruleset = policy_and_rules(
+        source, reveal=True
+    )  # secrets stay in memory, only hashed for matching
     report = run(source, ruleset, policy, quiet=True)
     imported, unmatched = match(entries, report.findings)
     target = Path(output)

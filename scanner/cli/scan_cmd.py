@@ -9,7 +9,7 @@ import click
 
 from scanner.baseline.apply import load_baseline, with_baseline
 from scanner.cli.output import write_output
-from scanner.cli.source_options import Source, prepare, run, source_options
+from scanner.cli.source_options import SourceOptions, policy_and_rules, run, source_options
 from scanner.decision import at_or_above, failing
 from scanner.model import Severity
 from scanner.pool import default_jobs
@@ -83,7 +83,7 @@ SCAN_EPILOG = (
 @click.option("-v", "--verbose", is_flag=True, help="List skipped files and regex timeouts.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report.")
 def scan(
-    source: Source,
+    source: SourceOptions,
     fmt: str,
     output: str | None,
     show_secrets: bool,
@@ -106,7 +106,7 @@ def scan(
     if (show_known or fail_on == "new") and baseline_path is None:
         raise click.UsageError("--show-known and --fail-on new go with --baseline")
     baseline = load_baseline(baseline_path) if baseline_path else None
-    policy, ruleset = prepare(source, reveal=show_secrets and fmt != "sarif")
+    policy, ruleset = policy_and_rules(source, reveal=show_secrets and fmt != "sarif")
     report = run(source, ruleset, policy, quiet)
     if baseline is not None:
         report = with_baseline(

@@ -1,5 +1,6 @@
-"""What to scan, shared by `scan` and the `baseline` commands: the source options, their checks, and
-running the chosen source into a Report."""
+"""What to scan, shared by `scan` and the `baseline` commands: the source options (PATH..., --staged,
+--range, --history and their companions) as one `SourceOptions` bundle, their checks, and running the
+chosen scan mode (scanner.modes) into a Report."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
-class Source:
+class SourceOptions:
+    """The source options of one command line, as given."""
+
     paths: tuple[str, ...]
     staged: bool
     all_lines: bool
@@ -78,15 +81,15 @@ class Source:
         return display_scope(self.paths or (".",), Path.cwd())
 
 
-_KEYS = tuple(f.name for f in fields(Source))
+_KEYS = tuple(f.name for f in fields(SourceOptions))
 
 
 def source_options(func: F) -> F:
-    """Adds the source options to a command and hands them to it as one `source: Source` argument."""
+    """Adds the source options to a command and hands them to it as one `source: SourceOptions` argument."""
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
-        source = Source(**{key: kwargs.pop(key) for key in _KEYS})
+        source = SourceOptions(**{key: kwargs.pop(key) for key in _KEYS})
         source.check()
         return func(source=source, **kwargs)
 
@@ -150,14 +153,15 @@ def source_options(func: F) -> F:
     return wrapped  # type: ignore[no-any-return]
 
 
-def prepare(source: Source, reveal: bool = False) -> tuple[Policy, CompiledRuleset]:
+def policy_and_rules(source: SourceOptions, reveal: bool = False) -> tuple[Policy, CompiledRuleset]:
+    """The policy (config file and options) and the rule set it selects."""
     policy = build_policy(
         source.config_path, source.rule_files, source.disabled, source.max_file_size, reveal=reveal
     )
     return policy, build_ruleset(policy, source.prefilter)
 
 
-def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool) -> Report:
+def _history(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, quiet: bool) -> Report:
     """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet)."""
     from scanner.modes.history import default_cache_dir, scan_history
 
@@ -190,7 +194,7 @@ def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bo
         return audit(bar)
 
 
-def run(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool = False) -> Report:
+def run(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, quiet: bool = False) -> Report:
     if source.history:
         return _history(source, ruleset, policy, quiet)
     if source.staged or source.commit_range or source.since:
