@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ TOKEN = github_token()
 
 
 def run_action(
-    repo: Path, tmp_path: Path, event_name: str, event: dict[str, object], **inputs: str
+    repo: Path, tmp_path: Path, event_name: str, event: Mapping[str, object], **inputs: str
 ) -> tuple[int, dict[str, str], dict]:  # type: ignore[type-arg]
     event_path = tmp_path / "event.json"
     event_path.write_text(json.dumps(event))

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 import scanner.modes.workdir
-from scanner.sources.file_walk import FileRef
+from scanner.sources.file_walk import FileRef, iter_files
 from tests.conftest import Invoke
 from tests.tokens import github_token
 
@@ -163,7 +163,7 @@ def test_files_that_vanish_or_change_during_the_scan(
         (tree / name).write_text("small\n")
     outside = tmp_path / "outside.env"
     outside.write_text(f"GITHUB_TOKEN={TOKEN}\n")
-    real_iter_files = scanner.modes.workdir.iter_files
+    real_iter_files = iter_files
 
     def racing(paths: tuple[str, ...], cwd: Path) -> Iterator[FileRef]:
         refs = list(real_iter_files(paths, cwd))
@@ -205,7 +205,7 @@ def test_a_file_swapped_for_a_fifo_after_its_check_is_not_waited_on(
             os.mkfifo(target)
         return info
 
-    monkeypatch.setattr(files.os, "stat", stat_then_swap)
+    monkeypatch.setattr(os, "stat", stat_then_swap)  # as reader.read_file calls it
     read = files.read_file(FileRef("swap.txt", str(target)), 1024)
     assert read.chunks == () and read.stats.skipped_unreadable == 1
     assert read.notice is not None and read.notice.message == "replaced while scanned"

@@ -22,7 +22,7 @@ filler = st.text(
     alphabet=st.sampled_from(list(" \t\n\r=:;,'\"(){}[]#/<>!?.&|") + ["é", "中", "\u2028"]),
     max_size=200,
 )
-lines = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60), max_size=8)
+lines = st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=60), max_size=8)
 
 GENERATORS = {
     "github.pat-classic": lambda seed: github_token("ghp_", random.Random(seed)),

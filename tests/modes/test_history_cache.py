@@ -103,7 +103,7 @@ def test_library_audit_from_a_snapshot_matches_a_fresh_one(
     from scanner.modes.history import scan_history
 
     policy = Policy()
-    ruleset = build_ruleset(policy, None)
+    ruleset = build_ruleset(policy, "pyahocorasick")
     fresh = scan_history(ruleset, policy, cwd=history)
     scan_history(ruleset, policy, cwd=history, cache_dir=tmp_path / "cache")
     no_walk(monkeypatch)
