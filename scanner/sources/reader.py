@@ -1,4 +1,6 @@
-"""Reads one file from disk into a chunk, counting what it skips."""
+"""One file read from disk into a `ReadResult`: its text as chunks (a notebook's cells one by one), what
+reading it counted, a notice when it could not be read. The record every scan mode's per-file step takes
+(scanner.modes.file_step); git blobs are read into it too (scanner.sources.git.read_blob_file)."""
 
 from __future__ import annotations
 
