@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 
 import click
 
-from scanner.baseline.format import DEFAULT_PATH
 from scanner.config import find_config, load_config, parse_size
 from scanner.errors import ConfigError
 from scanner.model import Policy
@@ -55,13 +54,16 @@ def ruleset_options(func: F) -> F:
     return func
 
 
-def baseline_option(default: str | None = DEFAULT_PATH) -> Callable[[F], F]:
+def baseline_option() -> Callable[[F], F]:
+    """`-b/--baseline FILE` of the baseline commands, `.spillguard-baseline.json` by default."""
+    from scanner.baseline.format import DEFAULT_PATH  # imported here: a plain scan needs no baseline
+
     return click.option(
         "-b",
         "--baseline",
         "baseline_path",
         type=click.Path(dir_okay=False),
-        default=default,
+        default=DEFAULT_PATH,
         show_default=True,
         help="Baseline file.",
     )
