@@ -196,9 +196,8 @@ def import_cmd(fmt: str, foreign: str, source: SourceOptions, output: str) -> in
     from scanner.baseline.imports import READERS, match
 
     entries = READERS[fmt](Path(foreign))
-    policy, ruleset = policy_and_rules(
-        source, reveal=True
-    )  # secrets stay in memory, only hashed for matching
+    # secrets stay in memory, only hashed for matching
+    policy, ruleset = policy_and_rules(source, reveal=True)
     report = run(source, ruleset, policy, quiet=True)
     imported, unmatched = match(entries, report.findings)
     target = Path(output)
