@@ -27,6 +27,15 @@ class Confidence(str, Enum):
         return _CONFIDENCE_RANK[self]
 
 
+class ReviewStatus(str, Enum):
+    """How a baseline entry was reviewed (`spillguard baseline audit`)."""
+
+    UNREVIEWED = "unreviewed"
+    REAL = "real"  # a real secret: must be rotated; keeps failing the run until removed
+    FALSE_POSITIVE = "false_positive"
+    ACCEPTED_RISK = "accepted_risk"  # real but accepted, with a reason (and ideally an expiry)
+
+
 _SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 _CONFIDENCE_RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
 
@@ -218,9 +227,9 @@ class SecretGroup:
 class KnownMark:
     """How a finding stands in the baseline."""
 
-    status: str  # unreviewed | real | false_positive | accepted_risk
+    status: ReviewStatus
     reason: str | None
-    failing: bool  # real, or past its expiry: still fails the run
+    failing: bool  # real, or past its expiry: still fails the run (scanner.decision.still_failing)
     expires: str | None = None
 
 
@@ -245,14 +254,6 @@ class Report:
     baseline: BaselineView | None = None
     # a history audit: what it could not read (a shallow clone...), one sentence each; None elsewhere
     history_gaps: tuple[str, ...] | None = None
-
-    def visible(self) -> tuple[Finding, ...]:
-        """What a report lists: every finding without a baseline; with one, new findings and known
-        ones that still fail (all known ones with show_known)."""
-        if self.baseline is None or self.baseline.show_known:
-            return self.findings
-        marks = dict(self.baseline.known)
-        return tuple(f for f in self.findings if f.fingerprint not in marks or marks[f.fingerprint].failing)
 
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024

@@ -17,7 +17,13 @@ from coverage.exceptions import NoDataError
 
 TOTAL_MIN = 90.0
 # Every file under these paths must be fully covered (lines and branches).
-FULL_COVERAGE = ("scanner/engine/", "scanner/ruleset/", "scanner/fingerprint.py", "scanner/baseline/")
+FULL_COVERAGE = (
+    "scanner/engine/",
+    "scanner/ruleset/",
+    "scanner/baseline/",
+    "scanner/fingerprint.py",
+    "scanner/decision.py",
+)
 # Files under FULL_COVERAGE that have not reached 100% yet: the percentage actually reached.
 BELOW_FULL: dict[str, float] = {}
 

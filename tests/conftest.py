@@ -78,7 +78,8 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> Invoke:
             raise SystemExit(main(list(args)))
 
         command = _Wrapper(entry)
-        return runner.invoke(command, [], input=input, catch_exceptions=False)
+        # a stand-in for a click Command: CliRunner only calls its `main` and reads its `name`
+        return runner.invoke(command, [], input=input, catch_exceptions=False)  # type: ignore[arg-type]
 
     return invoke
 

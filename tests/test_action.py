@@ -6,12 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.sources.test_git_modes import commit_file
+from tests.modes.test_git_modes import commit_file
 from tests.tokens import github_token
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,7 +21,7 @@ TOKEN = github_token()
 
 
 def run_action(
-    repo: Path, tmp_path: Path, event_name: str, event: dict[str, object], **inputs: str
+    repo: Path, tmp_path: Path, event_name: str, event: Mapping[str, object], **inputs: str
 ) -> tuple[int, dict[str, str], dict]:  # type: ignore[type-arg]
     event_path = tmp_path / "event.json"
     event_path.write_text(json.dumps(event))
@@ -96,7 +97,7 @@ def test_schedule_audits_history(repo: Path, tmp_path: Path) -> None:
 
 
 def test_schedule_keeps_the_history_cache_between_runs(repo: Path, tmp_path: Path) -> None:
-    from scanner.cache import CACHE_FILE
+    from scanner.modes.history_cache import CACHE_FILE
 
     commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
     commit_file(repo, "b.py", "clean = 1\n")

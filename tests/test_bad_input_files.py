@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-import scanner.runner
-from scanner.sources.workdir import FileRef
+import scanner.modes.workdir
+from scanner.sources.file_walk import FileRef, iter_files
 from tests.conftest import Invoke
 from tests.tokens import github_token
 
@@ -163,7 +163,7 @@ def test_files_that_vanish_or_change_during_the_scan(
         (tree / name).write_text("small\n")
     outside = tmp_path / "outside.env"
     outside.write_text(f"GITHUB_TOKEN={TOKEN}\n")
-    real_iter_files = scanner.runner.iter_files
+    real_iter_files = iter_files
 
     def racing(paths: tuple[str, ...], cwd: Path) -> Iterator[FileRef]:
         refs = list(real_iter_files(paths, cwd))
@@ -175,7 +175,7 @@ def test_files_that_vanish_or_change_during_the_scan(
         (tree / "grown.txt").write_text("y" * 2048)
         yield from refs
 
-    monkeypatch.setattr(scanner.runner, "iter_files", racing)
+    monkeypatch.setattr(scanner.modes.workdir, "iter_files", racing)
     result = run_cli("scan", "-f", "json", "--max-file-size", "1K", "-j", "1", cwd=tree)
     assert result.exit_code == 1
     data = stats_of(result.stdout)
@@ -193,7 +193,7 @@ def test_a_file_swapped_for_a_fifo_after_its_check_is_not_waited_on(
     tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The narrowest race: the path passes the regular-file check, then becomes a FIFO before open."""
-    from scanner.sources import files
+    from scanner.sources import reader as files
 
     target = tree / "swap.txt"
     target.write_text("x\n")
@@ -206,9 +206,9 @@ def test_a_file_swapped_for_a_fifo_after_its_check_is_not_waited_on(
             os.mkfifo(target)
         return info
 
-    monkeypatch.setattr(files.os, "stat", stat_then_swap)
+    monkeypatch.setattr(os, "stat", stat_then_swap)  # as reader.read_file calls it
     read = files.read_file(FileRef("swap.txt", str(target)), 1024)
-    assert read.data is None and read.stats.skipped_unreadable == 1
+    assert read.chunks == () and read.long == () and read.stats.skipped_unreadable == 1
     assert read.notice is not None and read.notice.message == "replaced while scanned"
 
 

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from scanner import jsonio
 from scanner.baseline.imports import READERS
-from scanner.cache import CACHE_FILE
 from scanner.errors import BaselineError
+from scanner.modes.history_cache import CACHE_FILE
 from scanner.sources.notebook import notebook_chunks
 from tests.conftest import Invoke, git
 from tests.tokens import github_token

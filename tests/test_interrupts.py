@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 import scanner
-from scanner.cache import CACHE_FILE
+from scanner.modes.history_cache import CACHE_FILE
 from tests.conftest import git
 from tests.tokens import github_token
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-import scanner.text_scan
+import scanner.modes.file_step
 from scanner.fingerprint import secret_hash
 from tests.conftest import Invoke, git
 from tests.tokens import aws_access_key_id, github_token
@@ -179,7 +179,7 @@ def test_crash_report_names_type_and_place_never_the_message(
             f"engine failed on {SECRETS[0]} ({hashlib.sha256(SECRETS[0].encode()).hexdigest()})"
         )
 
-    monkeypatch.setattr(scanner.text_scan, "scan_chunk", explode)
+    monkeypatch.setattr(scanner.modes.file_step, "scan_chunk", explode)
     result = run_cli("scan", "-j", "1", cwd=planted)
     assert result.exit_code == 3
     assert result.output.startswith("spillguard: unexpected error: RuntimeError at test_no_leak.py:")

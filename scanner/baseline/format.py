@@ -16,7 +16,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +23,12 @@ from scanner import jsonio
 from scanner.atomic import write_text
 from scanner.bounded import NotRegularFile, read_bounded
 from scanner.errors import BaselineError
+from scanner.model import ReviewStatus
 
 VERSION = 1
 IDENTITY = "spillguard-baseline-v1"
 DEFAULT_PATH = ".spillguard-baseline.json"
 MAX_BASELINE_BYTES = 256 * 1024 * 1024  # 10,000 entries take about 3 MiB
-
-
-class Status(str, Enum):
-    UNREVIEWED = "unreviewed"
-    REAL = "real"  # a real secret: must be rotated; keeps failing the run until removed
-    FALSE_POSITIVE = "false_positive"
-    ACCEPTED_RISK = "accepted_risk"  # real but accepted, with a reason (and ideally an expiry)
 
 
 @dataclass(frozen=True)
@@ -54,7 +47,7 @@ class Entry:
     path: str
     line: int
     secret_hash: str
-    status: Status = Status.UNREVIEWED
+    status: ReviewStatus = ReviewStatus.UNREVIEWED
     reason: str | None = None
     reviewer: str | None = None
     expires: date | None = None
@@ -137,9 +130,9 @@ def _entry(raw: Any, number: int, name: str) -> Entry:
     if not isinstance(line, int) or isinstance(line, bool) or line < 1:
         raise BaselineError(f"{where}: line must be a positive integer")
     try:
-        status = Status(raw["status"])
+        status = ReviewStatus(raw["status"])
     except ValueError:
-        choices = ", ".join(s.value for s in Status)
+        choices = ", ".join(s.value for s in ReviewStatus)
         raise BaselineError(f"{where}: status must be one of {choices}") from None
     for key in ("reason", "reviewer"):
         if raw.get(key) is not None and not isinstance(raw[key], str):

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from scanner import jsonio
-from scanner.baseline.format import MAX_BASELINE_BYTES, Status
+from scanner.baseline.format import MAX_BASELINE_BYTES
 from scanner.bounded import NotRegularFile, read_bounded
 from scanner.errors import BaselineError
-from scanner.model import Finding
+from scanner.model import Finding, ReviewStatus
 
 FORMATS = ("detect-secrets", "gitleaks", "betterleaks", "gitleaksignore")
 
@@ -32,14 +32,14 @@ class ForeignEntry:
     path: str
     line: int | None
     sha1: str | None = None  # of the secret (detect-secrets)
-    status: Status = Status.UNREVIEWED
+    status: ReviewStatus = ReviewStatus.UNREVIEWED
     reason: str | None = None
 
 
 @dataclass(frozen=True)
 class Imported:
     finding: Finding
-    status: Status
+    status: ReviewStatus
     reason: str | None
 
 
@@ -85,11 +85,11 @@ def read_detect_secrets(path: Path) -> list[ForeignEntry]:
                 raise BaselineError(f"{path}: an entry of {filename} has no hashed_secret")
             label = item.get("is_secret")
             status = (
-                Status.REAL
+                ReviewStatus.REAL
                 if label is True
-                else Status.FALSE_POSITIVE
+                else ReviewStatus.FALSE_POSITIVE
                 if label is False
-                else Status.UNREVIEWED
+                else ReviewStatus.UNREVIEWED
             )
             entries.append(
                 ForeignEntry(
@@ -146,7 +146,7 @@ def read_gitleaksignore(path: Path) -> list[ForeignEntry]:
         file = ":".join(parts[1:-2]) if len(parts) >= 4 and len(parts[0]) == 40 else ":".join(parts[:-2])
         entries.append(
             ForeignEntry(
-                file, int(parts[-1]), status=Status.FALSE_POSITIVE, reason="ignored in .gitleaksignore"
+                file, int(parts[-1]), status=ReviewStatus.FALSE_POSITIVE, reason="ignored in .gitleaksignore"
             )
         )
     return entries
@@ -164,7 +164,12 @@ def _norm(path: str) -> str:
     return path[2:] if path.startswith("./") else path
 
 
-_STRENGTH = {Status.REAL: 3, Status.ACCEPTED_RISK: 2, Status.FALSE_POSITIVE: 1, Status.UNREVIEWED: 0}
+_STRENGTH = {
+    ReviewStatus.REAL: 3,
+    ReviewStatus.ACCEPTED_RISK: 2,
+    ReviewStatus.FALSE_POSITIVE: 1,
+    ReviewStatus.UNREVIEWED: 0,
+}
 
 
 def match(foreign: list[ForeignEntry], findings: Iterable[Finding]) -> tuple[list[Imported], int]:

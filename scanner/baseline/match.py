@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 
-from scanner.baseline.format import IDENTITY, Baseline, Entry, HashParams, Status
+from scanner.baseline.format import IDENTITY, Baseline, Entry, HashParams
+from scanner.decision import still_failing
 from scanner.model import BaselineView, Finding, KnownMark
 from scanner.pool import run_batches
 
@@ -118,12 +119,6 @@ def update(
     return Baseline(baseline.params, tuple(kept) + tuple(seen.values())).sorted(), added, removed
 
 
-def failing_entry(entry: Entry, today: date) -> bool:
-    """A known real secret is not fixed until rotated; an accepted risk or review past its expiry is
-    due again."""
-    return entry.status is Status.REAL or entry.expired(today)
-
-
 def compare(
     findings: Iterable[Finding],
     baseline: Baseline,
@@ -144,9 +139,9 @@ def compare(
             (
                 finding.fingerprint,
                 KnownMark(
-                    status=entry.status.value,
+                    status=entry.status,
                     reason=entry.reason,
-                    failing=failing_entry(entry, today),
+                    failing=still_failing(entry.status, entry.expired(today)),
                     expires=entry.expires.isoformat() if entry.expires else None,
                 ),
             )

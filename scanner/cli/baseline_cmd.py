@@ -1,9 +1,8 @@
-"""`spillguard baseline create|update|audit|report|import|upgrade`."""
+"""`spillguard baseline create|update|report|import|upgrade` (and `audit`, in baseline_review_cmd)."""
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -13,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from scanner.baseline.apply import load_baseline
-from scanner.baseline.format import DEFAULT_PATH, Baseline, Entry, Status, load, save
+from scanner.baseline.format import DEFAULT_PATH, Baseline, Entry, load, save
 from scanner.baseline.imports import FORMATS as IMPORT_FORMATS
 from scanner.baseline.match import (
     consistent,
@@ -24,24 +23,15 @@ from scanner.baseline.match import (
     slow_hashes,
     update,
 )
-from scanner.cli.source import Source, prepare, run, source_options
+from scanner.cli.baseline_review_cmd import audit_cmd
+from scanner.cli.options import baseline_option
+from scanner.cli.source_options import SourceOptions, policy_and_rules, run, source_options
 from scanner.errors import BaselineError
+from scanner.model import ReviewStatus
 from scanner.pool import default_jobs
 from scanner.reporters.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _baseline_option(default: str | None = DEFAULT_PATH) -> Callable[[F], F]:
-    return click.option(
-        "-b",
-        "--baseline",
-        "baseline_path",
-        type=click.Path(dir_okay=False),
-        default=default,
-        show_default=True,
-        help="Baseline file.",
-    )
 
 
 def _output_option(help_text: str) -> Callable[[F], F]:
@@ -61,11 +51,14 @@ def baseline() -> None:
     them."""
 
 
+baseline.add_command(audit_cmd)
+
+
 @baseline.command("create")
 @source_options
 @_output_option("Where to write the baseline.")
 @click.option("--force", is_flag=True, help="Replace an existing baseline file.")
-def create_cmd(source: Source, output: str, force: bool) -> int:
+def create_cmd(source: SourceOptions, output: str, force: bool) -> int:
     """Scan (any source: paths, --staged, --range, --history) and record every finding as an
     unreviewed entry."""
     target = Path(output)
@@ -74,7 +67,7 @@ def create_cmd(source: Source, output: str, force: bool) -> int:
             f"{output}: already exists; use `spillguard baseline update` to refresh it, "
             "or --force to replace it"
         )
-    policy, ruleset = prepare(source)
+    policy, ruleset = policy_and_rules(source)
     report = run(source, ruleset, policy, quiet=True)
     params = new_params()
     created = create(
@@ -87,12 +80,12 @@ def create_cmd(source: Source, output: str, force: bool) -> int:
 
 @baseline.command("update")
 @source_options
-@_baseline_option()
-def update_cmd(source: Source, baseline_path: str) -> int:
+@baseline_option()
+def update_cmd(source: SourceOptions, baseline_path: str) -> int:
     """Scan again: add new findings as unreviewed, keep every review, and remove entries no longer
     found, but only inside what was scanned (a staged or range scan never removes)."""
     current = load_baseline(baseline_path)
-    policy, ruleset = prepare(source)
+    policy, ruleset = policy_and_rules(source)
     report = run(source, ruleset, policy, quiet=True)
     slow = slow_hashes(report.findings, current.params, source.jobs or default_jobs())
     updated, added, removed = update(current, report.findings, slow, source.scope_for(report))
@@ -109,8 +102,12 @@ def _counts(entries_baseline: Baseline, today: date, stale: set[str] | None) -> 
     return {
         "entries": len(entries_baseline.entries),
         "by_rule": {rule: dict(sorted(row.items())) for rule, row in sorted(by_rule.items())},
-        "by_status": {s.value: sum(1 for e in entries_baseline.entries if e.status is s) for s in Status},
-        "unreviewed": [_entry_ref(e) for e in entries_baseline.entries if e.status is Status.UNREVIEWED],
+        "by_status": {
+            s.value: sum(1 for e in entries_baseline.entries if e.status is s) for s in ReviewStatus
+        },
+        "unreviewed": [
+            _entry_ref(e) for e in entries_baseline.entries if e.status is ReviewStatus.UNREVIEWED
+        ],
         "expired": [_entry_ref(e) for e in entries_baseline.entries if e.expired(today)],
         "stale": None
         if stale is None
@@ -130,16 +127,16 @@ def _entry_ref(entry: Entry) -> dict[str, object]:
 
 @baseline.command("report")
 @source_options
-@_baseline_option()
+@baseline_option()
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-scan", is_flag=True, help="Do not scan; stale entries are then not reported.")
-def report_cmd(source: Source, baseline_path: str, fmt: str, no_scan: bool) -> int:
+def report_cmd(source: SourceOptions, baseline_path: str, fmt: str, no_scan: bool) -> int:
     """Counts by rule and status, unreviewed entries, entries past their expiry, and stale entries
     (not found by a scan of the given source, by default the current directory)."""
     current = load_baseline(baseline_path)
     stale: set[str] | None = None
     if not no_scan:
-        policy, ruleset = prepare(source)
+        policy, ruleset = policy_and_rules(source)
         report = run(source, ruleset, policy, quiet=True)
         slow = slow_hashes(report.findings, current.params, source.jobs or default_jobs())
         found = {identify(f, slow) for f in report.findings}
@@ -170,103 +167,13 @@ def report_cmd(source: Source, baseline_path: str, fmt: str, no_scan: bool) -> i
 
 
 @baseline.command("upgrade")
-@_baseline_option()
+@baseline_option()
 def upgrade_cmd(baseline_path: str) -> int:
     """Rewrite a baseline of an older format version in the current one."""
     path = Path(baseline_path)
     save(load(path, consistent), path)  # read bounded, never from a FIFO; every entry checked
     click.echo(f"{baseline_path}: now version 1")
     return 0
-
-
-def _reviewer() -> str | None:
-    try:
-        import pygit2
-
-        from scanner.sources.git import open_repo
-
-        config = open_repo(Path.cwd()).config
-        return str(config["user.email"])
-    except (KeyError, ImportError, pygit2.GitError, BaselineError, Exception):  # noqa: BLE001
-        return os.environ.get("USER")
-
-
-@baseline.command("audit")
-@_baseline_option()
-@click.option("--reveal", is_flag=True, help="Show secret values in the context lines.")
-@click.option("--all", "review_all", is_flag=True, help="Review every entry, not only unreviewed ones.")
-@click.option("--reviewer", help="Name recorded with each answer (default: git user.email).")
-def audit_cmd(baseline_path: str, reveal: bool, review_all: bool, reviewer: str | None) -> int:
-    """Review entries one by one: (r)eal, must rotate; (f)alse positive; (a)ccepted risk, with a
-    reason; (s)kip; (b)ack; (q)uit. Progress is saved after each answer."""
-    from scanner.audit import ANSWERS, entry_context, review
-    from scanner.cli.options import build_policy, build_ruleset
-
-    path = Path(baseline_path)
-    current = load_baseline(baseline_path)
-    ruleset = build_ruleset(build_policy(None, (), ()), "auto")
-    rules = {rule.id: rule for rule in ruleset.rules}
-    queue = [e.fingerprint for e in current.entries if review_all or e.status is Status.UNREVIEWED]
-    who = reviewer or _reviewer()
-    position = 0
-    while 0 <= position < len(queue):
-        entries = {e.fingerprint: e for e in current.entries}
-        entry = entries[queue[position]]
-        rule = rules.get(entry.rule_id)
-        click.echo("")
-        click.echo(
-            f"[{position + 1}/{len(queue)}] {printable(entry.path)}:{entry.line}  "
-            f"{rule.name if rule else entry.rule_id} [{entry.rule_id}]  status: {entry.status.value}"
-        )
-        context = entry_context(entry, current.params, Path.cwd(), ruleset, reveal)
-        if not context.lines:
-            click.echo("  (not in the work tree now; it may remain in git history)")
-        for number, text in context.lines:
-            marker = ">" if number == context.line else " "
-            click.echo(f"  {marker}{number:5d} | {printable(text)}")
-        answer = click.prompt(
-            "(r)eal, (f)alse positive, (a)ccepted risk, (s)kip, (b)ack, (q)uit",
-            type=click.Choice(["r", "f", "a", "s", "b", "q"]),
-            show_choices=False,
-        )
-        if answer == "q":
-            break
-        if answer == "b":
-            position = max(0, position - 1)
-            continue
-        if answer == "s":
-            position += 1
-            continue
-        reason, expires = None, None
-        if answer in ("a", "f"):
-            prompt = "Reason" if answer == "a" else "Reason (optional)"
-            reason = click.prompt(prompt, default="" if answer == "f" else None, show_default=False)
-        if answer == "a":
-            expires = click.prompt(
-                "Review again on (YYYY-MM-DD, empty for never)",
-                default="",
-                show_default=False,
-                value_proc=_date_or_none,
-            )
-        reviewed = review(entry, ANSWERS[answer], who, reason, expires)
-        current = replace(
-            current,
-            entries=tuple(reviewed if e.fingerprint == entry.fingerprint else e for e in current.entries),
-        )
-        save(current, path)
-        position += 1
-    reviewed_count = sum(1 for e in current.entries if e.status is not Status.UNREVIEWED)
-    click.echo(f"saved {baseline_path}: {reviewed_count} of {len(current.entries)} entries reviewed")
-    return 0
-
-
-def _date_or_none(text: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise click.BadParameter("expected a date like 2027-01-31") from None
 
 
 @baseline.command("import")
@@ -278,14 +185,15 @@ def _date_or_none(text: str) -> date | None:
 @click.argument("foreign", metavar="FILE", type=click.Path(dir_okay=False))
 @source_options
 @_output_option("Baseline to write (merged into it when it exists).")
-def import_cmd(fmt: str, foreign: str, source: Source, output: str) -> int:
+def import_cmd(fmt: str, foreign: str, source: SourceOptions, output: str) -> int:
     """Build or extend a baseline from another scanner's FILE: a detect-secrets .secrets.baseline, a
     gitleaks or betterleaks JSON report, or a .gitleaksignore. The project is scanned (by default the
     current directory) and the findings FILE names are recorded, with their review labels."""
     from scanner.baseline.imports import READERS, match
 
     entries = READERS[fmt](Path(foreign))
-    policy, ruleset = prepare(source, reveal=True)  # secrets stay in memory, only hashed for matching
+    # secrets stay in memory, only hashed for matching
+    policy, ruleset = policy_and_rules(source, reveal=True)
     report = run(source, ruleset, policy, quiet=True)
     imported, unmatched = match(entries, report.findings)
     target = Path(output)
@@ -297,7 +205,7 @@ def import_cmd(fmt: str, foreign: str, source: Source, output: str) -> int:
     entries_out = []
     for entry in merged.entries:
         item = labels.get(entry.fingerprint)
-        if item is not None and entry.status is Status.UNREVIEWED:
+        if item is not None and entry.status is ReviewStatus.UNREVIEWED:
             entry = replace(entry, status=item.status, reason=item.reason)
         entries_out.append(entry)
     save(replace(merged, entries=tuple(entries_out)), target)

@@ -12,6 +12,7 @@ import click
 
 from scanner.baseline.format import Baseline
 from scanner.cli.options import build_policy, build_ruleset, ruleset_options
+from scanner.decision import visible
 from scanner.errors import BaselineError, GitError
 from scanner.model import Report, Severity
 from scanner.reporters import RenderOptions
@@ -22,10 +23,10 @@ HOOK_MARKER = "# installed by spillguard install-hook"
 
 
 def _blocked_message(report: Report, what: str) -> str:
-    count = len(report.visible())
+    count = len(visible(report))
     lines = [f"spillguard: {what} blocked: {count} secret{'s' if count != 1 else ''} found", ""]
     lines.append(render(report, RenderOptions()).rstrip("\n"))
-    first = report.visible()[0].rule_id
+    first = visible(report)[0].rule_id
     lines += [
         "",
         "What to do:",
@@ -43,23 +44,16 @@ def _hook_baseline(path: str | None) -> Baseline | None:
     """The baseline the hook compares with: the one named, or `.spillguard-baseline.json` at the work
     tree root when it exists. The hook never writes it, and refuses to use one with unstaged changes:
     what is committed must be what was reviewed."""
-    import pygit2
-
     from scanner.baseline.apply import load_baseline
     from scanner.baseline.format import DEFAULT_PATH
-    from scanner.sources.git import open_repo
+    from scanner.sources.git import open_repo, unstaged_changes, work_tree
 
     repo = open_repo(Path.cwd())
-    root = Path(repo.workdir) if repo.workdir else Path.cwd()
+    root = work_tree(repo) or Path.cwd()
     target = Path(path) if path else root / DEFAULT_PATH
     if path is None and not target.exists():
         return None
-    try:
-        relative = target.resolve().relative_to(root.resolve()).as_posix()
-        flags = repo.status_file(relative)
-    except (ValueError, KeyError, pygit2.GitError):
-        flags = 0
-    if flags & (pygit2.enums.FileStatus.WT_MODIFIED | pygit2.enums.FileStatus.WT_DELETED):
+    if unstaged_changes(repo, target, root):
         raise BaselineError(
             f"{target}: has unstaged changes; stage them (git add {target.name}) or discard them "
             f"(git checkout -- {target.name}) before committing"
@@ -88,8 +82,10 @@ def hook(
     """Git hook entry point: scans staged changes and blocks the commit on a finding not in the
     baseline. Run by the pre-commit framework in the pre-push stage (PRE_COMMIT_FROM_REF and
     PRE_COMMIT_TO_REF set), it scans the pushed commits instead. Exit 1 blocks."""
-    from scanner.baseline.apply import failing, with_baseline
-    from scanner.gitscan import scan_range, scan_staged
+    from scanner.baseline.apply import with_baseline
+    from scanner.decision import failing
+    from scanner.modes.range import scan_range
+    from scanner.modes.staged import scan_staged
     from scanner.sources.git import has_commit, open_repo
 
     baseline = _hook_baseline(baseline_path)

@@ -54,6 +54,21 @@ def ruleset_options(func: F) -> F:
     return func
 
 
+def baseline_option() -> Callable[[F], F]:
+    """`-b/--baseline FILE` of the baseline commands, `.spillguard-baseline.json` by default."""
+    from scanner.baseline.format import DEFAULT_PATH  # imported here: a plain scan needs no baseline
+
+    return click.option(
+        "-b",
+        "--baseline",
+        "baseline_path",
+        type=click.Path(dir_okay=False),
+        default=DEFAULT_PATH,
+        show_default=True,
+        help="Baseline file.",
+    )
+
+
 def build_policy(
     config_path: str | None,
     rule_files: tuple[str, ...],

@@ -7,12 +7,12 @@ from datetime import date
 
 import click
 
-from scanner.baseline.apply import failing, load_baseline, with_baseline
+from scanner.baseline.apply import load_baseline, with_baseline
 from scanner.cli.output import write_output
-from scanner.cli.source import Source, prepare, run, source_options
+from scanner.cli.source_options import SourceOptions, policy_and_rules, run, source_options
+from scanner.decision import at_or_above, failing
 from scanner.model import Severity
 from scanner.pool import default_jobs
-from scanner.report_filter import at_or_above
 from scanner.reporters import FORMATS, RenderOptions, get_writer
 from scanner.reporters.text import printable, summary
 
@@ -90,7 +90,7 @@ SCAN_EPILOG = (
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report.")
 def scan(
-    source: Source,
+    source: SourceOptions,
     fmt: str,
     output: str | None,
     show_secrets: bool,
@@ -113,7 +113,7 @@ def scan(
     if (show_known or fail_on == "new") and baseline_path is None:
         raise click.UsageError("--show-known and --fail-on new go with --baseline")
     baseline = load_baseline(baseline_path) if baseline_path else None
-    policy, ruleset = prepare(source, reveal=show_secrets and fmt != "sarif")
+    policy, ruleset = policy_and_rules(source, reveal=show_secrets and fmt != "sarif")
     report = run(source, ruleset, policy, quiet)
     if baseline is not None:
         report = with_baseline(

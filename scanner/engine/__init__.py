@@ -1,1 +1,3 @@
-"""Pure detection engine: text in, findings out. Entry point: `scanner.engine.scan.scan_chunk`."""
+"""Pure detection engine: a chunk of text, the rule index (index.py) and the policy in, findings out
+(scan.py: `scan_chunk`; file_rules.py: `scan_path`). No I/O, no clock, no globals; imports nothing from
+ruleset/ or sources/."""

@@ -14,7 +14,7 @@ from array import array
 from dataclasses import dataclass
 
 from scanner.engine.checksums import VALIDATORS
-from scanner.engine.decode import (
+from scanner.engine.encoded import (
     CONTAINER_REACH,
     MAX_DEPTH,
     MIN_RUN,
@@ -30,12 +30,12 @@ from scanner.engine.decode import (
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.exposure import client_exposure
 from scanner.engine.filters import INLINE_MARKER, compile_allowlist, inline_allowed, is_placeholder
+from scanner.engine.index import RuleIndex as CompiledRuleset
 from scanner.engine.noise import is_noise, quiet_file, trusted_anywhere
 from scanner.engine.positions import LineIndex, line_bounds
 from scanner.fingerprint import fingerprint, secret_hash
 from scanner.model import Chunk, Finding, Location, Match, Notice, Policy, Rule, Span
 from scanner.redact import redact
-from scanner.ruleset.compiled import CompiledRuleset
 
 
 @dataclass(frozen=True)

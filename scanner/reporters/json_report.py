@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from scanner import __version__
+from scanner import __version__, decision
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import CommitInfo, Finding, KnownMark, Report, Rule, SecretGroup
 from scanner.remediation import as_dict, exposure_note
@@ -19,7 +19,7 @@ def _baseline_dict(mark: KnownMark | None) -> dict[str, object]:
         return {"state": "new"}
     return {
         "state": "known",
-        "status": mark.status,
+        "status": mark.status.value,
         "reason": mark.reason,
         "failing": mark.failing,
         "expires": mark.expires,
@@ -87,7 +87,7 @@ def _with_baseline(report: Report, data: dict[str, object]) -> dict[str, object]
     if report.baseline is None:
         return data
     marks = dict(report.baseline.known)
-    for item, finding in zip(data["findings"], report.visible(), strict=True):  # type: ignore[call-overload]
+    for item, finding in zip(data["findings"], decision.visible(report), strict=True):  # type: ignore[call-overload]
         item["baseline"] = _baseline_dict(marks.get(finding.fingerprint))
     data["baseline"] = {
         "new": len(report.findings) - len(marks),
@@ -120,7 +120,7 @@ def _stats(report: Report) -> dict[str, object]:
 def report_dict(report: Report) -> dict[str, object]:
     rules = {rule.id: rule for rule in report.rules}
     commits = {info.sha: info for info in report.commits}
-    visible = report.visible()
+    visible = decision.visible(report)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "spillguard", "version": __version__},

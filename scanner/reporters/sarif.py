@@ -10,6 +10,7 @@ import sarif_om as sarif
 from jschema_to_python.to_json import to_json
 
 from scanner import __version__
+from scanner.decision import suppressed
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import Finding, KnownMark, Report, Rule, Severity
 from scanner.remediation import as_markdown, as_text, exposure_note
@@ -50,10 +51,10 @@ def _descriptor(rule: Rule) -> sarif.ReportingDescriptor:
 
 def _suppressions(mark: KnownMark | None) -> list[sarif.Suppression] | None:
     """Baseline entries reviewed as false positives or accepted risks (not past expiry)."""
-    if mark is None or mark.failing or mark.status not in ("false_positive", "accepted_risk"):
+    if mark is None or not suppressed(mark):
         return None
     suppression = sarif.Suppression(
-        kind="external", justification=mark.reason or mark.status.replace("_", " ")
+        kind="external", justification=mark.reason or mark.status.value.replace("_", " ")
     )
     suppression.status = "accepted"  # SARIF 2.1.0 name; sarif-om predates it
     return [suppression]

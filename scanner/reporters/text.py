@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import click
 
-from scanner.model import CommitInfo, Finding, KnownMark, Report, Rule, SecretGroup, Severity
+from scanner import decision
+from scanner.model import CommitInfo, Finding, KnownMark, Report, ReviewStatus, Rule, SecretGroup, Severity
 from scanner.remediation import exposure_note, one_line, playbook
 from scanner.reporters import RenderOptions
 
@@ -37,9 +38,9 @@ def _known_label(mark: KnownMark | None) -> str:
     if mark is None:
         return ""
     if mark.failing:
-        why = "past its expiry" if mark.status != "real" else "real secret, rotate it"
+        why = "past its expiry" if mark.status is not ReviewStatus.REAL else "real secret, rotate it"
         return f"  [known, still failing: {why}]"
-    return f"  [known: {mark.status.replace('_', ' ')}]"
+    return f"  [known: {mark.status.value.replace('_', ' ')}]"
 
 
 def _finding_lines(
@@ -140,7 +141,7 @@ def render(report: Report, options: RenderOptions) -> str:
     out: list[str] = []
     current = None
     marks = dict(report.baseline.known) if report.baseline is not None else {}
-    visible = report.visible()
+    visible = decision.visible(report)
     for finding in visible:
         if finding.location.path != current:
             current = finding.location.path

@@ -9,10 +9,9 @@ from typing import Any, TypeVar
 import regex
 
 from scanner.engine.checksums import VALIDATORS
+from scanner.engine.width import MAX_WINDOW, UNBOUNDED, max_match_width
 from scanner.model import Allowlist, Confidence, Examples, FileMatch, Remediation, Rule, Severity
-from scanner.ruleset.width import UNBOUNDED, max_match_width
 
-MAX_WINDOW = 16384
 RULE_ID = regex.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 
 REQUIRED = ("id", "name", "description", "severity", "confidence")

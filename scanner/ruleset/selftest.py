@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scanner.engine.files import scan_path
+from scanner.engine.file_rules import scan_path
+from scanner.engine.index import RuleIndex
 from scanner.engine.scan import find_matches, scan_chunk
 from scanner.model import Chunk, Policy, Rule
 from scanner.ruleset.compiled import CompiledRuleset
@@ -92,13 +93,13 @@ DEFAULT_PATH = "selftest.txt"
 
 
 def _found_at(
-    rule: Rule, text: str, ruleset: CompiledRuleset, policy: Policy, path: str = DEFAULT_PATH
+    rule: Rule, text: str, ruleset: RuleIndex, policy: Policy, path: str = DEFAULT_PATH
 ) -> set[tuple[int, int]]:
     result = scan_chunk(Chunk(path=path, text=text), ruleset, policy)
     return {(f.location.line, f.location.column) for f in result.findings if f.rule_id == rule.id}
 
 
-def _check_scoped_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy) -> list[str]:
+def _check_scoped_rule(rule: Rule, ruleset: RuleIndex, policy: Policy) -> list[str]:
     """A rule with `paths` reads one kind of file (a Dockerfile, a CI workflow), so its examples are
     whole files of that kind, scanned at `examples.path` and not embedded in other contexts; the
     first positive must also be ignored at a path outside the scope."""
@@ -118,7 +119,7 @@ def _check_scoped_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy) -> 
     return problems
 
 
-def _check_file_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy) -> list[str]:
+def _check_file_rule(rule: Rule, ruleset: RuleIndex, policy: Policy) -> list[str]:
     """A file rule's examples are paths, optionally followed by the file's content on the next lines."""
 
     def fires(example: str) -> bool:
@@ -138,7 +139,7 @@ def _check_file_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy) -> li
     return problems
 
 
-def check_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy | None = None) -> list[str]:
+def check_rule(rule: Rule, ruleset: RuleIndex, policy: Policy | None = None) -> list[str]:
     """Problems with one rule's examples; empty when every example behaves."""
     policy = policy or Policy()
     if rule.files is not None:
@@ -172,7 +173,7 @@ def check_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy | None = Non
     return problems
 
 
-def check_rules(rules: tuple[Rule, ...], ruleset: CompiledRuleset) -> list[str]:
+def check_rules(rules: tuple[Rule, ...], ruleset: RuleIndex) -> list[str]:
     """One line per failing rule: `source: rule 'id': problem; problem`."""
     failures = []
     for rule in rules:

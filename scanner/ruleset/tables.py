@@ -1,8 +1,9 @@
-"""The prefilter's keyword tables: every rule keyword, the base64 and URL-encoded forms that trigger
-decoding, and which rules each keyword points to. Deriving the encoded forms of a few hundred keywords
-takes longer than scanning a small commit, so the derived tables are kept in the user cache
-(scanner.user_cache), keyed by the spillguard version, this derivation's format, and every rule's
-keywords and pattern (the patterns give the spellings); the compiled prefilter has its own entry."""
+"""Compiles the prefilter's keyword tables (`scanner.engine.index.KeywordTables`): every rule keyword,
+the base64 and URL-encoded forms that trigger decoding, and which rules each keyword points to. Deriving
+the encoded forms of a few hundred keywords takes longer than scanning a small commit, so the derived
+tables are kept in the user cache (scanner.user_cache), keyed by the spillguard version, this
+derivation's format, and every rule's keywords and pattern (the patterns give the spellings); the
+compiled prefilter has its own entry."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import json
 from dataclasses import dataclass, fields
 
 from scanner import __version__, jsonio, user_cache
-from scanner.engine.decode import CONTAINER_WORDS, encoded_keyword_literals, url_keyword_forms
-from scanner.engine.prefilter import Prefilter
+from scanner.engine.encoded import CONTAINER_WORDS, encoded_keyword_literals, url_keyword_forms
+from scanner.engine.index import KeywordTables
 from scanner.model import Rule
 from scanner.ruleset.prefilter_cache import cached_prefilter
 
@@ -22,9 +23,7 @@ TABLES_FORMAT = 1  # raise when what the tables are derived from, or how, change
 
 @dataclass(frozen=True)
 class _Derived:
-    """The prefilter's keywords and what its hit ids mean: what is cached. Ids below `plain` are rule
-    keywords; the base64 forms of every keyword (and of container words such as `auths`) come after:
-    a hit there triggers decoding, not a rule, so their entries in `rules` are empty."""
+    """What is cached: the keyword tables without their lengths and prefilter (see KeywordTables)."""
 
     keywords: tuple[str, ...]
     plain: int
@@ -50,14 +49,6 @@ class _Derived:
         if len(derived.rules) != len(derived.keywords) or not 0 <= plain <= containers <= url_forms:
             raise ValueError("inconsistent keyword tables")
         return derived
-
-
-@dataclass(frozen=True)
-class KeywordTables(_Derived):
-    """The derived tables with their prefilter: what a scan uses."""
-
-    lengths: tuple[int, ...]
-    prefilter: Prefilter
 
 
 def _spellings(rules: tuple[Rule, ...]) -> dict[str, set[str]]:

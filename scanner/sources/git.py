@@ -1,12 +1,10 @@
-"""Text from git, through pygit2: what is staged (pre-commit) and what a range of commits added (CI,
-pre-push). Only added lines are yielded, grouped in runs of consecutive lines with their real line
-numbers, unless whole files are asked for. Nothing here writes to the repository."""
+"""A git repository through pygit2, and the objects in it: opening it, resolving revisions, reading
+blobs (like files, into a `ReadResult`), commit metadata, where hooks and the shared git directory are,
+and the little the CLI asks of the work tree. Nothing here writes to the repository."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,37 +12,14 @@ import pygit2
 
 from scanner.errors import GitError
 from scanner.model import Chunk, CommitInfo, Notice, ScanStats
-from scanner.sources.decode import SNIFF_BYTES, decode, decode_with, sniff
-from scanner.sources.files import BINARY, too_large
-from scanner.sources.paths import display_path
-from scanner.sources.windows import Piece, fits_whole, window_pieces
+from scanner.sources.reader import ReadResult, text_read
+from scanner.sources.text import SNIFF_BYTES, decode, sniff
 
 GITLINK = 0o160000
 MESSAGE_PATH = "(commit message)"
-UNMERGED = (
-    "unmerged (a merge conflict not resolved yet), so not scanned: resolve it, `git add` it, scan again"
-)
 
-
-@dataclass(frozen=True)
-class ReadLimits:
-    """How blobs are read: the size above which they are skipped, and whether an unreadable (missing
-    or corrupted) object is counted and skipped instead of stopping the scan."""
-
-    max_size: int
-    skip_errors: bool = False
-
-
-@dataclass(frozen=True)
-class GitItem:
-    """One piece of git text to scan, or a skip to count, or (new_file) a file that appears, for the
-    file rules: its path, blob id and commit."""
-
-    chunk: Chunk | None
-    stats: ScanStats
-    notice: Notice | None = None
-    new_file: tuple[str, str, str | None] | None = None
-    piece: Piece | None = None  # set when the chunk is a window of a long text: places its findings
+# What callers outside sources/ hold a repository as (they pass it back here, never use it directly).
+Repository = pygit2.Repository
 
 
 def blob_text(repo: pygit2.Repository, oid: str, max_size: int) -> str | None:
@@ -115,23 +90,24 @@ def open_repo(start: Path) -> pygit2.Repository:
         raise GitError(f"{found}: cannot open the repository ({exc})") from None
 
 
-def _added_runs(patch: Any) -> Iterator[tuple[int, bytes]]:
-    """(first line number, bytes) for each run of consecutive added lines of a patch."""
-    start, expected = 0, -1
-    lines: list[bytes] = []
-    for hunk in patch.hunks:
-        for line in hunk.lines:
-            if line.origin != "+":
-                continue
-            if lines and line.new_lineno == expected:
-                lines.append(line.raw_content)
-            else:
-                if lines:
-                    yield start, b"".join(lines)
-                start, lines = line.new_lineno, [line.raw_content]
-            expected = line.new_lineno + 1
-    if lines:
-        yield start, b"".join(lines)
+def reopen(git_dir: str) -> pygit2.Repository:
+    """The repository at `git_dir` (its `git_dir()`), opened again, as a pool worker does: cheap,
+    about 0.1 ms."""
+    return pygit2.Repository(git_dir)
+
+
+def git_dir(repo: pygit2.Repository) -> str:
+    return str(repo.path)
+
+
+def head_is_unborn(repo: pygit2.Repository) -> bool:
+    """Whether HEAD names a branch with no commit yet (a new repository)."""
+    return bool(repo.head_is_unborn)
+
+
+def missing_object_error(repo: pygit2.Repository, message: str) -> GitError:
+    """The error that stops a scan on an object it could not read (`message` names it)."""
+    return GitError(f"{repo.path}: {message}; {fsck_hint(repo)}, or pass --skip-errors to count it and go on")
 
 
 BLOB_TYPE = 3  # GIT_OBJECT_BLOB
@@ -160,107 +136,51 @@ def read_blob_data(repo: pygit2.Repository, oid: pygit2.Oid | str) -> bytes:
     return bytes(data)
 
 
-def _blob_items(
-    repo: pygit2.Repository,
-    oid: pygit2.Oid,
-    path: str,
-    limits: ReadLimits,
-    commit: str | None,
-    first_line: int = 1,
-    data: bytes | None = None,
-) -> Iterator[GitItem]:
-    """A blob's text (or `data`, lines it added) as one chunk, or as windows when it is long; the first
-    item carries the counts."""
+def read_blob_file(
+    repo: pygit2.Repository, blob: str, path: str, max_size: int, commit: str | None = None
+) -> ReadResult:
+    """A blob read as `scanner.sources.reader.read_file` reads a file: its text as chunks (a notebook's
+    cells one by one) with its counts, or the count of a skip. Its size is read from the object header
+    first, so a blob over `max_size` is never read. A missing or corrupted object is counted
+    unreadable, with a notice naming it, the path it had and the commit that introduced it there."""
+    try:
+        data = read_blob(repo, blob, max_size)
+    except GitError:
+        where = f"at {path} in commit {commit[:12]}" if commit else f"at {path}"
+        notice = Notice(path, f"object {blob} ({where}) is missing or corrupted")
+        return ReadResult((), ScanStats(skipped_unreadable=1), notice)
     if data is None:
-        try:
-            data = read_blob(repo, oid, limits.max_size)
-        except GitError as exc:
-            if not limits.skip_errors:
-                raise
-            yield GitItem(None, ScanStats(skipped_unreadable=1), Notice(path, exc.message))
-            return
-        if data is None:
-            yield GitItem(None, ScanStats(skipped_large=1), Notice(path, too_large(limits.max_size)))
-            return
+        return ReadResult((), ScanStats(skipped_large=1))
     encoding = sniff(data[:SNIFF_BYTES])
     if encoding is None:
-        yield GitItem(None, ScanStats(skipped_binary=1), Notice(path, BINARY))
-        return
-    base = Chunk(path=path, text="", first_line=first_line, commit=commit, blob=str(oid))
-    stats = ScanStats(bytes=len(data))
-    if fits_whole(data, encoding):
-        yield GitItem(replace(base, text=decode_with(data, encoding)), stats)
-        return
-    for piece in window_pieces(data, encoding, base):
-        yield GitItem(piece.chunk, stats, piece=piece)
-        stats = ScanStats()
+        return ReadResult((), ScanStats(skipped_binary=1))
+    return text_read(
+        data, encoding, ScanStats(files=1, bytes=len(data)), Chunk(path=path, text="", blob=blob)
+    )
 
 
-def _one_file(items: Iterator[GitItem]) -> Iterator[GitItem]:
-    """`items` of one whole file, the first counting it as a file."""
-    for number, item in enumerate(items):
-        yield replace(item, stats=item.stats + ScanStats(files=1)) if number == 0 else item
+def work_tree(repo: pygit2.Repository) -> Path | None:
+    """The root of the repository's work tree; None for a bare repository."""
+    return Path(repo.workdir) if repo.workdir else None
 
 
-def _diff_items(
-    repo: pygit2.Repository, diff: Any, limits: ReadLimits, commit: str | None, all_lines: bool
-) -> Iterator[GitItem]:
-    diff.find_similar()
-    for position, delta in enumerate(diff.deltas):
-        new = delta.new_file
-        if delta.status_char() == "D" or new.mode == GITLINK:
-            continue
-        path = display_path(new.path)
-        if delta.status == pygit2.enums.DeltaStatus.CONFLICTED:  # nothing staged to judge yet
-            yield GitItem(None, ScanStats(), Notice(path, UNMERGED))
-            continue
-        if delta.status_char() in "ARC":  # the file appears at this path
-            yield GitItem(None, ScanStats(), new_file=(path, str(new.id), commit))
-        if all_lines:
-            yield from _one_file(_blob_items(repo, new.id, path, limits, commit))
-            continue
-        try:
-            _kind, size = repo.odb.read_header(new.id)
-            if size > limits.max_size:  # decided before any content is read
-                yield GitItem(None, ScanStats(skipped_large=1), Notice(path, too_large(limits.max_size)))
-                continue
-            patch = diff[position]
-        except (KeyError, ValueError, pygit2.GitError):
-            message = f"object {new.id} (at {path}) is missing or corrupted"
-            if not limits.skip_errors:
-                raise GitError(f"{repo.path}: {message}; {fsck_hint(repo)}, or pass --skip-errors") from None
-            yield GitItem(None, ScanStats(skipped_unreadable=1), Notice(path, message))
-            continue
-        if delta.is_binary or patch.delta.is_binary:
-            yield GitItem(None, ScanStats(skipped_binary=1), Notice(path, BINARY))
-            continue
-        yield GitItem(None, ScanStats(files=1))
-        for first_line, data in _added_runs(patch):
-            yield from _blob_items(repo, new.id, path, limits, commit, first_line, data)
-
-
-def staged_items(repo: pygit2.Repository, limits: ReadLimits, all_lines: bool = False) -> Iterator[GitItem]:
-    """What the next commit would add: the index against HEAD (all of it on an unborn branch). Inside a
-    hook run by `git commit -a` or `git commit PATH`, git points GIT_INDEX_FILE at the index that will
-    be committed; that one is read."""
-    index_file = os.environ.get("GIT_INDEX_FILE")
-    index = pygit2.Index(index_file) if index_file else repo.index
-    if repo.head_is_unborn:
-        for entry in index:
-            if entry.mode == GITLINK:
-                continue
-            path = display_path(entry.path)
-            yield GitItem(None, ScanStats(), new_file=(path, str(entry.id), None))
-            yield from _one_file(_blob_items(repo, entry.id, path, limits, None))
-        return
+def unstaged_changes(repo: pygit2.Repository, path: Path, root: Path) -> bool:
+    """Whether the file at `path` has changes in the work tree (under `root`) that are not staged:
+    modified or deleted. A path outside `root`, or that git cannot tell about, has none."""
     try:
-        tree = repo.head.peel(pygit2.Tree)
-    except (KeyError, ValueError, pygit2.GitError):
-        raise GitError(
-            f"{repo.path}: HEAD's commit or tree is missing or corrupted; run `git fsck`"
-        ) from None
-    diff = tree.diff_to_index(index, context_lines=0)
-    yield from _diff_items(repo, diff, limits, None, all_lines)
+        relative = path.resolve().relative_to(root.resolve()).as_posix()
+        flags = repo.status_file(relative)
+    except (ValueError, KeyError, pygit2.GitError):
+        return False
+    return bool(flags & (pygit2.enums.FileStatus.WT_MODIFIED | pygit2.enums.FileStatus.WT_DELETED))
+
+
+def user_email(repo: pygit2.Repository) -> str | None:
+    """git's `user.email` as this repository sees it (its own config, then the user's), if set."""
+    try:
+        return str(repo.config["user.email"])
+    except (KeyError, pygit2.GitError):
+        return None
 
 
 def has_commit(repo: pygit2.Repository, revision: str) -> bool:
@@ -279,20 +199,6 @@ def resolve(repo: pygit2.Repository, revision: str) -> pygit2.Commit:
         raise GitError(f"unknown revision '{revision}'{hint if repo.is_shallow else ''}") from None
 
 
-def range_commits(repo: pygit2.Repository, base: str | None, head: str) -> list[pygit2.Commit]:
-    """Commits reachable from `head` but not from `base`, oldest first. `base` may be `--remotes`:
-    everything not yet on any remote-tracking branch (a new branch being pushed)."""
-    tip = resolve(repo, head)
-    walker = repo.walk(tip.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
-    if base == "--remotes":
-        for name in repo.references:
-            if name.startswith("refs/remotes/"):
-                walker.hide(repo.references[name].peel(pygit2.Commit).id)
-    elif base is not None:
-        walker.hide(resolve(repo, base).id)
-    return list(walker)
-
-
 def commit_info(commit: pygit2.Commit) -> CommitInfo:
     from datetime import datetime, timedelta, timezone
 
@@ -300,14 +206,6 @@ def commit_info(commit: pygit2.Commit) -> CommitInfo:
     zone = timezone(timedelta(minutes=author.offset))
     date = datetime.fromtimestamp(author.time, zone).isoformat()
     return CommitInfo(sha=str(commit.id), author=f"{author.name} <{author.email}>", date=date)
-
-
-def commit_items(repo: pygit2.Repository, commit: pygit2.Commit, limits: ReadLimits) -> Iterator[GitItem]:
-    """Lines a commit added (merges: against their first parent) and its message."""
-    sha = str(commit.id)
-    message = commit.message
-    yield GitItem(Chunk(path=MESSAGE_PATH, text=message, commit=sha), ScanStats(bytes=len(message)))
-    yield from _diff_items(repo, commit_diff(repo, commit, context_lines=0), limits, sha, all_lines=False)
 
 
 def commit_diff(repo: pygit2.Repository, commit: pygit2.Commit, context_lines: int = 3) -> Any:

@@ -1,10 +1,10 @@
-"""A file's bytes as the chunks the engine scans. A text of up to WINDOW bytes is one chunk (a notebook:
-one per cell part). A longer one (a raised --max-file-size, a single line of 100 MB) is decoded and
-scanned in overlapping windows of about WINDOW bytes of memory each, so memory holds the file's bytes
-and one window at a time, never the whole text (which takes up to four bytes a character): each window
-reports only the findings that start in its own part, where a match reaching up to MARGIN characters
-either side is seen whole, and `Piece.place` puts their lines and columns back where they are in the
-file."""
+"""A long text as the chunks the engine scans. A text of up to WINDOW bytes is decoded whole (one
+chunk, or a notebook's cells: scanner.sources.reader). A longer one (a raised --max-file-size, a single
+line of 100 MB) is a `LongText`, decoded and scanned in overlapping windows of about WINDOW bytes of
+memory each, so memory holds the file's bytes and one window at a time, never the whole text (which
+takes up to four bytes a character): each window reports only the findings that start in its own part,
+where a match reaching up to MARGIN characters either side is seen whole, and `Piece.place` puts their
+lines and columns back where they are in the file."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from scanner.model import Chunk, Finding
-from scanner.sources.decode import Encoding
-from scanner.sources.notebook import notebook_chunks
+from scanner.sources.text import Encoding
 
 WINDOW = 16 * 1024 * 1024  # bytes: of a text scanned whole, and of memory one window's text takes
 # Characters each side of a window's own part: more than any match reaches from where its secret starts
@@ -113,17 +112,14 @@ def fits_whole(data: bytes | bytearray, encoding: Encoding) -> bool:
     return len(data) - encoding.bom <= WINDOW
 
 
-def whole_pieces(text: str, chunk: Chunk, notebooks: bool = True) -> tuple[Piece, ...]:
-    """A text scanned whole: one piece, or (with `notebooks`, for a notebook) one per cell part.
-    `chunk` gives the path and the fields every piece keeps (first line, commit, blob)."""
-    cells = (
-        notebook_chunks(chunk.path, text, chunk.blob) if notebooks and chunk.path.endswith(".ipynb") else None
-    )
-    if cells is not None:
-        return tuple(Piece(cell) for cell in cells)
-    return (Piece(replace(chunk, text=text)),)
+@dataclass(frozen=True, eq=False)
+class LongText:
+    """A text too long to decode whole: its bytes, their encoding, and the chunk every window starts
+    from (path, first line, commit, blob). `pieces()` decodes it window by window."""
 
+    data: bytes | bytearray
+    encoding: Encoding
+    chunk: Chunk
 
-def window_pieces(data: bytes | bytearray, encoding: Encoding, chunk: Chunk) -> Iterator[Piece]:
-    """A long text decoded and scanned window by window (see the module's description)."""
-    return _windows(data, encoding, chunk)
+    def pieces(self) -> Iterator[Piece]:
+        return _windows(self.data, self.encoding, self.chunk)

@@ -282,7 +282,7 @@ def test_report_counts(project: Path, run_cli: Invoke) -> None:
         (lambda t: "[]", "expected a JSON object"),
     ],
 )
-def test_bad_baseline_is_one_line_exit_2(project: Path, run_cli: Invoke, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_baseline_is_one_line_exit_2(project: Path, run_cli: Invoke, mutate, message: str) -> None:
     run_cli("baseline", "create", cwd=project)
     path = project / BASELINE
     path.write_text(mutate(path.read_text()))
@@ -366,8 +366,13 @@ def _import_project(tmp_path: Path) -> Path:
     ],
 )
 def test_import(
-    tmp_path: Path, run_cli: Invoke, fmt: str, sample: str, expected: dict, unmatched: str
-) -> None:  # type: ignore[type-arg]
+    tmp_path: Path,
+    run_cli: Invoke,
+    fmt: str,
+    sample: str,
+    expected: dict[tuple[str, str], str],
+    unmatched: str,
+) -> None:
     project = _import_project(tmp_path)
     result = run_cli("baseline", "import", fmt, str(FIXTURES / sample), cwd=project)
     assert result.exit_code == 0, result.output

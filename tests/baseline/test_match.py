@@ -8,10 +8,11 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.baseline.format import Baseline, Status, parse, render
+from scanner.baseline.format import Baseline, parse, render
 from scanner.baseline.match import compare, consistent, create, new_params, slow_hashes, update
 from scanner.engine.scan import scan_chunk
 from scanner.model import Chunk, Finding, Policy
+from scanner.model import ReviewStatus as Status
 from scanner.ruleset.compiled import CompiledRuleset
 from tests.tokens import github_token
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ def tree(tmp_path: Path) -> Path:
 
 
 def run(
-    cwd: Path, *args: str, stdout: object = subprocess.PIPE, stderr: object = subprocess.PIPE, close: int = -1
+    cwd: Path, *args: str, stdout: Any = subprocess.PIPE, stderr: Any = subprocess.PIPE, close: int = -1
 ) -> subprocess.CompletedProcess[bytes]:
     preexec: Callable[[], None] | None = (lambda: os.close(close)) if close >= 0 else None
     return subprocess.run(

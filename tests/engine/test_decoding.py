@@ -7,7 +7,7 @@ import json
 import random
 import string
 
-from scanner.engine.decode import (
+from scanner.engine.encoded import (
     MAX_RUN,
     base64_run,
     decode_base64,
@@ -145,7 +145,7 @@ def test_inline_allow_on_the_encoded_line(ruleset: CompiledRuleset) -> None:
     assert found(f"token: {b64(TOKEN)}  # spillguard:allow\n", ruleset) == []
 
 
-def test_decoded_findings_through_the_cli(tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_decoded_findings_through_the_cli(tmp_path, run_cli) -> None:
     (tmp_path / "secret.yaml").write_text(f"kind: Secret\ndata:\n  token: {b64(TOKEN)}\n")
     result = run_cli("scan", "-f", "json", "-q", str(tmp_path))
     (finding,) = json.loads(result.stdout)["findings"]

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from scanner.baseline.apply import failing
+from scanner.decision import failing
 from scanner.engine.exposure import CLIENT_BUNDLE, client_exposure, client_variable, raised
 from scanner.engine.scan import scan_chunk
 from scanner.errors import RuleError

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scanner.engine.scan import scan_chunk
 from scanner.model import Chunk, Policy
 from scanner.ruleset.compiled import CompiledRuleset
-from scanner.sources.decode import decode
+from scanner.sources.text import decode
 from tests.tokens import aws_access_key_id, github_token
 
 SETTINGS = settings(
@@ -22,7 +22,7 @@ filler = st.text(
     alphabet=st.sampled_from(list(" \t\n\r=:;,'\"(){}[]#/<>!?.&|") + ["é", "中", "\u2028"]),
     max_size=200,
 )
-lines = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60), max_size=8)
+lines = st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=60), max_size=8)
 
 GENERATORS = {
     "github.pat-classic": lambda seed: github_token("ghp_", random.Random(seed)),

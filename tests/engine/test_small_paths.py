@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from scanner.engine.entropy import shannon_entropy
-from scanner.engine.files import scan_path
+from scanner.engine.file_rules import scan_path
 from scanner.engine.filters import is_placeholder
 from scanner.engine.positions import LineIndex, line_bounds
 from scanner.model import Policy

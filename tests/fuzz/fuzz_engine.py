@@ -19,12 +19,12 @@ except ImportError:  # pragma: no cover - only without the optional fuzzer
     sys.exit("atheris is not installed: `pip install atheris` (a wheel exists for CPython 3.8-3.11 on Linux)")
 
 with atheris.instrument_imports(include=["scanner"]):
-    from scanner.engine.files import scan_path
+    from scanner.engine.file_rules import scan_path
     from scanner.engine.scan import scan_chunk
     from scanner.model import Chunk, Policy
     from scanner.ruleset.compiled import CompiledRuleset
     from scanner.ruleset.loader import load_rules
-    from scanner.sources.decode import decode
+    from scanner.sources.text import decode
 
 RULESET = CompiledRuleset(load_rules(), "pyahocorasick")
 RULESET.prepare()

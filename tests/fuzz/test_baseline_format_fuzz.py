@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.baseline.format import ENTRY_KEYS as FORMAT_ENTRY_KEYS
-from scanner.baseline.format import Baseline, Status, parse, render
+from scanner.baseline.format import Baseline, parse, render
 from scanner.baseline.match import consistent, create, new_params, slow_hash
 from scanner.errors import BaselineError
 from scanner.model import Finding, Location
+from scanner.model import ReviewStatus as Status
 from tests.fuzz.strategies import examples, mutated, values
 
 SETTINGS = settings(max_examples=examples(150), deadline=None)

@@ -30,7 +30,7 @@ EXAMPLES = sorted(
 # An unrelated line: any text without line breaks, and nothing that opens a multi-line key block.
 unrelated_line = st.text(
     alphabet=st.characters(
-        blacklist_categories=("Cs",), blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+        blacklist_categories=["Cs"], blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
     ),
     max_size=80,
 ).filter(lambda line: "BEGIN" not in line.upper())

@@ -14,11 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.engine.scan import scan_chunk
-from scanner.model import Chunk, Policy
+from scanner.model import Chunk, Policy, ScanStats
+from scanner.modes.file_step import FileStep, Scanned
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.sources import windows
-from scanner.sources.decode import UTF8, Encoding
-from scanner.text_scan import scan_bytes
+from scanner.sources.reader import text_read
+from scanner.sources.text import UTF8, Encoding
 from tests.tokens import github_token
 
 MARGIN = 120
@@ -51,7 +52,9 @@ encodings = st.sampled_from(["utf-8", "utf-16-le", "utf-32-be"])
 def test_windows_tile_the_text_and_know_where_they_start(text: str, codec: str, first_line: int) -> None:
     data = text.encode(codec)
     with tiny_windows():
-        pieces = list(windows.window_pieces(data, Encoding(codec), Chunk("f.txt", "", first_line=first_line)))
+        pieces = list(
+            windows.LongText(data, Encoding(codec), Chunk("f.txt", "", first_line=first_line)).pieces()
+        )
     where = _positions(text, first_line)
     offset, owned = 0, []
     for number, piece in enumerate(pieces):
@@ -74,7 +77,7 @@ def test_windows_tile_the_text_and_know_where_they_start(text: str, codec: str, 
 def _planted(seed: int, count: int, lines: bool) -> str:
     rng = random.Random(seed)
     words = ["alpha", "beta", "gamma", "x = 1;", "€uro", "😀"]
-    parts = []
+    parts: list[str] = []
     for _ in range(count):
         parts.extend(
             rng.choice(words) + (" " if not lines or rng.random() < 0.8 else "\n")
@@ -92,17 +95,25 @@ def test_windowed_scan_finds_what_a_whole_scan_finds(
     text = _planted(seed, count, lines)
     whole = scan_chunk(Chunk("f.txt", text, first_line=3), ruleset, Policy()).findings
     with tiny_windows():
-        data = text.encode(codec)
-        windowed = scan_bytes(data, Encoding(codec), Chunk("f.txt", "", first_line=3), ruleset, Policy())
+        windowed = _scan(ruleset, text.encode(codec), Encoding(codec), Chunk("f.txt", "", first_line=3))
     assert sorted(windowed.findings, key=repr) == sorted(whole, key=repr)
     assert len(whole) == count
 
 
-def test_a_text_within_the_window_is_one_piece(ruleset: CompiledRuleset) -> None:
+def _scan(ruleset: CompiledRuleset, data: bytes, encoding: Encoding, chunk: Chunk) -> Scanned:
+    """What the per-file step makes of `data`: read whole, or as a long text in windows."""
+    read = text_read(data, encoding, ScanStats(files=1, bytes=len(data)), chunk)
+    return FileStep(ruleset, Policy()).scan(read, chunk.path, chunk.commit, chunk.blob)
+
+
+def test_a_text_within_the_window_is_read_whole(ruleset: CompiledRuleset) -> None:
     text = f"GITHUB_TOKEN={github_token()}\n"
-    assert windows.fits_whole(text.encode(), UTF8)
-    (piece,) = windows.whole_pieces(text, Chunk("a.env", ""))
-    assert piece.chunk.text == text and piece.place(("kept",)) == ("kept",)  # type: ignore[arg-type]
+    read = text_read(text.encode(), UTF8, ScanStats(), Chunk("a.env", ""))
+    assert windows.fits_whole(text.encode(), UTF8) and read.text == text and read.long == ()
+    (finding,) = _scan(ruleset, text.encode(), UTF8, Chunk("a.env", "")).findings
+    assert (finding.location.line, finding.location.column) == (1, 14)
+    piece = windows.Piece(Chunk("a.env", text))
+    assert piece.place((finding,)) == (finding,)  # a piece that is not a window changes nothing
 
 
 def test_file_rules_see_every_window(ruleset: CompiledRuleset) -> None:
@@ -110,6 +121,6 @@ def test_file_rules_see_every_window(ruleset: CompiledRuleset) -> None:
     finding reported once."""
     body = "x = 1\n" * 300 + "//registry.npmjs.org/:_authToken=abc\n" + "y = 2\n" * 300
     with tiny_windows():
-        result = scan_bytes(body.encode(), UTF8, Chunk(".npmrc", ""), ruleset, Policy())
+        result = _scan(ruleset, body.encode(), UTF8, Chunk(".npmrc", ""))
     file_findings = [f for f in result.findings if f.rule_id.startswith("file.")]
     assert len(file_findings) == 1 and file_findings[0].location.line == 1

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from scanner.cache import CACHE_FILE
+from scanner.modes.history_cache import CACHE_FILE
 from tests.conftest import Invoke, git
 from tests.sarif_schema import sarif_schema_validator
 from tests.tokens import github_token

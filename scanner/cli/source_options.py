@@ -1,5 +1,6 @@
-"""What to scan, shared by `scan` and the `baseline` commands: the source options, their checks, and
-running the chosen source into a Report."""
+"""What to scan, shared by `scan` and the `baseline` commands: the source options (PATH..., --staged,
+--range, --history and their companions) as one `SourceOptions` bundle, their checks, and running the
+chosen scan mode (scanner.modes) into a Report."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
-class Source:
+class SourceOptions:
+    """The source options of one command line, as given."""
+
     paths: tuple[str, ...]
     staged: bool
     all_lines: bool
@@ -77,7 +80,7 @@ class Source:
             return None
         if self.history:
             return ("",)
-        from scanner.sources.workdir import display_scope
+        from scanner.sources.file_walk import display_scope
 
         return display_scope(self.paths or (".",), Path.cwd())
 
@@ -87,15 +90,15 @@ class Source:
         return None if report.history_gaps else self.prune_scope
 
 
-_KEYS = tuple(f.name for f in fields(Source))
+_KEYS = tuple(f.name for f in fields(SourceOptions))
 
 
 def source_options(func: F) -> F:
-    """Adds the source options to a command and hands them to it as one `source: Source` argument."""
+    """Adds the source options to a command and hands them to it as one `source: SourceOptions` argument."""
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
-        source = Source(**{key: kwargs.pop(key) for key in _KEYS})
+        source = SourceOptions(**{key: kwargs.pop(key) for key in _KEYS})
         source.check()
         return func(source=source, **kwargs)
 
@@ -166,16 +169,17 @@ def source_options(func: F) -> F:
     return wrapped  # type: ignore[no-any-return]
 
 
-def prepare(source: Source, reveal: bool = False) -> tuple[Policy, CompiledRuleset]:
+def policy_and_rules(source: SourceOptions, reveal: bool = False) -> tuple[Policy, CompiledRuleset]:
+    """The policy (config file and options) and the rule set it selects."""
     policy = build_policy(
         source.config_path, source.rule_files, source.disabled, source.max_file_size, reveal=reveal
     )
     return policy, build_ruleset(policy, source.prefilter)
 
 
-def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool) -> Report:
+def _history(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, quiet: bool) -> Report:
     """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet)."""
-    from scanner.history_scan import default_cache_dir, scan_history
+    from scanner.modes.history import default_cache_dir, scan_history
 
     cache_dir: Path | None = None
     if not (source.no_cache or policy.reveal_secrets):
@@ -207,16 +211,17 @@ def _history(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bo
         return audit(bar)
 
 
-def run(source: Source, ruleset: CompiledRuleset, policy: Policy, quiet: bool = False) -> Report:
+def run(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, quiet: bool = False) -> Report:
     if source.history:
         return _history(source, ruleset, policy, quiet)
     if source.staged or source.commit_range or source.since:
-        from scanner.gitscan import scan_range, scan_staged
+        from scanner.modes.range import scan_range
+        from scanner.modes.staged import scan_staged
 
         if source.staged:
             return scan_staged(ruleset, policy, source.all_lines, skip_errors=source.skip_errors)
         spec = source.commit_range or f"{source.since}..HEAD"
         return scan_range(spec, ruleset, policy, skip_errors=source.skip_errors)
-    from scanner.runner import scan_paths
+    from scanner.modes.workdir import scan_paths
 
     return scan_paths(source.paths or (".",), ruleset, policy, source.jobs or default_jobs())

@@ -13,6 +13,8 @@ sre_parse: Any = importlib.import_module(
 
 # Anything at or above this is "unbounded" (`*`, `+`, `{n,}`).
 UNBOUNDED = 1 << 24
+# The widest window the engine searches around a keyword hit: no rule may match more.
+MAX_WINDOW = 16384
 
 
 def max_match_width(pattern: str) -> int | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import regex
 
-from scanner.ruleset.width import sre_parse
+from scanner.engine.width import sre_parse
 
 MAX_FIRST = 48  # a larger set rejects too few positions to pay for the lookahead
 _LEADING_FLAGS = re.compile(r"\(\?[a-zA-Z]+\)")  # a global inline flag group must stay first
@@ -23,7 +23,7 @@ _c: Any = sre_parse  # re._parser re-exports the opcode constants
 
 
 # Besides their other case, the code points that `regex`'s case-insensitive matching takes for an ASCII
-# letter (Unicode simple case folding; tests/ruleset/test_firstset.py recomputes this over all of it).
+# letter (Unicode simple case folding; tests/engine/test_firstset.py recomputes this over all of it).
 _OTHER_FOLDS = {"i": "\u0130", "k": "\u212a", "s": "\u017f"}
 
 

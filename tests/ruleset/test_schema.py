@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from scanner.engine.width import MAX_WINDOW
 from scanner.model import Severity
-from scanner.ruleset.schema import MAX_WINDOW, parse_rule
+from scanner.ruleset.schema import parse_rule
 from tests.conftest import Invoke
 from tests.rule_data import acme_rule
 

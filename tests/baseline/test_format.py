@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from scanner.baseline import format as fmt
-from scanner.baseline.format import Baseline, Entry, HashParams, Status, load, parse, render, save
+from scanner.baseline.format import Baseline, Entry, HashParams, load, parse, render, save
 from scanner.errors import BaselineError
+from scanner.model import ReviewStatus as Status
 from tests.conftest import Invoke
 
 SALT = "ab" * 16

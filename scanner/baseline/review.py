@@ -1,5 +1,10 @@
-"""Interactive review of baseline entries: what to show for an entry, and how an answer changes it.
-The prompting itself lives in the CLI."""
+"""Interactive review of baseline entries (`spillguard baseline audit`): what to show for an entry, and
+how an answer changes it. The prompting itself lives in the CLI (cli/baseline_review_cmd.py).
+
+An entry's path is relative to the root of the work tree, as reported paths are, so it is resolved from
+there whatever the current directory; the file is read as a scan reads it (scanner.sources.reader:
+bounded, never through a link, never from a FIFO or a device) and the entry's secret found in it by the
+engine."""
 
 from __future__ import annotations
 
@@ -7,14 +12,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from scanner.baseline.format import Entry, HashParams, Status
+from scanner.baseline.format import Entry, HashParams
 from scanner.baseline.match import identify, slow_hashes
-from scanner.bounded import NotRegularFile, read_bounded
+from scanner.engine.index import RuleIndex
 from scanner.engine.scan import scan_chunk
-from scanner.model import Chunk, Finding, Policy
+from scanner.model import DEFAULT_MAX_FILE_SIZE, Chunk, Finding, Policy, ReviewStatus
 from scanner.redact import redact
-from scanner.ruleset.compiled import CompiledRuleset
-from scanner.sources.decode import decode
+from scanner.sources.file_walk import FileRef, find_worktree
+from scanner.sources.reader import read_file
 
 CONTEXT_LINES = 2
 
@@ -28,16 +33,22 @@ class Context:
     line: int
 
 
+def review_root(cwd: Path) -> Path:
+    """Where entry paths start: the root of the work tree holding `cwd`, else `cwd` itself (paths
+    scanned outside any work tree are reported relative to the current directory)."""
+    return find_worktree(cwd) or cwd
+
+
 def entry_context(
-    entry: Entry, params: HashParams, root: Path, ruleset: CompiledRuleset, reveal: bool
+    entry: Entry,
+    params: HashParams,
+    root: Path,
+    ruleset: RuleIndex,
+    reveal: bool,
+    max_size: int = DEFAULT_MAX_FILE_SIZE,
 ) -> Context:
-    limit = Policy().max_file_size
-    try:  # bounded, and never from a FIFO or a device (which would block), nor through a link
-        data = read_bounded(root / entry.path, limit + 1, follow_links=False)
-    except (OSError, NotRegularFile, ValueError):  # ValueError: a NUL in the path
-        return Context((), entry.line)
-    text = decode(data) if len(data) <= limit else None
-    if text is None:
+    text = read_file(FileRef(entry.path, str(root / entry.path)), max_size).text
+    if text is None:  # gone, unreadable, too large or binary
         return Context((), entry.line)
     findings = scan_chunk(Chunk(entry.path, text), ruleset, Policy(reveal_secrets=True)).findings
     candidates = [f for f in findings if f.rule_id == entry.rule_id]
@@ -71,13 +82,13 @@ def _redacted(content: str, number: int, findings: tuple[Finding, ...]) -> str:
 
 
 ANSWERS = {
-    "r": Status.REAL,
-    "f": Status.FALSE_POSITIVE,
-    "a": Status.ACCEPTED_RISK,
+    "r": ReviewStatus.REAL,
+    "f": ReviewStatus.FALSE_POSITIVE,
+    "a": ReviewStatus.ACCEPTED_RISK,
 }
 
 
 def review(
-    entry: Entry, status: Status, reviewer: str | None, reason: str | None, expires: date | None
+    entry: Entry, status: ReviewStatus, reviewer: str | None, reason: str | None, expires: date | None
 ) -> Entry:
     return replace(entry, status=status, reviewer=reviewer, reason=reason or None, expires=expires)

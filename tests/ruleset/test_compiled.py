@@ -9,10 +9,10 @@ from pathlib import Path
 import yaml
 
 from scanner.engine.scan import scan_chunk
+from scanner.engine.width import MAX_WINDOW
 from scanner.model import Chunk, Policy, Rule
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.ruleset.loader import load_rules
-from scanner.ruleset.schema import MAX_WINDOW
 from tests.rule_data import acme_rule
 
 RULE = acme_rule()

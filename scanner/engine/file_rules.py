@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import posixpath
 
+from scanner.engine.index import RuleIndex
 from scanner.fingerprint import fingerprint, secret_hash
 from scanner.model import Finding, Location, Policy
-from scanner.ruleset.compiled import CompiledRuleset
 
 
 def scan_path(
     path: str,
     text: str | None,
-    ruleset: CompiledRuleset,
+    ruleset: RuleIndex,
     policy: Policy,
     commit: str | None = None,
     blob: str | None = None,

@@ -9,7 +9,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.ruleset.firstset import _OTHER_FOLDS, guarded
+from scanner.engine.firstset import _OTHER_FOLDS, guarded
 from scanner.ruleset.loader import load_rules
 
 RULES = [rule for rule in load_rules() if rule.pattern]
@@ -27,7 +27,7 @@ def test_most_built_in_rules_get_a_guard() -> None:
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
-def test_every_example_matches_the_same_with_the_guard(rule) -> None:  # type: ignore[no-untyped-def]
+def test_every_example_matches_the_same_with_the_guard(rule) -> None:
     for example in (*rule.examples.positive, *rule.examples.negative):
         assert _matches(guarded(rule.pattern), example) == _matches(rule.pattern, example)
 

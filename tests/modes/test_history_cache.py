@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from scanner.cache import CACHE_FILE, Snapshot
 from scanner.fingerprint import secret_hash
 from scanner.model import CommitInfo, ScanStats
+from scanner.modes.history_cache import CACHE_FILE, Snapshot
 from tests.conftest import Invoke, git
-from tests.sources.test_git_modes import commit_file
+from tests.modes.test_git_modes import commit_file
 from tests.tokens import aws_access_key_id, github_token
 
 RNG = random.Random(23)
@@ -48,7 +48,7 @@ def no_walk(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the history was walked")
 
-    monkeypatch.setattr("scanner.history_scan.walk", refuse)
+    monkeypatch.setattr("scanner.modes.history.walk", refuse)
 
 
 @pytest.fixture()
@@ -99,11 +99,11 @@ def test_library_audit_from_a_snapshot_matches_a_fresh_one(
     history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from scanner.cli.options import build_ruleset
-    from scanner.history_scan import scan_history
     from scanner.model import Policy
+    from scanner.modes.history import scan_history
 
     policy = Policy()
-    ruleset = build_ruleset(policy, None)
+    ruleset = build_ruleset(policy, "pyahocorasick")
     fresh = scan_history(ruleset, policy, cwd=history)
     scan_history(ruleset, policy, cwd=history, cache_dir=tmp_path / "cache")
     no_walk(monkeypatch)
@@ -236,7 +236,7 @@ def test_snapshot_naming_a_lost_commit_is_an_error(history: Path, tmp_path: Path
 
 
 def test_only_the_latest_snapshots_are_kept(history: Path, tmp_path: Path, run_cli: Invoke) -> None:
-    from scanner.cache import KEEP_SNAPSHOTS
+    from scanner.modes.history_cache import KEEP_SNAPSHOTS
 
     cache = tmp_path / "cache"
     names = [f"b{n}" for n in range(KEEP_SNAPSHOTS + 2)]
@@ -248,7 +248,7 @@ def test_only_the_latest_snapshots_are_kept(history: Path, tmp_path: Path, run_c
     with sqlite3.connect(cache / CACHE_FILE) as db:
         newest = db.execute("SELECT state FROM audits ORDER BY rowid DESC LIMIT 1").fetchone()[0]
     from scanner.sources.git import open_repo
-    from scanner.sources.history import ref_state
+    from scanner.sources.history_walk import ref_state
 
     assert newest == ref_state(open_repo(history), (names[-1],))
 
@@ -263,7 +263,7 @@ def _hold_lock(cache: Path) -> sqlite3.Connection:
 def test_cache_held_by_another_audit_is_not_discarded(
     history: Path, tmp_path: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("scanner.cache.BUSY_SECONDS", 0.2)
+    monkeypatch.setattr("scanner.modes.history_cache.BUSY_SECONDS", 0.2)
     cache = tmp_path / "cache"
     first = audit(run_cli, history, "--cache", str(cache))
     other = _hold_lock(cache)
@@ -281,9 +281,9 @@ def test_cache_held_by_another_audit_is_not_discarded(
 
 
 def test_write_blocked_mid_audit_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from scanner.cache import BlobCache
+    from scanner.modes.history_cache import BlobCache
 
-    monkeypatch.setattr("scanner.cache.BUSY_SECONDS", 0.2)
+    monkeypatch.setattr("scanner.modes.history_cache.BUSY_SECONDS", 0.2)
     warnings: list[str] = []
     cache = BlobCache.open(tmp_path, "key", warnings.append)
     assert cache is not None

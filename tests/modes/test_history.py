@@ -6,10 +6,10 @@ import json
 import sqlite3
 from pathlib import Path
 
-from scanner.cache import CACHE_FILE
 from scanner.fingerprint import secret_hash
+from scanner.modes.history_cache import CACHE_FILE
 from tests.conftest import Invoke, git
-from tests.sources.test_git_modes import commit_file, merge_resolved_with_secret
+from tests.modes.test_git_modes import commit_file, merge_resolved_with_secret
 from tests.tokens import aws_access_key_id, github_token
 
 TOKEN = github_token()

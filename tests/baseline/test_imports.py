@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from scanner.baseline.format import Status
 from scanner.baseline.imports import READERS, ForeignEntry, match
 from scanner.engine.scan import scan_chunk
 from scanner.errors import BaselineError
 from scanner.model import Chunk, Policy
+from scanner.model import ReviewStatus as Status
 from scanner.ruleset.compiled import CompiledRuleset
 from tests.conftest import Invoke
 from tests.tokens import github_token

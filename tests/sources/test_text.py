@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.sources.decode import UTF8, Encoding, decode, sniff
+from scanner.sources.text import UTF8, Encoding, decode, sniff
 from tests.conftest import Invoke
 from tests.tokens import github_token
 

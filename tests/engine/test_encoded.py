@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 
-from scanner.engine.decode import MAX_RUN, MIN_RUN, decode_base64, json_string_around, unescape_json
+from scanner.engine.encoded import MAX_RUN, MIN_RUN, decode_base64, json_string_around, unescape_json
 
 
 def test_base64_too_short_invalid_or_binary_is_not_decoded() -> None:

@@ -1,0 +1,71 @@
+"""What a run reports and what fails it, decided in one place, on records only.
+
+- A known finding (its secret is in the baseline) still fails while the entry is marked real (the
+  secret is not rotated yet) or its review is past its expiry: `still_failing`.
+- Reported: with `--min-severity`, the findings at or above it (`at_or_above`); with a baseline, the
+  new findings and the known ones that still fail, or every known one with `--show-known` (`visible`).
+- The run fails (`failing`) on a finding at or above `--fail-on` that is new or still fails; with
+  `--fail-on new`, on new findings only.
+- SARIF marks a known finding suppressed when it no longer fails and was reviewed as a false positive
+  or an accepted risk (`suppressed`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from scanner.model import Finding, KnownMark, Report, ReviewStatus, Severity
+
+
+def still_failing(status: ReviewStatus, expired: bool) -> bool:
+    """A known real secret is not fixed until rotated; an accepted risk or review past its expiry is
+    due again."""
+    return status is ReviewStatus.REAL or expired
+
+
+def at_or_above(report: Report, threshold: Severity) -> Report:
+    """The report with only the findings whose effective severity (their own, which an exposure may
+    have raised, else their rule's) is at least `threshold`, and only the history groups that still
+    hold one of them. Counts of what was scanned are kept."""
+    if threshold is Severity.LOW:
+        return report
+    rules = {rule.id: rule for rule in report.rules}
+    findings = tuple(f for f in report.findings if f.severity_for(rules[f.rule_id]).rank >= threshold.rank)
+    kept = {f.fingerprint for f in findings}
+    groups = tuple(g for g in report.groups if kept.intersection(g.fingerprints))
+    return replace(report, findings=findings, groups=groups)
+
+
+def visible(report: Report) -> tuple[Finding, ...]:
+    """What a report lists: every finding without a baseline; with one, new findings and known ones
+    that still fail (all known ones with show_known)."""
+    if report.baseline is None or report.baseline.show_known:
+        return report.findings
+    marks = dict(report.baseline.known)
+    return tuple(f for f in report.findings if f.fingerprint not in marks or marks[f.fingerprint].failing)
+
+
+def failing(report: Report, threshold: Severity | None) -> bool:
+    """Whether the run fails. `threshold` None means `--fail-on new`: new findings of any severity
+    fail, known ones never. Otherwise findings at or above the severity (their own, which an exposure
+    may have raised above the rule's) fail, except known ones whose baseline entry is not real and not
+    past its expiry."""
+    rules = {rule.id: rule for rule in report.rules}
+    marks = dict(report.baseline.known) if report.baseline is not None else {}
+    for finding in report.findings:
+        mark = marks.get(finding.fingerprint)
+        if threshold is None:
+            if mark is None:
+                return True
+            continue
+        if finding.severity_for(rules[finding.rule_id]).rank < threshold.rank:
+            continue
+        if mark is None or mark.failing:
+            return True
+    return False
+
+
+def suppressed(mark: KnownMark) -> bool:
+    """Whether SARIF marks a known finding suppressed: reviewed as a false positive or an accepted
+    risk, and not failing any more."""
+    return not mark.failing and mark.status in (ReviewStatus.FALSE_POSITIVE, ReviewStatus.ACCEPTED_RISK)

@@ -1,0 +1,151 @@
+"""The engine's index: the rules as the matcher runs them. Pure: no I/O, nothing shared globally.
+
+Its keyword tables and prefilter are supplied by whoever builds the index (`scanner.ruleset.compiled`
+builds them, with the user cache, and every scan mode has them built before its first scan). The rest
+is compiled here the first time a scan needs it, a memo private to this object: compiling every pattern
+up front costs more than scanning a small tree, so each pattern is compiled the first time one of its
+keywords is hit.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from functools import cached_property
+
+import regex
+
+from scanner.engine.filters import CompiledAllowlist, compile_allowlist
+from scanner.engine.firstset import guarded
+from scanner.engine.prefilter import Prefilter
+from scanner.engine.width import MAX_WINDOW, max_match_width
+from scanner.model import Rule
+
+
+@dataclass(frozen=True)
+class KeywordTables:
+    """The prefilter and what its hit ids mean. Ids below `plain` are rule keywords; the base64 forms
+    of every keyword (and of container words such as `auths`) come after: a hit there triggers
+    decoding, not a rule, so their entries in `rules` are empty."""
+
+    keywords: tuple[str, ...]
+    plain: int
+    containers: int  # ids from here on: container words as written (engine.encoded.CONTAINER_WORDS)
+    url_forms: int  # ids from here on: keywords as URL encoding writes them (`begin%20rsa`)
+    rules: tuple[tuple[int, ...], ...]  # per keyword id: the positions of the rules it points to
+    lengths: tuple[int, ...]  # per keyword id: its length
+    prefilter: Prefilter
+
+
+@dataclass(frozen=True)
+class CompiledFileRule:
+    position: int
+    rule: Rule
+    paths: tuple[regex.Pattern[str], ...]
+    exclude: tuple[regex.Pattern[str], ...]
+    content: regex.Pattern[str] | None
+
+
+class RuleIndex(ABC):
+    """Rules by position, with what the matcher needs for each: keyword tables and prefilter (supplied
+    by the builder, `tables`), and patterns, windows, path scopes, allowlists and file rules (compiled
+    here on first use)."""
+
+    def __init__(self, rules: tuple[Rule, ...], backend: str = "auto") -> None:
+        self.rules = rules
+        self.backend = backend
+        self.rule_by_id: dict[str, Rule] = {rule.id: rule for rule in rules}
+        # rules for multi-line blocks (PEM and PGP keys): their keywords may sit JSON-escaped in a string
+        self.multiline: tuple[bool, ...] = tuple("-----BEGIN" in rule.pattern for rule in rules)
+        # 0 = not computed yet (built-in rules are parsed without it, to keep start-up short)
+        self.widths: list[int] = [rule.max_width for rule in rules]
+        self.scoped: tuple[bool, ...] = tuple(bool(rule.paths) for rule in rules)
+        self._patterns: dict[int, regex.Pattern[str]] = {}
+        self._scopes: dict[int, tuple[regex.Pattern[str], ...]] = {}
+        self._allowlists: dict[int, CompiledAllowlist | None] = {}
+
+    @property
+    @abstractmethod
+    def tables(self) -> KeywordTables:
+        """The keyword tables and prefilter, from the builder of the index."""
+
+    def prepare(self) -> None:
+        """Builds what every scan needs, before the first one: the keyword tables (with whatever I/O
+        their builder does) and the file rules. Before a pool forks, too, so workers inherit them
+        instead of each building its own."""
+        _ = self.tables, self.file_rules
+
+    @property
+    def prefilter(self) -> Prefilter:
+        return self.tables.prefilter
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return self.tables.keywords
+
+    @property
+    def plain_keywords(self) -> int:
+        return self.tables.plain
+
+    @property
+    def keyword_rules(self) -> tuple[tuple[int, ...], ...]:
+        return self.tables.rules
+
+    @property
+    def keyword_lengths(self) -> tuple[int, ...]:
+        return self.tables.lengths
+
+    def allowlist(self, position: int) -> CompiledAllowlist | None:
+        """The rule's compiled allowlist (None when it has none), compiled the first time the rule
+        produces a candidate."""
+        if position not in self._allowlists:
+            rule = self.rules[position]
+            self._allowlists[position] = compile_allowlist(rule.allowlist) if rule.allowlist else None
+        return self._allowlists[position]
+
+    @cached_property
+    def file_rules(self) -> tuple[CompiledFileRule, ...]:
+        return tuple(
+            CompiledFileRule(
+                position,
+                rule,
+                tuple(regex.compile(p) for p in rule.files.paths),
+                tuple(regex.compile(p) for p in rule.files.exclude),
+                regex.compile(rule.files.content) if rule.files.content else None,
+            )
+            for position, rule in enumerate(self.rules)
+            if rule.files is not None
+        )
+
+    def reads_content(self, path: str) -> bool:
+        """Whether a file rule that also looks at the file's text (`content`) matches `path`: only then
+        is the text of a file known by its diff alone worth reading for the file rules."""
+        return any(
+            rule.content is not None and any(p.search(path) for p in rule.paths) for rule in self.file_rules
+        )
+
+    def in_scope(self, position: int, path: str) -> bool:
+        """Whether a rule with `paths` applies to the file at `path` (one of its regexes is found in
+        it); the regexes are compiled the first time the rule's keyword is hit."""
+        scope = self._scopes.get(position)
+        if scope is None:
+            scope = tuple(regex.compile(p) for p in self.rules[position].paths)
+            self._scopes[position] = scope
+        return any(p.search(path) for p in scope)
+
+    def pattern(self, position: int) -> regex.Pattern[str]:
+        compiled = self._patterns.get(position)
+        if compiled is None:
+            compiled = regex.compile(guarded(self.rules[position].pattern))
+            self._patterns[position] = compiled
+        return compiled
+
+    def width(self, position: int) -> int:
+        """The rule's longest match, computed on first use; an unparsable or unbounded built-in
+        pattern (which the test suite rejects) falls back to the largest window."""
+        width = self.widths[position]
+        if width == 0:
+            computed = max_match_width(self.rules[position].pattern)
+            width = MAX_WINDOW if computed is None else min(computed, MAX_WINDOW)
+            self.widths[position] = width
+        return width

@@ -1,0 +1,141 @@
+"""Baseline review (`baseline audit`): an entry's context comes from the file at its path under the work
+tree's root, whatever the current directory, read as a scan reads it (bounded, never through a link,
+never from a FIFO); every secret on the lines shown is redacted, a multi-line one hidden whole."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from scanner.baseline.format import Baseline, Entry
+from scanner.baseline.match import create, new_params, slow_hashes
+from scanner.baseline.review import ANSWERS, entry_context, review, review_root
+from scanner.engine.index import RuleIndex
+from scanner.model import Policy
+from scanner.model import ReviewStatus as Status
+from scanner.modes.workdir import scan_paths
+from scanner.redact import redact
+from scanner.ruleset.loader import load_rules
+from tests.conftest import Invoke
+from tests.tokens import github_token
+
+TOKEN = github_token()
+OTHER = github_token("gho_")
+
+
+def baseline_of(root: Path, ruleset: RuleIndex) -> Baseline:
+    findings = scan_paths((".",), ruleset, Policy(), cwd=root).findings
+    params = new_params()
+    return create(findings, params, slow_hashes(findings, params))
+
+
+def entry_of(baseline: Baseline, rule_id: str) -> Entry:
+    return next(e for e in baseline.entries if e.rule_id == rule_id)
+
+
+@pytest.fixture()
+def project(repo: Path) -> Path:
+    (repo / "app" / "sub").mkdir(parents=True)
+    (repo / "app" / "config.py").write_text(f"import os\n\nTOKEN = '{TOKEN}'\nOTHER = '{OTHER}'\nx = 1\n")
+    return repo
+
+
+def test_paths_resolve_from_the_work_tree_root(project: Path, ruleset: RuleIndex) -> None:
+    baseline = baseline_of(project, ruleset)
+    entry = entry_of(baseline, "github.pat-classic")
+    assert (entry.path, entry.line) == ("app/config.py", 3)
+    root = review_root(project / "app" / "sub")
+    assert root == project
+    context = entry_context(entry, baseline.params, root, ruleset, reveal=False)
+    assert context.line == entry.line
+    shown = dict(context.lines)
+    assert sorted(shown) == [1, 2, 3, 4, 5]
+    assert TOKEN not in "".join(shown.values()) and OTHER not in "".join(shown.values())
+    assert (shown[3], shown[4]) == (f"TOKEN = '{redact(TOKEN)}'", f"OTHER = '{redact(OTHER)}'")
+    revealed = dict(entry_context(entry, baseline.params, root, ruleset, reveal=True).lines)
+    assert revealed[3] == f"TOKEN = '{TOKEN}'" and revealed[4] == f"OTHER = '{OTHER}'"
+
+
+def test_outside_a_work_tree_paths_start_at_the_current_directory(tmp_path: Path) -> None:
+    assert review_root(tmp_path) == tmp_path
+
+
+def _gone(path: Path) -> None:
+    path.unlink()
+
+
+def _binary(path: Path) -> None:
+    path.write_bytes(b"\0" + path.read_bytes())
+
+
+def _rotated(path: Path) -> None:
+    path.write_text(path.read_text().replace(TOKEN, github_token(rng=random.Random(5))))
+
+
+def _fifo(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+def _link(path: Path) -> None:
+    target = path.with_name("real.py")
+    path.rename(target)
+    path.symlink_to(target)
+
+
+def _too_large(path: Path) -> None:
+    path.write_text(path.read_text() + "#" * 200)
+
+
+@pytest.mark.parametrize("change", [_gone, _binary, _rotated, _fifo, _link, _too_large])
+def test_no_context_when_the_secret_cannot_be_shown(
+    project: Path, ruleset: RuleIndex, change: Callable[[Path], None]
+) -> None:
+    baseline = baseline_of(project, ruleset)
+    entry = entry_of(baseline, "github.pat-classic")
+    change(project / "app" / "config.py")
+    context = entry_context(entry, baseline.params, project, ruleset, reveal=True, max_size=150)
+    assert context.lines == () and context.line == entry.line
+
+
+def test_a_multi_line_secret_beside_the_entry_is_hidden_whole(repo: Path, ruleset: RuleIndex) -> None:
+    pem = next(r for r in load_rules() if r.id == "private-key.rsa").examples.positive[0]
+    pem = pem[pem.index("-----BEGIN") : pem.index("-----END RSA PRIVATE KEY-----") + 29]
+    (repo / "keys.txt").write_text(f"token = '{TOKEN}'\n{pem}\n")
+    baseline = baseline_of(repo, ruleset)
+    entry = entry_of(baseline, "github.pat-classic")
+    assert (entry.path, entry.line) == ("keys.txt", 1)
+    shown = dict(entry_context(entry, baseline.params, repo, ruleset, reveal=False).lines)
+    assert shown[2] == shown[3] == "[secret redacted]"
+    assert all(line not in "".join(shown.values()) for line in pem.splitlines()[1:-1])
+
+
+def test_an_answer_sets_status_reviewer_reason_and_expiry() -> None:
+    entry = Entry("f" * 64, "github.pat-classic", "a.py", 3, "s" * 64)
+    reviewed = review(entry, ANSWERS["a"], "alice@example.invalid", "", date(2030, 1, 31))
+    assert (reviewed.status, reviewed.reviewer, reviewed.reason, reviewed.expires) == (
+        Status.ACCEPTED_RISK,
+        "alice@example.invalid",
+        None,
+        date(2030, 1, 31),
+    )
+
+
+def test_audit_from_a_subdirectory_shows_the_context(project: Path, run_cli: Invoke) -> None:
+    assert run_cli("baseline", "create", cwd=project).exit_code == 0
+    result = run_cli(
+        "baseline",
+        "audit",
+        "-b",
+        "../../.spillguard-baseline.json",
+        cwd=project / "app" / "sub",
+        input="s\ns\n",
+    )
+    assert result.exit_code == 0
+    assert f"  >    3 | TOKEN = '{redact(TOKEN)}'" in result.output
+    assert "not in the work tree now" not in result.output
