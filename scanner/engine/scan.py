@@ -14,6 +14,7 @@ from array import array
 from dataclasses import dataclass
 
 from scanner.engine.checksums import VALIDATORS
+from scanner.engine.companion import companion_near
 from scanner.engine.decode import (
     CONTAINER_REACH,
     MAX_DEPTH,
@@ -234,6 +235,15 @@ def find_matches(
                     entropy = shannon_entropy(secret)
                     if not _passes_filters(rule, secret, entropy, ruleset, position, policy):
                         continue
+                    if rule.companion is not None and not companion_near(
+                        text,
+                        secret_start,
+                        secret_end,
+                        ruleset.companion(position),
+                        rule.companion.within_lines,
+                        policy.regex_timeout,
+                    ):
+                        continue  # one half of a pair, the other half not nearby
                     if has_marker and inline_allowed(_edge_lines(text, secret_start, secret_end), rule.id):
                         continue
                     matches.append(

@@ -10,6 +10,7 @@ import regex
 
 from scanner.engine.checksums import VALIDATORS
 from scanner.model import Allowlist, Confidence, Examples, FileMatch, Remediation, Rule, Severity
+from scanner.ruleset.companion import parse_companion
 from scanner.ruleset.width import UNBOUNDED, max_match_width
 
 MAX_WINDOW = 16384
@@ -29,6 +30,7 @@ OPTIONAL = (
     "examples",
     "max_width",
     "paths",
+    "companion",
 )
 KNOWN = frozenset(REQUIRED + OPTIONAL)
 
@@ -242,7 +244,7 @@ def _files(raw: Any, problems: Problems) -> FileMatch:
 
 
 def _file_rule_fields(raw: dict[str, Any], problems: Problems) -> FileMatch:
-    for field in ("keywords", "pattern", "entropy", "checksum", "max_width", "paths"):
+    for field in ("keywords", "pattern", "entropy", "checksum", "max_width", "paths", "companion"):
         if field in raw:
             problems.add(field, "does not apply to a file rule (one with `files`)")
     return _files(raw["files"], problems)
@@ -281,6 +283,7 @@ def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rul
         examples=_examples(raw.get("examples"), keywords, paths, problems),
         files=files,
         paths=paths,
+        companion=parse_companion(raw.get("companion"), problems, compile_pattern) if files is None else None,
         source=source,
         min_entropy=_entropy(raw, problems),
         checksum=checksum if isinstance(checksum, str) else None,

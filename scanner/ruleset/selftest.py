@@ -1,7 +1,8 @@
 """Runs every rule's own examples through the whole engine.
 
 A positive example must produce its rule, also when its matched text is embedded in common file contexts
-(.env, JSON, YAML, Python, shell) and at the right line and column there; a negative must not.
+(.env, JSON, YAML, Python, shell) and at the right line and column there; a negative must not. For a pair
+rule the embedded text reaches from its match to the nearest match of its companion.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import regex
+
 from scanner.engine.files import scan_path
 from scanner.engine.scan import find_matches, scan_chunk
-from scanner.model import Chunk, Policy, Rule
+from scanner.model import Chunk, Match, Policy, Rule
 from scanner.ruleset.compiled import CompiledRuleset
 
 _BEFORE = "# generated context\nname = 'spillguard self-test'\n"
@@ -138,6 +141,21 @@ def _check_file_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy) -> li
     return problems
 
 
+def _with_companion(example: str, match: Match, rule: Rule) -> tuple[int, int]:
+    """The text to embed: the match, and for a pair rule also the nearest match of its companion."""
+    start, end = match.span.start, match.span.end
+    if rule.companion is None:
+        return start, end
+    secret = match.secret_span
+    halves = [
+        found.span()
+        for found in regex.finditer(rule.companion.pattern, example)
+        if found.end() <= secret.start or found.start() >= secret.end
+    ]
+    low, high = min(halves, key=lambda half: abs(half[0] - secret.start))
+    return min(start, low), max(end, high)
+
+
 def check_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy | None = None) -> list[str]:
     """Problems with one rule's examples; empty when every example behaves."""
     policy = policy or Policy()
@@ -154,8 +172,9 @@ def check_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy | None = Non
             continue
         matches, _ = find_matches(example, only, policy)
         first = min(matches, key=lambda m: m.span.start)
-        matched = example[first.span.start : first.span.end]
-        offset_in_match = first.secret_span.start - first.span.start
+        start, end = _with_companion(example, first, rule)
+        matched = example[start:end]
+        offset_in_match = first.secret_span.start - start
         for context in CONTEXTS:
             placed = context.render(matched)
             if placed is None:
