@@ -2,7 +2,7 @@
 
 A positive example must produce its rule, also when its matched text is embedded in common file contexts
 (.env, JSON, YAML, Python, shell) and at the right line and column there; a negative must not. For a pair
-rule the embedded text reaches from its match to the nearest match of its companion.
+rule the embedded text is the whole lines from its match to the nearest match of its companion.
 """
 
 from __future__ import annotations
@@ -142,7 +142,8 @@ def _check_file_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy) -> li
 
 
 def _with_companion(example: str, match: Match, rule: Rule) -> tuple[int, int]:
-    """The text to embed: the match, and for a pair rule also the nearest match of its companion."""
+    """The text to embed: the match, and for a pair rule the whole lines from it to the nearest match of its
+    companion."""
     start, end = match.span.start, match.span.end
     if rule.companion is None:
         return start, end
@@ -153,7 +154,9 @@ def _with_companion(example: str, match: Match, rule: Rule) -> tuple[int, int]:
         if found.end() <= secret.start or found.start() >= secret.end
     ]
     low, high = min(halves, key=lambda half: abs(half[0] - secret.start))
-    return min(start, low), max(end, high)
+    first, last = min(start, low), max(end, high)  # whole lines: a keyword may sit beside the companion
+    line_end = example.find("\n", last)
+    return example.rfind("\n", 0, first) + 1, len(example) if line_end < 0 else line_end
 
 
 def check_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy | None = None) -> list[str]:
