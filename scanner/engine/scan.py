@@ -3,9 +3,9 @@
 Order: keyword prefilter -> pattern on windows around hits of candidate rules only -> secret group ->
 entropy -> checksum -> placeholders -> noise shapes (engine.noise) -> rule allowlist -> policy allowlist
 -> a pair rule's companion nearby (engine.companion) -> inline `spillguard:allow` -> one finding per
-secret span. Lockfiles and minified bundles run only
-trusted rules (engine.noise). Where the prefilter hit the base64 form of a keyword, or a key-block
-keyword inside a JSON string, the value is decoded and goes through the same steps (engine.decode).
+secret span. Lockfiles and minified bundles run only trusted rules (engine.noise). Where the prefilter
+hit the base64 form of a keyword, or a key-block keyword inside a JSON string, the value is decoded and
+goes through the same steps (engine.decode).
 """
 
 from __future__ import annotations
