@@ -79,6 +79,16 @@ class FileMatch:
 
 
 @dataclass(frozen=True)
+class Companion:
+    """The other half of a credential pair: `pattern` must match within `within_lines` lines of a
+    rule's secret (above, below or on its line) for the secret to count (an access key id near its
+    secret, an account SID near its auth token)."""
+
+    pattern: str
+    within_lines: int
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     name: str
@@ -98,6 +108,7 @@ class Rule:
     references: tuple[str, ...] = ()
     files: FileMatch | None = None  # set for file rules, which have no keywords and no pattern
     paths: tuple[str, ...] = ()  # content rules: regexes searched in the POSIX path; empty = every file
+    companion: Companion | None = None  # content rules: the pair's other half, required nearby
 
     @property
     def is_generic(self) -> bool:

@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable
 
 from scanner import jsonio
+from scanner.engine.shapes import basic_credentials
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _BASE62_INDEX = {c: i for i, c in enumerate(BASE62)}
@@ -224,4 +225,5 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "aws-key-id": aws_key_id,
     "grafana": grafana_token,
     "age": age_secret_key,
+    "basic-auth": basic_credentials,
 }

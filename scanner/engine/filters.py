@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import regex
 
+from scanner.engine.public_values import PUBLIC_EXAMPLES
 from scanner.model import Allowlist
 
 # Words that mark documentation values and templates, never real credentials (case-insensitive).
@@ -57,10 +58,13 @@ def _is_simple_run(value: str) -> bool:
 
 
 def is_placeholder(secret: str) -> bool:
-    """Documentation values and templates. Multi-line secrets (key blocks) are left to their own
-    pattern, which demands a real body: a random base64 body holds `xxxx` often enough to matter."""
+    """Documentation values, providers' published test keys and templates. Multi-line secrets (key
+    blocks) are left to their own pattern, which demands a real body: a random base64 body holds `xxxx`
+    often enough to matter."""
     if "\n" in secret:
         return False
+    if secret in PUBLIC_EXAMPLES:  # published test and example keys (engine.public_values)
+        return True
     lowered = secret.lower()
     if any(word in lowered for word in PLACEHOLDER_WORDS):
         return True

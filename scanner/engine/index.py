@@ -15,6 +15,7 @@ from functools import cached_property
 
 import regex
 
+from scanner.engine.companion import reach
 from scanner.engine.filters import CompiledAllowlist, compile_allowlist
 from scanner.engine.firstset import guarded
 from scanner.engine.prefilter import Prefilter
@@ -58,9 +59,10 @@ class RuleIndex(ABC):
         # rules for multi-line blocks (PEM and PGP keys): their keywords may sit JSON-escaped in a string
         self.multiline: tuple[bool, ...] = tuple("-----BEGIN" in rule.pattern for rule in rules)
         # 0 = not computed yet (built-in rules are parsed without it, to keep start-up short)
-        self.widths: list[int] = [rule.max_width for rule in rules]
+        self.widths: list[int] = [reach(rule, rule.max_width) if rule.max_width else 0 for rule in rules]
         self.scoped: tuple[bool, ...] = tuple(bool(rule.paths) for rule in rules)
         self._patterns: dict[int, regex.Pattern[str]] = {}
+        self._companions: dict[int, regex.Pattern[str]] = {}
         self._scopes: dict[int, tuple[regex.Pattern[str], ...]] = {}
         self._allowlists: dict[int, CompiledAllowlist | None] = {}
 
@@ -140,6 +142,16 @@ class RuleIndex(ABC):
             self._patterns[position] = compiled
         return compiled
 
+    def companion(self, position: int) -> regex.Pattern[str]:
+        """The compiled companion pattern of a pair rule (one that has a companion), on first use."""
+        compiled = self._companions.get(position)
+        if compiled is None:
+            companion = self.rules[position].companion
+            assert companion is not None  # asked only for pair rules
+            compiled = regex.compile(companion.pattern)
+            self._companions[position] = compiled
+        return compiled
+
     def width(self, position: int) -> int:
         """The rule's longest match, computed on first use; an unparsable or unbounded built-in
         pattern (which the test suite rejects) falls back to the largest window."""
@@ -147,5 +159,6 @@ class RuleIndex(ABC):
         if width == 0:
             computed = max_match_width(self.rules[position].pattern)
             width = MAX_WINDOW if computed is None else min(computed, MAX_WINDOW)
+            width = reach(self.rules[position], width)
             self.widths[position] = width
         return width

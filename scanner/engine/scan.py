@@ -2,9 +2,10 @@
 
 Order: keyword prefilter -> pattern on windows around hits of candidate rules only -> secret group ->
 entropy -> checksum -> placeholders -> noise shapes (engine.noise) -> rule allowlist -> policy allowlist
--> inline `spillguard:allow` -> one finding per secret span. Lockfiles and minified bundles run only
-trusted rules (engine.noise). Where the prefilter hit the base64 form of a keyword, or a key-block
-keyword inside a JSON string, the value is decoded and goes through the same steps (engine.decode).
+-> a pair rule's companion nearby (engine.companion) -> inline `spillguard:allow` -> one finding per
+secret span. Lockfiles and minified bundles run only trusted rules (engine.noise). Where the prefilter
+hit the base64 form of a keyword, or a key-block keyword inside a JSON string, the value is decoded and
+goes through the same steps (engine.decode).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from array import array
 from dataclasses import dataclass
 
 from scanner.engine.checksums import VALIDATORS
+from scanner.engine.companion import companion_near
 from scanner.engine.encoded import (
     CONTAINER_REACH,
     MAX_DEPTH,
@@ -234,6 +236,15 @@ def find_matches(
                     entropy = shannon_entropy(secret)
                     if not _passes_filters(rule, secret, entropy, ruleset, position, policy):
                         continue
+                    if rule.companion is not None and not companion_near(
+                        text,
+                        secret_start,
+                        secret_end,
+                        ruleset.companion(position),
+                        rule.companion.within_lines,
+                        policy.regex_timeout,
+                    ):
+                        continue  # one half of a pair, the other half not nearby
                     if has_marker and inline_allowed(_edge_lines(text, secret_start, secret_end), rule.id):
                         continue
                     matches.append(

@@ -11,6 +11,7 @@ import regex
 from scanner.engine.checksums import VALIDATORS
 from scanner.engine.width import MAX_WINDOW, UNBOUNDED, max_match_width
 from scanner.model import Allowlist, Confidence, Examples, FileMatch, Remediation, Rule, Severity
+from scanner.ruleset.companion import parse_companion
 
 RULE_ID = regex.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 
@@ -28,6 +29,7 @@ OPTIONAL = (
     "examples",
     "max_width",
     "paths",
+    "companion",
 )
 KNOWN = frozenset(REQUIRED + OPTIONAL)
 
@@ -241,7 +243,7 @@ def _files(raw: Any, problems: Problems) -> FileMatch:
 
 
 def _file_rule_fields(raw: dict[str, Any], problems: Problems) -> FileMatch:
-    for field in ("keywords", "pattern", "entropy", "checksum", "max_width", "paths"):
+    for field in ("keywords", "pattern", "entropy", "checksum", "max_width", "paths", "companion"):
         if field in raw:
             problems.add(field, "does not apply to a file rule (one with `files`)")
     return _files(raw["files"], problems)
@@ -280,6 +282,7 @@ def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rul
         examples=_examples(raw.get("examples"), keywords, paths, problems),
         files=files,
         paths=paths,
+        companion=parse_companion(raw.get("companion"), problems, compile_pattern) if files is None else None,
         source=source,
         min_entropy=_entropy(raw, problems),
         checksum=checksum if isinstance(checksum, str) else None,

@@ -1,7 +1,8 @@
 """Runs every rule's own examples through the whole engine.
 
 A positive example must produce its rule, also when its matched text is embedded in common file contexts
-(.env, JSON, YAML, Python, shell) and at the right line and column there; a negative must not.
+(.env, JSON, YAML, Python, shell) and at the right line and column there; a negative must not. For a pair
+rule the embedded text is the whole lines from its match to the nearest match of its companion.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import regex
+
 from scanner.engine.file_rules import scan_path
 from scanner.engine.index import RuleIndex
 from scanner.engine.scan import find_matches, scan_chunk
-from scanner.model import Chunk, Policy, Rule
+from scanner.model import Chunk, Match, Policy, Rule
 from scanner.ruleset.compiled import CompiledRuleset
 
 _BEFORE = "# generated context\nname = 'spillguard self-test'\n"
@@ -139,6 +142,24 @@ def _check_file_rule(rule: Rule, ruleset: RuleIndex, policy: Policy) -> list[str
     return problems
 
 
+def _with_companion(example: str, match: Match, rule: Rule) -> tuple[int, int]:
+    """The text to embed: the match, and for a pair rule the whole lines from it to the nearest match of its
+    companion."""
+    start, end = match.span.start, match.span.end
+    if rule.companion is None:
+        return start, end
+    secret = match.secret_span
+    halves = [
+        found.span()
+        for found in regex.finditer(rule.companion.pattern, example)
+        if found.end() <= secret.start or found.start() >= secret.end
+    ]
+    low, high = min(halves, key=lambda half: abs(half[0] - secret.start))
+    first, last = min(start, low), max(end, high)  # whole lines: a keyword may sit beside the companion
+    line_end = example.find("\n", last)
+    return example.rfind("\n", 0, first) + 1, len(example) if line_end < 0 else line_end
+
+
 def check_rule(rule: Rule, ruleset: RuleIndex, policy: Policy | None = None) -> list[str]:
     """Problems with one rule's examples; empty when every example behaves."""
     policy = policy or Policy()
@@ -155,8 +176,9 @@ def check_rule(rule: Rule, ruleset: RuleIndex, policy: Policy | None = None) -> 
             continue
         matches, _ = find_matches(example, only, policy)
         first = min(matches, key=lambda m: m.span.start)
-        matched = example[first.span.start : first.span.end]
-        offset_in_match = first.secret_span.start - first.span.start
+        start, end = _with_companion(example, first, rule)
+        matched = example[start:end]
+        offset_in_match = first.secret_span.start - start
         for context in CONTEXTS:
             placed = context.render(matched)
             if placed is None:

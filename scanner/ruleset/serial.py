@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from scanner import jsonio
-from scanner.model import Allowlist, Confidence, Examples, FileMatch, Remediation, Rule, Severity
+from scanner.model import Allowlist, Companion, Confidence, Examples, FileMatch, Remediation, Rule, Severity
 
 
 def rules_to_json(rules: tuple[Rule, ...]) -> bytes:
@@ -51,7 +51,17 @@ def _rule(raw: dict[str, Any]) -> Rule:
         if files is None
         else FileMatch(_strings(files["paths"]), _strings(files["exclude"]), files["content"]),
         paths=_strings(raw["paths"]),
+        companion=_companion(raw["companion"]),
     )
+
+
+def _companion(raw: dict[str, Any] | None) -> Companion | None:
+    if raw is None:
+        return None
+    pattern, lines = raw["pattern"], raw["within_lines"]
+    if not isinstance(pattern, str) or not isinstance(lines, int):
+        raise TypeError("expected a companion pattern and line count")
+    return Companion(pattern, lines)
 
 
 def rules_from_json(data: bytes) -> tuple[Rule, ...]:

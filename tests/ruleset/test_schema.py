@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from scanner.engine.width import MAX_WINDOW
-from scanner.model import Severity
+from scanner.model import Companion, Severity
 from scanner.ruleset.schema import parse_rule
 from tests.conftest import Invoke
 from tests.rule_data import acme_rule
@@ -112,6 +112,31 @@ CASES: list[tuple[dict[str, Any], list[str]]] = [
         },
         ["field 'examples.path': must be a non-empty string"],
     ),
+    ({"companion": "AKIA"}, ["field 'companion': must be a mapping with pattern and within_lines"]),
+    ({"companion": {"pattern": "x"}}, ["field 'companion': must be a mapping with pattern and within_lines"]),
+    (
+        {"companion": {"pattern": "(x", "within_lines": 3}},
+        ["field 'companion.pattern': is not a valid regex: missing )"],
+    ),
+    (
+        {"companion": {"pattern": "", "within_lines": 3}},
+        ["field 'companion.pattern': must be a non-empty regex string"],
+    ),
+    (
+        {"companion": {"pattern": 5, "within_lines": 11}},
+        [
+            "field 'companion.pattern': must be a non-empty regex string",
+            "field 'companion.within_lines': must be an integer from 0 to 10",
+        ],
+    ),
+    (
+        {"companion": {"pattern": "x", "within_lines": True}},
+        ["field 'companion.within_lines': must be an integer from 0 to 10"],
+    ),
+    (
+        {"companion": {"pattern": "x", "within_lines": -1}},
+        ["field 'companion.within_lines': must be an integer from 0 to 10"],
+    ),
 ]
 
 
@@ -134,6 +159,16 @@ def test_stated_max_width_is_used_as_is() -> None:
     assert found == [] and rule is not None and rule.max_width == 40
 
 
+def test_companion_loads_and_built_in_rules_skip_compiling_it() -> None:
+    pattern = "(?<![A-Z0-9])ACMEID[0-9]{4}"
+    rule, found = parse_rule({**base(), "companion": {"pattern": pattern, "within_lines": 3}}, "custom.yml")
+    assert found == [] and rule is not None and rule.companion == Companion(pattern, 3)
+    rule, found = parse_rule(
+        {**base(), "companion": {"pattern": "(x", "within_lines": 0}}, "rules/acme.yml", False
+    )
+    assert found == [] and rule is not None and rule.companion == Companion("(x", 0)
+
+
 def test_built_in_rules_skip_compiling_and_width() -> None:
     rule, found = parse_rule({**base(), "allowlist": {"regexes": ["(unclosed"]}}, "rules/acme.yml", False)
     assert found == [] and rule is not None
@@ -153,6 +188,10 @@ FILE_CASES: list[tuple[dict[str, Any], list[str]]] = [
             "field 'keywords': does not apply to a file rule (one with `files`)",
             "field 'entropy': does not apply to a file rule (one with `files`)",
         ],
+    ),
+    (
+        {"companion": {"pattern": "x", "within_lines": 1}},
+        ["field 'companion': does not apply to a file rule (one with `files`)"],
     ),
 ]
 

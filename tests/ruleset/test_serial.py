@@ -19,6 +19,7 @@ def test_round_trip_gives_equal_rules() -> None:
     rules = load_builtin_rules()
     assert rules_from_json(rules_to_json(rules)) == rules
     assert any(r.files is not None for r in rules) and any(r.paths for r in rules)  # every shape is covered
+    assert any(r.companion is not None for r in rules)
 
 
 def test_cached_entry_is_written_then_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,7 +40,17 @@ def _one_rule_with(**change: object) -> bytes:
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"{}", b"[1]", b'[{"id": 1}]', b"\xff", _one_rule_with(keywords=[1]), _one_rule_with(severity="x")],
+    [
+        b"",
+        b"{}",
+        b"[1]",
+        b'[{"id": 1}]',
+        b"\xff",
+        _one_rule_with(keywords=[1]),
+        _one_rule_with(severity="x"),
+        _one_rule_with(companion={"pattern": 1, "within_lines": 2}),
+        _one_rule_with(companion={"pattern": "x"}),
+    ],
 )
 def test_anything_else_is_refused(data: bytes) -> None:
     with pytest.raises((ValueError, KeyError, TypeError)):
