@@ -25,6 +25,7 @@ from scanner.modes.history_blobs import (
 )
 from scanner.modes.history_cache import BlobCache, Snapshot, ruleset_key
 from scanner.pool import run_batches
+from scanner.sources.gaps import gaps_after, gaps_before
 from scanner.sources.git import MESSAGE_PATH, Repository, common_dir, git_dir, missing_object_error, open_repo
 from scanner.sources.history_walk import HistoryIndex, head_blobs, partial_index, ref_state, walk
 
@@ -146,13 +147,17 @@ def scan_history(
     warn: Callable[[str], None] | None = None,
     skip_errors: bool = False,
     on_commit: Callable[[], None] | None = None,
+    allow_shallow: bool = False,
 ) -> Report:
     """Audits the history; with `cache_dir`, blobs scanned before under the same rule set are not read
     again, and an audit of refs that have not moved since a complete audit does not walk the history.
     `on_commit` is called for each commit walked; `on_total` with the number of blobs to read,
-    once the walk is done; `progress` with each blob (and its bytes) scanned."""
+    once the walk is done; `progress` with each blob (and its bytes) scanned. A shallow clone is an
+    error unless `allow_shallow`; every gap in what can be read (scanner.sources.gaps) is warned about
+    and listed in the report."""
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
+    gaps = gaps_before(repo, allow_shallow, warn)
     context = _Context(repo, FileStep(ruleset, policy), jobs, skip_errors, progress, on_total)
     cache = None
     if cache_dir is not None:
@@ -177,8 +182,10 @@ def scan_history(
                 at_head = head_blobs(repo)
                 if state is not None and scanned.complete:
                     cache.store_snapshot(state, scanned.snapshot(index, at_head))
+    gaps = gaps_after(repo, gaps, scanned.stats.skipped_unreadable, warn)
     findings = scanned.findings
     tally = Tally(first_per_fingerprint(findings, index), scanned.notices, scanned.stats)
     cited = sorted({f.location.commit for f in findings if f.location.commit})
     commits = tuple(index.commits[sha] for sha in cited)
-    return build_report(tally, ruleset, started, commits, group(findings, index, at_head))
+    report = build_report(tally, ruleset, started, commits, group(findings, index, at_head))
+    return replace(report, history_gaps=gaps)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner import __version__
+from scanner import __version__, jsonio
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import CommitInfo, Policy, Rule, ScanStats
 
@@ -89,7 +89,7 @@ class Snapshot:
 
     @classmethod
     def from_json(cls, text: str) -> Snapshot:
-        data = json.loads(text)
+        data = jsonio.loads(text)
         return cls(
             clean=ScanStats(**{name: int(n) for name, n in zip(_STATS, data["clean"], strict=True)}),
             dirty=tuple(
@@ -204,7 +204,7 @@ class BlobCache:
         found: dict[str, list[tuple[str, str]]] = {}
         for sha, text in self._db.execute("SELECT id, introduced FROM walks"):
             try:
-                found[sha] = [(str(blob), str(path)) for blob, path in json.loads(text)]
+                found[sha] = [(str(blob), str(path)) for blob, path in jsonio.loads(text)]
             except (ValueError, TypeError):
                 continue
         return found

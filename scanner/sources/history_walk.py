@@ -4,6 +4,7 @@ hold it; a blob's first appearance in topological order is where it was introduc
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -12,10 +13,11 @@ import pygit2
 
 from scanner.errors import GitError
 from scanner.model import CommitInfo
-from scanner.sources.git import GITLINK, commit_diff, commit_info, fsck_hint, resolve
+from scanner.sources.git import GITLINK, commit_diff, commit_info, common_dir, fsck_hint, resolve
 from scanner.sources.paths import display_path
 
-DEFAULT_REF_PREFIXES = ("refs/heads/", "refs/remotes/", "refs/tags/", "refs/stash")
+DEFAULT_REF_PREFIXES = ("refs/heads/", "refs/remotes/", "refs/tags/", "refs/stash", "refs/notes/")
+NOTES = "refs/notes/"
 
 
 @dataclass
@@ -91,6 +93,8 @@ def ref_state(repo: pygit2.Repository, refs: tuple[str, ...]) -> str | None:
     except (pygit2.GitError, KeyError, ValueError):
         return None
     digest.update(f"HEAD {head}\n".encode("utf-8", "surrogatepass"))
+    with contextlib.suppress(OSError):  # a grafts file changes the history walked, no reference moving
+        digest.update(b"grafts " + (common_dir(repo) / "info" / "grafts").read_bytes())
     digest.update(f"stash {' '.join(stash_entries(repo))}\n".encode())
     for reference in sorted(references, key=lambda r: str(r.name)):
         digest.update(f"{reference.name} {reference.target}\n".encode("utf-8", "surrogatepass"))
@@ -105,11 +109,40 @@ def walk_key(commit: pygit2.Commit) -> str:
     return f"{commit.id} {commit.tree_id} {parents}"
 
 
-def _introduced(repo: pygit2.Repository, commit: pygit2.Commit) -> Iterator[tuple[str, str]]:
+def note_path(path: str) -> str:
+    """Where a note is reported: the object it annotates (a notes tree names each note by that id,
+    split into directories when there are many: `ab/cdef...`), like a commit message's path."""
+    target = path.replace("/", "")
+    if len(target) in (40, 64) and all(ch in "0123456789abcdef" for ch in target):
+        return f"(git note on {target[:12]})"
+    return f"(git notes) {path}"
+
+
+def notes_commits(repo: pygit2.Repository, refs: tuple[str, ...]) -> frozenset[str]:
+    """The commits of every notes ref (refs/notes/*) an audit walks: what they add are notes."""
+    tips = []
+    for name in repo.references:
+        if name.startswith(NOTES) and (not refs or name in refs):
+            try:
+                tips.append(repo.references[name].peel(pygit2.Commit).id)
+            except (pygit2.InvalidSpecError, ValueError):
+                continue  # not a commit: no notes tree
+    if not tips:
+        return frozenset()
+    walker = repo.walk(tips[0])
+    for tip in tips[1:]:
+        walker.push(tip)
+    return frozenset(str(commit.id) for commit in walker)
+
+
+def _introduced(
+    repo: pygit2.Repository, commit: pygit2.Commit, notes: bool = False
+) -> Iterator[tuple[str, str]]:
     for delta in commit_diff(repo, commit).deltas:
         if delta.status_char() == "D" or delta.new_file.mode == GITLINK:
             continue
-        yield str(delta.new_file.id), display_path(delta.new_file.path)
+        path = display_path(delta.new_file.path)
+        yield str(delta.new_file.id), note_path(path) if notes else path
 
 
 def walk(
@@ -129,6 +162,7 @@ def walk(
     for extra in starts[1:]:
         walker.push(extra)
     try:
+        notes = notes_commits(repo, refs)
         for commit in walker:
             sha = str(commit.id)
             index.commits[sha] = commit_info(commit)
@@ -137,7 +171,7 @@ def walk(
             key = walk_key(commit)
             introduced = known(key)
             if introduced is None:
-                introduced = list(_introduced(repo, commit))
+                introduced = list(_introduced(repo, commit, sha in notes))
                 index.fresh[key] = introduced
             for blob, path in introduced:
                 index.occurrences.setdefault(blob, []).append((sha, path))
