@@ -232,3 +232,21 @@ def _tree(repo: pygit2.Repository, commit: pygit2.Commit) -> pygit2.Tree:
             f"{repo.path}: tree {commit.tree_id} of commit {commit.id} is missing or corrupted; "
             "run `git fsck`"
         ) from None
+
+
+def head_file(path: Path, name: str, max_size: int) -> bytes | None:
+    """The bytes of file `name` in the tree of HEAD's commit of the repository at `path` (a committed
+    baseline, for a fleet audit of a bare mirror); None when there is no such file or HEAD has no
+    commit, or it is larger than `max_size`. A corrupted object is an error naming it."""
+    repo = open_repo(path)
+    if repo.head_is_unborn:
+        return None
+    try:
+        entry = _tree(repo, repo.head.peel(pygit2.Commit))[name]
+    except KeyError:
+        return None
+    except (ValueError, pygit2.GitError):
+        raise GitError(f"{repo.path}: HEAD's commit is missing or corrupted; run `git fsck`") from None
+    if entry.filemode not in (pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE):
+        return None
+    return read_blob(repo, entry.id, max_size)
