@@ -16,7 +16,6 @@ from typing import Any
 from scanner import __version__
 from scanner.errors import SpillguardError
 
-CONNECT_SECONDS = 30  # how long to wait for a scheduler given by address
 EXTRA = "fleet needs Dask's distributed package: pip install 'spillguard[fleet]'"
 
 
@@ -29,6 +28,18 @@ def require_distributed() -> None:
         import distributed  # noqa: F401
     except ImportError:
         raise ClusterError(EXTRA) from None
+
+
+def dask_setup(worker: Any) -> None:
+    """Run in each LocalCluster worker process as it starts (this module is its Dask preload): Ctrl-C,
+    SIGHUP and SIGQUIT sent to the whole process group are for the client, which closes the cluster;
+    a worker neither prints a traceback nor dies half-way through a result (as scanner.pool's
+    workers). SIGTERM, with which the cluster stops its workers, keeps its default."""
+    import signal
+
+    for name in ("SIGINT", "SIGHUP", "SIGQUIT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
 
 
 def worker_version() -> str:
@@ -50,16 +61,39 @@ def _check_workers(client: Any, address: str) -> None:
         raise ClusterError(f"{address}: workers must run spillguard {__version__}: {other[0]}")
 
 
+def _start_resource_tracker() -> None:
+    """Starts multiprocessing's resource tracker (which spawned workers report to) with SIGHUP and
+    SIGQUIT ignored, as it ignores Ctrl-C and SIGTERM itself: a hang-up of the whole process group
+    then ends the run with one line, not with the tracker's traceback."""
+    import signal
+    from multiprocessing import resource_tracker
+
+    previous = {}
+    try:
+        for name in ("SIGHUP", "SIGQUIT"):
+            if hasattr(signal, name):
+                previous[name] = signal.signal(getattr(signal, name), signal.SIG_IGN)
+    except ValueError:  # not the main thread: leave the defaults
+        pass
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        for name, action in previous.items():
+            signal.signal(getattr(signal, name), action)
+
+
 @contextmanager
 def connect(scheduler: str | None, workers: int) -> Iterator[Any]:
     """A `distributed.Client`: of the cluster at `scheduler`, else of a new LocalCluster of `workers`
     single-threaded worker processes (closed on leaving, also on Ctrl-C)."""
     require_distributed()
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout=CONNECT_SECONDS)
+            # how long to wait for the scheduler: Dask's own setting (30 s unless configured)
+            client = Client(scheduler, timeout=dask.config.get("distributed.comm.timeouts.connect"))
         except (OSError, TimeoutError, ValueError) as exc:
             raise ClusterError(
                 f"cannot connect to the Dask scheduler at {scheduler} ({type(exc).__name__})"
@@ -70,12 +104,14 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Any]:
         finally:
             client.close()
         return
+    _start_resource_tracker()
     cluster = LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
-        silence_logs=logging.ERROR,
+        silence_logs=logging.CRITICAL,  # failures come back as results; dying workers are not news
+        preload=[*dask.config.get("distributed.worker.preload", []), "scanner.cluster"],
     )
     try:
         client = Client(cluster)

@@ -50,8 +50,12 @@ def _env() -> dict[str, str]:
 
 def _reason(stderr: str, source: str, shown: str) -> str:
     """git's own words for a failure, one line: its first `fatal:` or `error:` line, else its last."""
-    lines = [line.strip() for line in stderr.replace(source, shown).splitlines() if line.strip()]
-    pick = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "")
+    text = stderr.replace(source, shown) if source else stderr
+    lines = [line.strip().removeprefix("remote: ").strip() for line in text.splitlines() if line.strip()]
+    pick = next(
+        (line for prefix in ("fatal:", "error:") for line in lines if line.startswith(prefix)),
+        lines[-1] if lines else "",
+    )
     for prefix in ("fatal: ", "error: "):
         pick = pick.removeprefix(prefix)
     return pick[:300] or "git failed without saying why"
@@ -80,7 +84,7 @@ def run_git(args: list[str], timeout: float, source: str = "", shown: str = "") 
         raise
     if process.returncode != 0:
         message = err.decode("utf-8", "replace")
-        raise GitError(_reason(message, source, shown) if source else _reason(message, "", ""))
+        raise GitError(_reason(message, source, shown))
     return out.decode("utf-8", "surrogateescape")
 
 

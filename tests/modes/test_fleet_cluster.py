@@ -1,0 +1,246 @@
+"""`spillguard fleet scan` on real Dask clusters, over a fleet of 22 repositories served by file:// URLs
+(tests/fleet_repos.py): a LocalCluster started by spillguard, and a `dask scheduler` with two `dask
+worker` processes started here. Each run is a `python -m scanner` process, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.sources.fleet_sources import parse_source
+from tests.conftest import git
+from tests.fleet_repos import SHARED_IN, Fleet, build_fleet, interrupt_preload, kill_preload
+from tests.modes.test_git_modes import commit_file
+
+pytest.importorskip("distributed")
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stderr: str
+    inventory: dict[str, Any]
+    summary: dict[str, Any]
+
+    def outcomes(self) -> dict[str, str]:
+        return {Path(r["name"]).name: r["outcome"] for r in self.summary["repositories"]}
+
+    def named(self, outcome: str) -> set[str]:
+        return {name for name, got in self.outcomes().items() if got == outcome}
+
+
+def fleet_scan(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240) -> Run:
+    inventory, summary = tmp / "inventory.json", tmp / "summary.json"
+    for path in (inventory, summary):
+        path.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "scanner", "fleet", "scan", "-j", "2", "-o", str(inventory)]
+    done = subprocess.run(
+        [*command, "--summary", str(summary), *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        start_new_session=True,  # a test's Ctrl-C reaches this run's process group only
+    )
+    read = lambda p: json.loads(p.read_text()) if p.exists() else {}  # noqa: E731
+    return Run(done.returncode, done.stderr, read(inventory), read(summary))
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
+    return build_fleet(tmp_path_factory.mktemp("fleet"))
+
+
+@pytest.fixture(scope="module")
+def first(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run]:
+    """The whole fleet, once, into a fresh state directory."""
+    tmp = tmp_path_factory.mktemp("first-run")
+    listing = fleet.listing(tmp / "repos.txt")
+    return tmp, fleet_scan(tmp, "--repos", str(listing), "--state", str(tmp / "state"))
+
+
+def test_one_credential_in_three_repositories(fleet: Fleet, first: tuple[Path, Run]) -> None:
+    _, run = first
+    shared = [c for c in run.inventory["credentials"] if c["in_repositories"] > 1]
+    assert len(shared) == 1
+    (credential,) = shared
+    assert credential["repositories"] == [str(fleet.repos[n]) for n in SHARED_IN]
+    assert credential["rule_id"] == "github.pat-classic" and credential["state"] == "open"
+    assert len(run.inventory["credentials"]) == 3  # the shared one, one only in history, one reviewed
+    assert run.summary["totals"]["shared"] == 1
+    assert run.code == 1  # the shared credential is open and unreviewed
+
+
+def test_failures_are_named_and_do_not_stop_the_fleet(fleet: Fleet, first: tuple[Path, Run]) -> None:
+    _, run = first
+    assert run.named("failed") == {"corrupt", "missing"}
+    assert run.named("scanned") == {p.name for p in fleet.repos}
+    reasons = {Path(r["name"]).name: r["reason"] for r in run.summary["repositories"] if r["reason"]}
+    assert "is corrupt" in reasons["corrupt"]
+    assert "does not appear to be a git repository" in reasons["missing"]
+    assert f"spillguard: {fleet.corrupt}: failed: " in run.stderr
+    assert f"spillguard: {fleet.missing}: failed: " in run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.summary["totals"] == {
+        "repositories": 22,
+        "scanned": 20,
+        "unchanged": 0,
+        "failed": 2,
+        "credentials": 3,
+        "shared": 1,
+    }
+
+
+def test_history_and_review_of_one_repository(fleet: Fleet, first: tuple[Path, Run]) -> None:
+    _, run = first
+    single = {c["repositories"][0]: c for c in run.inventory["credentials"] if c["in_repositories"] == 1}
+    removed = single[str(fleet.repos[5])]
+    assert removed["state"] == "history-only"
+    reviewed = single[str(fleet.repos[9])]
+    assert [s["review"] for s in reviewed["sightings"]] == ["false_positive"]
+
+
+def test_an_unchanged_fleet_scans_nothing_and_starts_no_cluster(
+    fleet: Fleet, first: tuple[Path, Run]
+) -> None:
+    tmp, before = first
+    healthy = fleet.listing(tmp / "healthy.txt", tuple(fleet.url(p) for p in fleet.repos))
+    again = fleet_scan(tmp, "--repos", str(healthy), "--state", str(tmp / "state"))
+    assert again.summary["totals"]["unchanged"] == 20 and again.summary["totals"]["scanned"] == 0
+    assert again.summary["timings"]["workers"] == 0 and again.summary["timings"]["tasks"] == 0
+    assert again.inventory["credentials"] == before.inventory["credentials"]
+    assert again.code == 1
+
+    commit_file(fleet.repos[2], "NEWS.md", "a new release\n")  # one repository moves on
+    moved = fleet_scan(tmp, "--repos", str(healthy), "--state", str(tmp / "state"))
+    assert moved.named("scanned") == {fleet.repos[2].name}
+    assert len(moved.named("unchanged")) == 19
+    stats = {Path(r["name"]).name: r["stats"] for r in moved.summary["repositories"]}
+    assert stats[fleet.repos[2].name]["cached"] >= 2  # its older blobs came from its history cache
+
+
+def test_ctrl_c_half_way_then_resume(fleet: Fleet, tmp_path: Path) -> None:
+    """Ctrl-C to the whole process group as the 11th repository starts: exit 130, one line, and every
+    repository finished by then checkpointed; the next run audits only the others."""
+    urls = tuple(fleet.url(p) for p in fleet.repos)
+    listing = fleet.listing(tmp_path / "repos.txt", urls)
+    preload = interrupt_preload(tmp_path / "stop.py")
+    env = {
+        "DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)]),
+        "SPILLGUARD_TEST_STOP_AT": "repo10",
+    }
+    state = tmp_path / "state"
+    stopped = fleet_scan(tmp_path, "--repos", str(listing), "--state", str(state), env=env)
+    assert stopped.code == 130, stopped.stderr
+    assert stopped.stderr.strip() == "spillguard: interrupted"
+    assert stopped.inventory == {} and stopped.summary == {}  # no partial report
+    slugs = {parse_source(fleet.url(p)).slug: p.name for p in fleet.repos}
+    done = {slugs[p.parent.name] for p in state.glob("repos/*/checkpoint.json")}
+    assert 1 <= len(done) < 20
+
+    resumed = fleet_scan(tmp_path, "--repos", str(listing), "--state", str(state))
+    assert resumed.named("unchanged") == done
+    assert resumed.named("scanned") == {p.name for p in fleet.repos} - done
+    assert resumed.summary["totals"]["credentials"] == 3
+
+
+def test_a_worker_killed_mid_task_is_retried_elsewhere(fleet: Fleet, tmp_path: Path) -> None:
+    some = tuple(fleet.url(fleet.repos[n]) for n in (0, 1, 3, 4, 6, 7))
+    preload = kill_preload(tmp_path / "kill.py")
+    marker = tmp_path / "killed"
+    env = {
+        "DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)]),
+        "SPILLGUARD_TEST_KILL_AT": "repo04",
+        "SPILLGUARD_TEST_KILL_MARKER": str(marker),
+    }
+    run = fleet_scan(tmp_path, *some, "--state", str(tmp_path / "state"), env=env)
+    assert marker.exists(), run.stderr  # a worker died as it started repo04
+    assert run.named("scanned") == {"repo00", "repo01", "repo03", "repo04", "repo06", "repo07"}
+    (repo04,) = [r for r in run.summary["repositories"] if r["name"].endswith("repo04")]
+    assert repo04["worker"].rsplit(":", 1)[1] != marker.read_text()  # finished by another process
+    assert run.summary["totals"]["shared"] == 1 and "Traceback" not in run.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture()
+def dask_cluster(tmp_path: Path) -> Iterator[str]:
+    """`dask scheduler` and two `dask worker` processes on 127.0.0.1; torn down after the test."""
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or "dask"
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
+    processes = [
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **common
+        )
+    ]  # type: ignore[call-overload]
+    try:
+        for _ in range(2):
+            worker = [dask, "worker", address, "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"]
+            processes.append(subprocess.Popen([*worker, "--local-directory", str(tmp_path)], **common))  # type: ignore[call-overload]
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for process in reversed(processes):
+            with_group = process.pid
+            try:
+                os.killpg(with_group, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def test_on_a_dask_cluster_by_address(fleet: Fleet, dask_cluster: str, tmp_path: Path) -> None:
+    some = tuple(fleet.url(fleet.repos[n]) for n in (2, 3, 5, 7, 11))
+    run = fleet_scan(tmp_path, *some, "--scheduler", dask_cluster, "--state", str(tmp_path / "state"))
+    assert run.code == 1, run.stderr
+    assert run.summary["timings"]["workers"] == 2
+    assert len({r["worker"] for r in run.summary["repositories"]}) >= 1
+    (shared,) = [c for c in run.inventory["credentials"] if c["in_repositories"] == 3]
+    assert sorted(Path(r).name for r in shared["repositories"]) == ["repo03", "repo07", "repo11"]
+
+
+def test_a_scheduler_that_is_not_there(fleet: Fleet, tmp_path: Path) -> None:
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    env = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}  # Dask's setting, as a user sets it
+    run = fleet_scan(
+        tmp_path, fleet.url(fleet.repos[0]), "--scheduler", address, "--state", str(tmp_path / "s"), env=env
+    )
+    assert run.code == 2
+    assert run.stderr.startswith(f"spillguard: error: cannot connect to the Dask scheduler at {address}")
+
+
+def test_a_new_commit_on_a_branch_is_audited(repo: Path, tmp_path: Path) -> None:
+    commit_file(repo, "a.txt", "one\n")
+    state, url = tmp_path / "state", f"file://{repo}"
+    assert fleet_scan(tmp_path, url, "--state", str(state)).named("scanned") == {"repo"}
+    git(repo, "checkout", "-q", "-b", "topic")
+    commit_file(repo, "topic.txt", "work in progress\n")
+    git(repo, "checkout", "-q", "main")
+    run = fleet_scan(tmp_path, url, "--state", str(state))
+    assert run.named("scanned") == {"repo"}
+    assert run.summary["repositories"][0]["refs"] == 2
