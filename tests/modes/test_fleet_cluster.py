@@ -4,6 +4,7 @@ worker` processes started here. Each run is a `python -m scanner` process, as a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -184,28 +185,36 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
     dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or "dask"
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
-    processes = [
-        subprocess.Popen(
-            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **common
-        )
-    ]  # type: ignore[call-overload]
+
+    def start(*args: str) -> subprocess.Popen[bytes]:
+        quiet = subprocess.DEVNULL
+        return subprocess.Popen([dask, *args], stdout=quiet, stderr=quiet, start_new_session=True)
+
+    processes = [start("scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard")]
     try:
         for _ in range(2):
-            worker = [dask, "worker", address, "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"]
-            processes.append(subprocess.Popen([*worker, "--local-directory", str(tmp_path)], **common))  # type: ignore[call-overload]
+            processes.append(
+                start(
+                    "worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                    "--local-directory",
+                    str(tmp_path),
+                )
+            )
         from distributed import Client
 
-        with Client(address, timeout=60) as client:
+        with Client(address, timeout=60) as client:  # type: ignore[no-untyped-call]
             client.wait_for_workers(2, timeout=60)
         yield address
     finally:
-        for process in reversed(processes):
-            with_group = process.pid
-            try:
-                os.killpg(with_group, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        for process in reversed(processes):  # each in a session of its own: the worker's nanny too
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
             try:
                 process.wait(timeout=20)
