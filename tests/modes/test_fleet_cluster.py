@@ -54,8 +54,11 @@ def fleet_scan(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout
         timeout=timeout,
         start_new_session=True,  # a test's Ctrl-C reaches this run's process group only
     )
-    read = lambda p: json.loads(p.read_text()) if p.exists() else {}  # noqa: E731
-    return Run(done.returncode, done.stderr, read(inventory), read(summary))
+    return Run(done.returncode, done.stderr, _read(inventory), _read(summary))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {}  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
