@@ -58,7 +58,7 @@ def fleet_scan(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout
 
 
 def _read(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text()) if path.exists() else {}  # type: ignore[no-any-return]
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 @pytest.fixture(scope="module")
