@@ -60,19 +60,27 @@ def prepare(root: Path) -> None:
 
 
 def load_key(root: Path) -> bytes:
-    """The fleet's inventory key: 32 random bytes, created on first use."""
+    """The fleet's inventory key: 32 random bytes, created (readable by its owner only) on first use."""
     path = root / KEY_FILE
     try:
         if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="ascii") as stream:
-                stream.write(os.urandom(32).hex() + "\n")
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another run created it meanwhile: use that one
+                pass
+            else:
+                with os.fdopen(fd, "w", encoding="ascii") as stream:
+                    stream.write(os.urandom(32).hex() + "\n")
         text = path.read_text(encoding="ascii").strip()
-        return bytes.fromhex(text) if len(text) == 64 else b""
-    except FileExistsError:
-        return load_key(root)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read or create the fleet's inventory key ({exc})") from None
+        key = bytes.fromhex(text) if len(text) == 64 else b""
+    except (OSError, ValueError, UnicodeDecodeError):
+        key = b""
+    if not key:
+        raise InputError(
+            f"{path}: not a readable inventory key (64 hexadecimal digits); delete it to make a new one "
+            "(credential ids then change, so a previous inventory no longer compares)"
+        )
+    return key
 
 
 def checkpoint_key(base: str, listing: RefListing) -> str:

@@ -27,10 +27,11 @@ from scanner.model import Finding, KnownMark, Policy, Report
 from scanner.modes.fleet_state import history_cache_dir, mirror_dir
 from scanner.modes.history import scan_history
 from scanner.sources.git import head_file
-from scanner.sources.remote import list_local, update_mirror
+from scanner.sources.remote import list_local, list_refs, update_mirror
 
 BASELINE_FILE = ".spillguard-baseline.json"  # a repository's committed baseline, read from HEAD
 MAX_BASELINE_BYTES = 256 * 1024 * 1024
+MAX_NOTES = 20  # a repository's notices kept in its result, the rest counted
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,9 @@ def _audit(repo: Repo, listing: RefListing | None, config: TaskConfig, notes: li
         audited = list_local(repo.source, config.git_timeout)
     else:
         path = mirror_dir(work, repo)
-        head = listing.head if listing is not None else None
-        audited = update_mirror(path, repo.source, repo.name, head, config.git_timeout)
+        if listing is None:  # not listed by the client: ask where HEAD points
+            listing = list_refs(repo.source, repo.name, config.git_timeout)
+        audited = update_mirror(path, repo.source, repo.name, listing.head, config.git_timeout)
     report = scan_history(
         config.ruleset,
         config.policy,
@@ -132,6 +134,10 @@ def _audit(repo: Repo, listing: RefListing | None, config: TaskConfig, notes: li
         warn=notes.append,
         skip_errors=config.skip_errors,
     )
+    shown = report.notices[:MAX_NOTES]  # unreadable objects (with --skip-errors), regex time-outs
+    notes.extend(f"{notice.path}: {notice.message}" for notice in shown)
+    if len(report.notices) > len(shown):
+        notes.append(f"and {len(report.notices) - len(shown)} more notices")
     reviewed = _baseline_marks(report, path, notes)
     if not repo.local and config.remove_mirrors:
         shutil.rmtree(path, ignore_errors=True)

@@ -23,6 +23,17 @@ _SCP_LIKE = re.compile(r"^(?:[A-Za-z0-9._~-]+@)?(?P<host>[A-Za-z0-9.-]+):(?P<pat
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def shown(text: str) -> str:
+    """`text` as an error may show it: a URL's user name and password replaced by `***`."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rsplit("@", 1)[1]
+    return f"{scheme}{sep}{authority}{slash}{path}"
+
+
 def _clean_path(path: str) -> str:
     path = path.strip("/")
     return path[: -len(".git")] if path.endswith(".git") else path
@@ -107,7 +118,7 @@ def collect(
         try:
             add(parse_source(source, cwd))
         except ValueError as exc:
-            raise InputError(f"{source}: {exc}") from None
+            raise InputError(f"{shown(source)}: {exc}") from None
     for path in lists:
         for number, source in read_list(path):
             try:
