@@ -72,8 +72,8 @@ class TipView:
 @dataclass(frozen=True)
 class Exposure:
     """What the inventory adds to a history audit's Report: the trail of the blobs with findings, the
-    tips, and each credential's presence by its secret hash (in memory only)."""
+    tips, and for each secret (by its secret hash: in memory only) what holds it and its presence."""
 
     trail: Trail
     tips: tuple[Tip, ...]
-    presence: tuple[tuple[str, Presence], ...]  # secret hash -> presence
+    credentials: tuple[tuple[str, Group, Presence], ...]

@@ -182,7 +182,7 @@ def _exposure(
         view = tip_view(repo, refs, found, groups)
         if cache is not None and state is not None:
             cache.store_tip_view(state, key, view)
-    return Exposure(found, view.tips, tuple(zip(secrets, view.presence, strict=True)))
+    return Exposure(found, view.tips, tuple(zip(secrets, groups, view.presence, strict=True)))
 
 
 @dataclass(frozen=True)
