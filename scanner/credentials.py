@@ -21,8 +21,12 @@ from scanner.model import CommitInfo, Finding, KnownMark, Report, ReviewStatus, 
 from scanner.trail import Exposure, Group, Presence, Trail
 
 
+def _moment(iso: str) -> datetime:
+    return datetime.fromisoformat(iso).astimezone(timezone.utc)
+
+
 def _day(iso: str) -> date:
-    return datetime.fromisoformat(iso).astimezone(timezone.utc).date()
+    return _moment(iso).date()
 
 
 def _primary(rules: Iterable[Rule]) -> Rule:
@@ -122,9 +126,11 @@ def _with_history(
     introductions = history.introductions(group)
     first_group = min(secret_groups, key=lambda g: history.order.get(g.first.commit or "", -1))
     first = introductions[0]
-    removals = tuple(RefRemoval(history.info[r.commit], r.refs) for r in presence.removals)
+    when = {sha: (_moment(info.date), history.order[sha]) for sha, info in history.info.items()}
+    ordered = sorted(presence.removals, key=lambda r: when[r.commit])  # by date, then walk position
+    removals = tuple(RefRemoval(history.info[r.commit], r.refs) for r in ordered)
     is_open = bool(presence.held_at or group.messages)
-    ends = sorted((r.commit for r in removals), key=lambda c: history.order[c.sha])
+    ends = [r.commit for r in removals]
     return replace(
         credential,
         first=Event(first_group.first.path, first_group.first.line, first),

@@ -93,7 +93,7 @@ class Credential:
     commits: int  # commits that introduced it (0 in a directory scan)
     authors: tuple[str, ...]  # who introduced it, in order of first introduction
     held_at: tuple[str, ...]  # refs whose tip holds it
-    removals: tuple[RefRemoval, ...]  # oldest first
+    removals: tuple[RefRemoval, ...]  # by date, oldest first; the newest ends a closed window
     dropped: tuple[str, ...]  # refs whose history held it, dropped by a merge rather than a commit
     window: Window
     in_history: bool | None  # still reachable in history; None for a directory scan

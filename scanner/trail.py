@@ -57,7 +57,7 @@ class Removal:
 @dataclass(frozen=True)
 class Presence:
     held_at: tuple[str, ...] = ()  # refs whose tip's tree holds one of its pairs
-    removals: tuple[Removal, ...] = ()  # oldest first
+    removals: tuple[Removal, ...] = ()  # in walk order
     # refs whose history held it and whose tip does not, with no single commit of theirs removing it
     # (a merge that resolved it away)
     dropped: tuple[str, ...] = ()

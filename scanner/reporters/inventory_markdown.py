@@ -105,7 +105,8 @@ def _table(inventory: Inventory) -> list[str]:
     ]
     for n, c in enumerate(inventory.credentials, 1):
         flag = " **fails**" if failing(inventory, c) else ""
-        first = c.first.commit.date[:10] if c.first.commit else "-"
+        when = f"{c.first.commit.date[:10]}, " if c.first.commit else ""
+        first = f"{when}{code(c.first.path, True)}"
         tips = text(refs_text(c.held_at)) or "-"
         lines.append(
             f"| {n} | {code(c.rule.id, True)} {code(c.preview, True)} | {c.severity.value}{flag} "
