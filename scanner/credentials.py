@@ -70,14 +70,23 @@ class _History:
         self.order = {info.sha: position for position, info in trail.commits}
         self.info = {info.sha: info for _, info in trail.commits}
         self.introduced = dict(trail.introduced)
+        self.removed_at: dict[str, set[tuple[str, str]]] = {}  # commit -> (blob, path) it replaced
+        for blob, places in trail.removed:
+            for commit, path in places:
+                self.removed_at.setdefault(commit, set()).add((blob, path))
 
     def introductions(self, group: Group) -> list[CommitInfo]:
-        """The commits that introduced one of the group's pairs or hold it in their message, oldest first."""
+        """The commits that brought the secret into a path (their first parent held none of its blobs
+        there) or hold it in their message, oldest first. A commit that only changed a file that
+        already held it, keeping it, did not introduce it."""
         pairs = set(group.pairs)
-        commits = {
-            c for blob, _ in pairs for c, path in self.introduced.get(blob, ()) if (blob, path) in pairs
-        }
-        return [self.info[sha] for sha in sorted(commits | set(group.messages), key=self.order.__getitem__)]
+        commits = set(group.messages)
+        for blob, path in pairs:
+            for commit, at in self.introduced.get(blob, ()):
+                replaced = self.removed_at.get(commit, set()) & pairs  # a blob holding it, at some path
+                if at == path and not any(old_path == path for _, old_path in replaced):
+                    commits.add(commit)
+        return [self.info[sha] for sha in sorted(commits, key=self.order.__getitem__)]
 
 
 def _credential(

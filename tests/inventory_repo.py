@@ -64,7 +64,8 @@ def build_story(root: Path) -> Story:
     """The credential's story, as the issue tells it:
 
     - 2024-01-01 Ann: init on main
-    - 2024-01-10 Ann, branch feature: TOKEN in config/settings.py (line 2)
+    - 2024-01-10 Ann, branch feature: TOKEN in config/settings.py (line 2); 2024-01-12 Dee edits the
+      file, keeping it
     - 2024-01-15 Bob, feature: copied to deploy/token.txt
     - 2024-02-01 Cy: feature merged into main (--no-ff); branch release/1.0 and tag v1.0 there
     - 2024-02-10 Bob, main: SHORT_LIVED in app/keys.py; 2024-02-20 Cy, main: removed
@@ -78,8 +79,10 @@ def build_story(root: Path) -> Story:
     story.write("README.md", "# service\n")
     story.commit("init", ANN, "2024-01-01")
     story.git("checkout", "-q", "-b", "feature", who=ANN, day="2024-01-10")
-    story.write("config/settings.py", f"DEBUG = False\nGITHUB_TOKEN = '{TOKEN}'\n")
+    story.write("config/settings.py", f"DEBUG = True\nGITHUB_TOKEN = '{TOKEN}'\n")
     story.commit("add", ANN, "2024-01-10")
+    story.write("config/settings.py", f"DEBUG = False\nGITHUB_TOKEN = '{TOKEN}'\n")
+    story.commit("edit", DEE, "2024-01-12")  # changes the file, keeps the token: not an introduction
     story.write("deploy/token.txt", f"token: {TOKEN}\n")
     story.commit("copy", BOB, "2024-01-15")
     story.git("checkout", "-q", "main", who=CY, day="2024-02-01")

@@ -52,9 +52,18 @@ def ref_kind(ref: str) -> str:
     return next((kind for prefix, kind in _REF_PREFIXES if ref.startswith(prefix)), "ref")
 
 
+LISTED = 12  # refs and authors listed in a line of text; the JSON has them all
+
+
+def listed(items: list[str]) -> str:
+    """At most LISTED items, then how many more."""
+    more = f" and {len(items) - LISTED} more" if len(items) > LISTED else ""
+    return ", ".join(items[:LISTED]) + more
+
+
 def refs_text(refs: tuple[str, ...]) -> str:
-    """Refs for a line of text: tags marked as such."""
-    return ", ".join(f"tag {short_ref(r)}" if ref_kind(r) == "tag" else short_ref(r) for r in refs)
+    """Refs for a line of text: tags marked as such; at most LISTED."""
+    return listed([f"tag {short_ref(r)}" if ref_kind(r) == "tag" else short_ref(r) for r in refs])
 
 
 def purge_steps(credential: Credential) -> tuple[str, ...]:

@@ -6,9 +6,10 @@ the data the template shows; the template does the layout."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner import __version__
 from scanner.inventory_model import Change, Credential, Inventory, State
@@ -24,6 +25,9 @@ from scanner.reporters.inventory_common import (
     short_ref,
     summarize,
 )
+
+if TYPE_CHECKING:
+    from jinja2 import BytecodeCache
 
 TEMPLATE = "inventory.html.j2"
 TIMELINE_ROWS = 60  # the rest are in the table
@@ -172,6 +176,32 @@ def view(inventory: Inventory) -> dict[str, Any]:
     }
 
 
+def _template_cache() -> BytecodeCache:
+    """Compiled templates in the user cache (scanner.user_cache), keyed by a hash of their source:
+    compiling the page costs more than rendering it. A missing, damaged or unwritable entry only means
+    compiling again."""
+    from jinja2 import FileSystemBytecodeCache
+    from jinja2.bccache import Bucket
+
+    from scanner.user_cache import cache_dir
+
+    class TemplateCache(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # noqa: BLE001 - a damaged entry is compiled again
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            try:
+                os.makedirs(self.directory, exist_ok=True)
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return TemplateCache(str(cache_dir() / "templates"))
+
+
 def render(inventory: Inventory) -> str:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -181,5 +211,6 @@ def render(inventory: Inventory) -> str:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_template_cache(),
     )
     return environment.get_template(TEMPLATE).render(view=view(inventory))

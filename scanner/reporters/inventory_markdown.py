@@ -16,6 +16,7 @@ from scanner.reporters.inventory_common import (
     REVIEW_LABELS,
     STATE_LABELS,
     failing,
+    listed,
     purge_steps,
     refs_text,
     summarize,
@@ -144,7 +145,8 @@ def _details(inventory: Inventory, n: int, c: Credential) -> list[str]:
         lines.append("- **In a commit message**: it stays in history until the history is rewritten")
     lines.append(f"- **Paths** {', '.join(code(p) for p in c.paths)}")
     if c.in_history is not None:
-        lines.append(f"- **Commits** {c.commits}; **introduced by** {', '.join(text(a) for a in c.authors)}")
+        people = listed([text(a) for a in c.authors])
+        lines.append(f"- **Commits** {c.commits} brought it into a file; **introduced by** {people}")
     lines.append(f"- **Exposure window** {_window(c)}")
     lines += [f"- **Action** {ACTION_LABELS[c.action]}", "", "<details><summary>Rotation steps</summary>", ""]
     remediation = c.rule.remediation
