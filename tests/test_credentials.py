@@ -204,3 +204,24 @@ def test_a_key_that_is_not_a_file_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "dir" / KEY_FILE).symlink_to(tmp_path / "elsewhere")
     with pytest.raises(InputError, match="cannot read or create the inventory key"):
         load_key(tmp_path / "dir")
+
+
+def test_two_runs_creating_the_key_at_once_share_one(tmp_path: Path) -> None:
+    from scanner.inventory_key import _create
+
+    first = load_key(tmp_path)
+    _create(tmp_path / KEY_FILE)  # another run lost the race: its key is dropped, the first one kept
+    assert load_key(tmp_path) == first and [p.name for p in tmp_path.iterdir()] == [KEY_FILE]
+
+
+def test_key_on_a_file_system_without_hard_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(*_args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    key = load_key(tmp_path)
+    assert load_key(tmp_path) == key and [p.name for p in tmp_path.iterdir()] == [KEY_FILE]
+    from scanner.inventory_key import _create
+
+    _create(tmp_path / KEY_FILE)  # a key appeared meanwhile: not replaced
+    assert load_key(tmp_path) == key and [p.name for p in tmp_path.iterdir()] == [KEY_FILE]

@@ -200,3 +200,33 @@ def test_key_directory(story: Story, tmp_path: Path) -> None:
     assert key_directory(Scope(cache_dir=tmp_path / "c"), story.root) == tmp_path / "c"
     assert key_directory(Scope(history=False, paths=("config",)), story.root) == common
     assert key_directory(Scope(key_dir=tmp_path / "k"), story.root) == tmp_path / "k"
+
+
+def test_the_cached_tip_view_is_checked(story: Story, ruleset: CompiledRuleset, tmp_path: Path) -> None:
+    """A tip view that does not read back, or was stored for other groups, is computed again (and
+    stored again); a rule change empties the cache's tip views with its snapshots."""
+    import sqlite3
+
+    from scanner.modes.history_cache import CACHE_FILE
+
+    cache = tmp_path / "cache"
+    scope = Scope(cache_dir=cache)
+    first = take(story, ruleset, scope)
+    database = cache / CACHE_FILE
+    for damage in ("UPDATE tip_views SET view = 'not json'", "UPDATE tip_views SET trail = 'other'"):
+        with sqlite3.connect(database) as db:
+            db.execute(damage)
+        assert take(story, ruleset, scope).credentials == first.credentials
+        with sqlite3.connect(database) as db:
+            (view,) = db.execute("SELECT view FROM tip_views").fetchone()
+        assert view.startswith('{"tips":')
+    with sqlite3.connect(database) as db:  # a view with fewer groups than the audit found
+        db.execute("""UPDATE tip_views SET view = '{"tips": [], "presence": []}'""")
+    assert take(story, ruleset, scope).credentials == first.credentials
+    policy = Policy(disabled_rules=("generic.password-assignment",))
+    from scanner.cli.options import build_ruleset
+    from scanner.modes.history import scan_history
+
+    scan_history(build_ruleset(policy, "pyahocorasick"), policy, cwd=story.root, cache_dir=cache)
+    with sqlite3.connect(database) as db:  # an audit under other rules stores none
+        assert db.execute("SELECT COUNT(*) FROM tip_views").fetchone() == (0,)
