@@ -1,13 +1,16 @@
 """Peak memory and wall time on large inputs: spillguard vs betterleaks, same inputs.
 
-Usage: python bench/memory.py [--size-gb 1.0] [--blobs 50000] [--keep] [--no-peer]
+Usage: python bench/memory.py [--size-gb 1.0] [--blobs 50000] [--keep] [--no-peer] [--lines-only]
 Builds (once, reused while its parameters match) under $TMPDIR/spillguard-bench/:
   - a tree of about --size-gb of text files: source-like lines, minified-style long lines, a few large
     files (one over spillguard's 10 MiB default limit), and synthetic GitHub tokens planted in some;
   - a git repository whose history holds --blobs unique blobs, written with `git fast-import`.
 Then runs, one at a time: `spillguard scan TREE` and `betterleaks fs TREE`; `spillguard scan --history`
 (no cache), the same with a fresh cache twice (the second run reads only the cache), and
-`betterleaks git REPO`. Prints wall time and two peak-memory figures per run, and the ratios.
+`betterleaks git REPO`; then files of one single line of 100 MB and of 200 MB (each with two planted
+tokens), scanned with a raised --max-file-size, against `betterleaks fs` on the same file. Prints wall
+time and two peak-memory figures per run, and the ratios; a single-line file's peak is also compared
+with its budget, the file's size plus 150 MB.
 
 Peak memory of a process tree (spillguard forks a pool of workers):
   - max RSS: the largest resident set of any single process of the run: the rusage that wait4 returns
@@ -47,6 +50,8 @@ WORDS = (
 )  # fmt: skip
 LARGE_FILES = (9 * 2**20, 9 * 2**20, 9 * 2**20, 24 * 2**20)  # the last is over the default limit
 TARGET_MB = 500
+SINGLE_LINES_MB = (100, 200)
+LINE_BUDGET_MB = 150  # over the file's own size, for any text file up to 1 GiB
 
 
 def github_token(rng: random.Random) -> str:
@@ -286,13 +291,81 @@ def run_history(repo: Path, blobs: int, scratch: Path, peer: bool) -> None:
     ratios(ours, theirs)
 
 
+PLANTED_PER_LINE = 2
+
+
+def build_single_line(path: Path, megabytes: int, seed: int = 3) -> None:
+    """One line of about `megabytes` MB of minified-style text, a token planted a third and two thirds
+    of the way in (PLANTED_PER_LINE)."""
+    if path.exists() and path.stat().st_size >= megabytes * 10**6:
+        return
+    rng = random.Random(seed)
+    block = long_line(rng, 2**20 - 1).rstrip("\n")
+    with path.open("w") as stream:
+        written = 0
+        for third in (1, 2):
+            while written < megabytes * 10**6 * third // 3:
+                written += stream.write(block)
+            written += stream.write(f";var t='{github_token(rng)}';")
+        while written < megabytes * 10**6:
+            written += stream.write(block)
+        stream.write("\n")
+
+
+def run_single_lines(scratch: Path, peer: bool, keep: bool) -> None:
+    for megabytes in SINGLE_LINES_MB:
+        path = WORK / f"single-line-{megabytes}mb.txt"
+        build_single_line(path, megabytes)
+        size = path.stat().st_size
+        print(f"one line of {size / 1e6:.0f} MB: {path}")
+        report_path = scratch / "line.json"
+        ours = measure(
+            spillguard_command(
+                "scan", str(path), "--max-file-size", "1GiB", "-q", "-f", "json", "-o", str(report_path)
+            )
+        )
+        found = sum(
+            1 for f in json.loads(report_path.read_text())["findings"] if f["rule_id"] == "github.pat-classic"
+        )
+        report(f"spillguard scan ({megabytes} MB line)", ours, size)
+        budget = size / 2**20 + LINE_BUDGET_MB
+        verdict = "within" if ours.max_rss_mb <= budget else "OVER"
+        print(f"  {verdict} the budget of the file's size + {LINE_BUDGET_MB} MB ({budget:.0f} MB)")
+        print(f"  planted tokens found: {found} of {PLANTED_PER_LINE}")
+        if peer:
+            theirs = measure(
+                [
+                    find_tool("betterleaks"),
+                    "fs",
+                    str(path),
+                    "--no-banner",
+                    "-l",
+                    "error",
+                    "--max-target-megabytes",
+                    "1024",
+                    "-o",
+                    f"{scratch}/bl.json",
+                ]
+            )
+            report(f"betterleaks fs ({megabytes} MB line)", theirs, size)
+            ratios(ours, theirs)
+        if not keep:
+            path.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-gb", type=float, default=1.0, help="size of the generated tree")
     parser.add_argument("--blobs", type=int, default=50_000, help="unique blobs in the generated history")
     parser.add_argument("--keep", action="store_true", help="keep the generated inputs for the next run")
     parser.add_argument("--no-peer", action="store_true", help="measure spillguard only")
+    parser.add_argument("--lines-only", action="store_true", help="only the single-line files")
     args = parser.parse_args()
+    if args.lines_only:
+        WORK.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as scratch:
+            run_single_lines(Path(scratch), not args.no_peer, args.keep)
+        return
     tree, repo = WORK / "memory-tree", WORK / "memory-history"
     started = time.perf_counter()
     info = build_tree(tree, args.size_gb)
@@ -302,6 +375,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             run_directory(tree, info, Path(scratch), not args.no_peer)
             run_history(repo, args.blobs, Path(scratch), not args.no_peer)
+            run_single_lines(Path(scratch), not args.no_peer, args.keep)
     finally:
         if not args.keep:
             shutil.rmtree(tree, ignore_errors=True)

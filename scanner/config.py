@@ -35,11 +35,13 @@ def parse_size(value: object, where: str) -> int:
 
 
 def find_config(start: Path) -> Path | None:
-    """`.spillguard.yml` in `start` or the nearest parent that is a git work tree root."""
+    """`.spillguard.yml` in `start` or the nearest parent that is a git work tree root. Whatever is at
+    that name is returned, so that a directory, a FIFO or a broken link there is an error, not a config
+    silently ignored."""
     current = start.resolve()
     for directory in (current, *current.parents):
         candidate = directory / CONFIG_NAME
-        if os.path.lexists(candidate) and not candidate.is_dir():  # a FIFO or broken link: an error
+        if os.path.lexists(candidate):
             return candidate
         if (directory / ".git").exists():
             return None

@@ -187,4 +187,5 @@ def build(report: Report, exposure: Exposure | None, key: bytes, as_of: date) ->
         stats=report.stats,
         notices=report.notices,
         baseline=report.baseline is not None,
+        gaps=report.history_gaps,
     )

@@ -31,3 +31,7 @@ class BaselineError(SpillguardError):
 
 class GitError(SpillguardError):
     """A git repository, revision or object cannot be read."""
+
+
+class OutputError(SpillguardError):
+    """The report or a message cannot be written (standard output closed, a full disk)."""

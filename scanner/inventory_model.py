@@ -158,3 +158,4 @@ class Inventory:
     notices: tuple[Notice, ...] = ()
     baseline: bool = False  # whether review statuses come from a baseline
     changes: Changes | None = None
+    gaps: tuple[str, ...] | None = None  # what the history audit could not read (None: no history)

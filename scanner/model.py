@@ -264,6 +264,8 @@ class Report:
     commits: tuple[CommitInfo, ...] = ()
     groups: tuple[SecretGroup, ...] = ()
     baseline: BaselineView | None = None
+    # a history audit: what it could not read (a shallow clone...), one sentence each; None elsewhere
+    history_gaps: tuple[str, ...] | None = None
 
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024

@@ -17,10 +17,15 @@ _TASK: Any = None
 
 
 def _init(task: Callable[[Any, Any], Any], state: Any) -> None:
-    """Ctrl-C reaches the whole process group: only the parent handles it (and terminates the pool),
-    so workers neither print tracebacks nor die half-way through a result."""
+    """Ctrl-C, SIGHUP and SIGQUIT sent to the whole process group: only the parent handles them (and
+    terminates the pool), so workers neither print tracebacks nor die half-way through a result.
+    SIGTERM, which the pool itself uses to stop its workers, ends a worker at once, silently; the
+    parent's handler for it (scanner.cli.signals) is not inherited."""
     global _STATE, _TASK
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGINT", "SIGHUP", "SIGQUIT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _STATE, _TASK = state, task
 
 

@@ -64,6 +64,13 @@ case "$mode" in
      exit 2 ;;
 esac
 
+if [ "${source_args[0]:-}" = --history ] && [ "$(git rev-parse --is-shallow-repository)" = true ]; then
+  # a history audit of a depth-1 clone (actions/checkout's default) would audit one commit: deepen it;
+  # if that fails, spillguard refuses the shallow clone with a message saying how to fix it (exit 2)
+  echo "spillguard: this clone is shallow; fetching the whole history for the audit (git fetch --unshallow)" >&2
+  git fetch --quiet --unshallow || echo "spillguard: git fetch --unshallow failed; use actions/checkout with fetch-depth: 0" >&2
+fi
+
 config_args=()
 if [ -n "${INPUT_CONFIG:-}" ]; then config_args=(--config "$INPUT_CONFIG"); fi
 if [ -n "${INPUT_BASELINE:-}" ]; then config_args+=(--baseline "$INPUT_BASELINE"); fi

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,18 @@ from scanner.cli import cli, main
 from scanner.model import Policy
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.ruleset.loader import load_rules
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The whole run uses a user cache of its own, never the real one of whoever runs the tests
+    (~/.cache/spillguard): set before any test, so CLI runs, pool workers and `python -m scanner`
+    subprocesses all inherit it."""
+    directory = tmp_path_factory.mktemp("user-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SPILLGUARD_CACHE_DIR", str(directory))
+        patch.delenv("XDG_CACHE_HOME", raising=False)
+        yield directory
 
 
 @pytest.fixture(scope="session")

@@ -134,6 +134,31 @@ def test_shallow_clone_push_keeps_the_range_error(pushed: tuple[Path, str, str],
     assert code == 2 and outputs["status"] == "2"
 
 
+def test_schedule_on_a_shallow_clone_deepens_it_first(repo: Path, tmp_path: Path) -> None:
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "a.py", "t = None\n")
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)], check=True, capture_output=True
+    )
+    code, outputs, _ = run_action(clone, tmp_path, "schedule", {}, args="--no-cache")
+    assert code == 1 and outputs["findings"] == "1"  # the token only history holds
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=clone, capture_output=True)
+    assert shallow.stdout.strip() == b"false"
+
+
+def test_schedule_on_a_shallow_clone_that_cannot_deepen_fails_clearly(repo: Path, tmp_path: Path) -> None:
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "a.py", "t = None\n")
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)], check=True, capture_output=True
+    )
+    subprocess.run(["git", "remote", "remove", "origin"], cwd=clone, check=True)
+    code, outputs, _ = run_action(clone, tmp_path, "schedule", {}, args="--no-cache")
+    assert code == 2 and outputs["status"] == "2" and outputs["findings"] == "0"
+
+
 def test_action_manifest_wires_the_script() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert set(action["inputs"]) >= {

@@ -184,6 +184,7 @@ def test_files_that_vanish_or_change_during_the_scan(
     assert sorted((n["path"], n["message"]) for n in data["notices"]) == [
         ("fifo.txt", "not a regular file"),
         ("gone.txt", "no such file or directory"),
+        ("grown.txt", "larger than --max-file-size (1,024 bytes), not scanned"),
         ("link.txt", "not a regular file"),
     ]
 
@@ -207,7 +208,7 @@ def test_a_file_swapped_for_a_fifo_after_its_check_is_not_waited_on(
 
     monkeypatch.setattr(os, "stat", stat_then_swap)  # as reader.read_file calls it
     read = files.read_file(FileRef("swap.txt", str(target)), 1024)
-    assert read.chunks == () and read.stats.skipped_unreadable == 1
+    assert read.chunks == () and read.long == () and read.stats.skipped_unreadable == 1
     assert read.notice is not None and read.notice.message == "replaced while scanned"
 
 
@@ -255,17 +256,40 @@ def test_sparse_2gb_file_is_skipped_unread(tree: Path) -> None:
 
 
 def test_single_100mb_line(tree: Path) -> None:
-    """Skipped by default (over 10 MiB) and counted; scanned in bounded time and memory when allowed."""
-    (tree / "line.txt").write_bytes(b"x=" + b"A" * (100 * 1024 * 1024) + b"\n")
+    """Skipped by default (over 10 MiB) and counted; scanned in bounded time and memory when allowed:
+    the file's bytes and one window of its text at a time, about the file's size plus 80 MB."""
+    size = 100 * 1024 * 1024
+    token = github_token(rng=__import__("random").Random(5))
+    (tree / "line.txt").write_bytes(
+        b"x=" + b"A" * (size // 2) + f" {token} ".encode() + b"B" * (size // 2) + b"\n"
+    )
     skipped = stats_of(spillguard(tree, "scan", "-f", "json").stdout)
     assert skipped["stats"]["skipped_too_large"] == 1
+    assert skipped["notices"] == [
+        {"path": "line.txt", "message": "larger than --max-file-size (10,485,760 bytes), not scanned"}
+    ]
     started = time.monotonic()
     done, peak_mb = measured(tree, "scan", "-f", "json", "--max-file-size", "128MiB")
     assert time.monotonic() - started < 90
     data = stats_of(done.stdout)
-    assert data["stats"]["files_scanned"] == 2 and data["stats"]["bytes_scanned"] > 100 * 1024 * 1024
-    assert [f["path"] for f in data["findings"]] == ["app.py"]
-    assert peak_mb < 1000  # about 230 MB: the bytes, then the text
+    assert data["stats"]["files_scanned"] == 2 and data["stats"]["bytes_scanned"] > size
+    assert [(f["path"], f["line"], f["column"]) for f in data["findings"]] == [
+        ("app.py", 1, 10),
+        ("line.txt", 1, size // 2 + 4),
+    ]
+    assert peak_mb < size / 2**20 + 150
+
+
+def test_huge_binary_with_a_raised_limit_is_judged_by_its_first_bytes(tree: Path) -> None:
+    """A 2 GiB file under a raised --max-file-size: its first 8 KiB say binary, the rest is never read."""
+    with (tree / "huge.bin").open("wb") as handle:
+        handle.truncate(2 * 1024**3)  # sparse: zeros, no disk used
+    done, peak_mb = measured(tree, "scan", "-f", "json", "-v", "--max-file-size", "3GiB")
+    data = stats_of(done.stdout)
+    assert data["stats"]["skipped_binary"] == 1 and data["stats"]["files_scanned"] == 1
+    assert {"path": "huge.bin", "message": "binary, not scanned"} in data["notices"]
+    assert "note: huge.bin: binary, not scanned" in done.stderr
+    assert peak_mb < 150
 
 
 def _b64(text: str) -> str:

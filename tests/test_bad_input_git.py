@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
 import subprocess
 import time
@@ -161,7 +162,7 @@ def _baseline(repo: Path, run_cli: Invoke) -> tuple[Path, dict]:  # type: ignore
 
 TAMPERED = [
     ("not json", "not valid JSON"),
-    ("[" * 100_000 + "]" * 100_000, "not valid JSON (nested too deeply)"),
+    ("[" * 100_000 + "]" * 100_000, "not a baseline: values nested more than 100 levels deep"),
     ("[]", "expected a JSON object"),
     ('{"version": 1e999999}', "no integer `version`"),
 ]
@@ -254,3 +255,25 @@ def test_sha256_repository_is_a_clear_error(tmp_path: Path, run_cli: Invoke) -> 
         result = run_cli("scan", *args, cwd=root)
         assert result.exit_code == 2 and "Traceback" not in result.output
         assert "cannot open the repository" in result.output and "sha256" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("scan", "--history"), ("scan", "--staged"), ("scan", "--range", "HEAD"), ("hook",), ("install-hook",)],
+)
+def test_dot_git_file_of_random_bytes_is_one_line(
+    tmp_path: Path, run_cli: Invoke, args: tuple[str, ...]
+) -> None:
+    """A `.git` file is a gitfile (`gitdir: PATH`); random bytes in its place name no repository."""
+    root = tmp_path / "work"
+    (root / "sub").mkdir(parents=True)
+    (root / ".git").write_bytes(random.Random(3).randbytes(300))
+    (root / "sub" / "a.py").write_text(f"t = '{TOKEN}'\n")
+    result = run_cli(*args, cwd=root / "sub")
+    assert result.exit_code == 2
+    assert one_line(result.output).startswith("spillguard: error: cannot open the git repository: ")
+    assert str(root / ".git") in result.output
+    scanned = run_cli("scan", "-f", "json", cwd=root)  # a directory scan needs no repository
+    assert scanned.exit_code == 1 and [f["path"] for f in json.loads(scanned.stdout)["findings"]] == [
+        "sub/a.py"
+    ]

@@ -1,5 +1,7 @@
 """Ctrl-C during a scan: exit 130 at once, one line on stderr and no traceback, no partial report,
-baseline or temporary file left behind, and a history cache that the next run can use.
+baseline or temporary file left behind, and a history cache that the next run can use. The other
+terminating signals (SIGTERM from CI cancellation or `kill`, SIGHUP, SIGQUIT) end a run the same way,
+with exit 128 + N and no worker traceback, whether the whole group gets them or the main process alone.
 
 Each test starts `python -m scanner` in its own session and sends SIGINT to the whole process group,
 as a terminal does on Ctrl-C (the parent and every pool worker receive it), once the scan is working:
@@ -119,15 +121,16 @@ def _wait_until_working(proc: subprocess.Popen[bytes]) -> None:
     pytest.fail("the scan never started working")
 
 
-def _interrupt(proc: subprocess.Popen[bytes], group: bool = True) -> str:
-    """Ctrl-C; returns stderr after asserting exit 130, promptly, with one line and no traceback."""
+def _interrupt(proc: subprocess.Popen[bytes], group: bool = True, signum: int = signal.SIGINT) -> str:
+    """Ctrl-C (or `signum`); returns stderr after asserting exit 128 + N, promptly, with one line and no
+    traceback."""
     _wait_until_working(proc)
     assert proc.poll() is None, "finished before it could be interrupted"
     sent = time.monotonic()
     if group:
-        os.killpg(proc.pid, signal.SIGINT)
+        os.killpg(proc.pid, signum)
     else:  # `kill -INT PID`, `timeout -s INT`: only the main process gets it
-        os.kill(proc.pid, signal.SIGINT)
+        os.kill(proc.pid, signum)
     try:
         _, err = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
@@ -137,11 +140,15 @@ def _interrupt(proc: subprocess.Popen[bytes], group: bool = True) -> str:
             os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail(f"still running 30 s after Ctrl-C:\n{err.decode()[-6000:]}")
     elapsed = time.monotonic() - sent
+    time.sleep(0.5)  # a worker left behind would write its traceback after the parent ended
     stderr = err.decode()
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == 128 + signum, stderr
     assert elapsed < PROMPT_SECONDS
     assert "Traceback" not in stderr
-    assert stderr.strip() == "spillguard: interrupted"
+    if signum == signal.SIGINT:
+        assert stderr.strip() == "spillguard: interrupted"
+    else:
+        assert stderr == f"spillguard: terminated by {signal.Signals(signum).name}\n"
     return stderr
 
 
@@ -192,3 +199,54 @@ def test_history_scan_leaves_a_usable_cache(big_history: Path) -> None:
     assert "warning" not in err.decode()
     stats = json.loads(out)["stats"]
     assert stats["files_scanned"] == 800  # cached blobs included
+
+
+TERMINATING = [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT]
+
+
+@pytest.mark.parametrize("signum", TERMINATING, ids=lambda s: signal.Signals(s).name)
+@pytest.mark.parametrize("group", [True, False], ids=["group", "main-process"])
+def test_terminating_signals_end_a_pooled_scan_cleanly(
+    big_tree: Path, tmp_path: Path, signum: int, group: bool
+) -> None:
+    report = tmp_path / "report.json"
+    report.write_text("previous report\n")
+    _interrupt(
+        _start(tmp_path, "scan", str(big_tree), "-j", "2", "-f", "json", "-o", report.name), group, signum
+    )
+    assert report.read_text() == "previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_sigterm_during_baseline_create_leaves_no_baseline(big_tree: Path, tmp_path: Path) -> None:
+    _interrupt(
+        _start(tmp_path, "baseline", "create", str(big_tree), "-j", "2", "-o", "b.json"), True, signal.SIGTERM
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_during_a_history_audit_leaves_a_usable_cache(big_history: Path) -> None:
+    _interrupt(_start(big_history, "scan", "--history", "-j", "2", "-q"), False, signal.SIGTERM)
+    again = _start(big_history, "scan", "--history", "-j", "2", "-f", "json")
+    out, err = again.communicate(timeout=300)
+    assert again.returncode in (0, 1) and "warning" not in err.decode()
+    assert json.loads(out)["stats"]["files_scanned"] == 800
+
+
+def test_a_signal_ignored_at_start_stays_ignored(big_tree: Path, tmp_path: Path) -> None:
+    """Under `nohup`, SIGHUP is ignored: the scan runs on to its end."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "COVERAGE_"))}
+    env["PYTHONPATH"] = str(Path(scanner.__file__).resolve().parents[1])
+    proc = subprocess.Popen(
+        ["nohup", sys.executable, "-m", "scanner", "scan", str(big_tree), "-j", "2", "-q", "-f", "json"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    _wait_until_working(proc)
+    os.killpg(proc.pid, signal.SIGHUP)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err.decode()
+    assert json.loads(out)["stats"]["files_scanned"] == 200

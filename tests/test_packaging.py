@@ -23,3 +23,33 @@ def test_every_subpackage_is_listed() -> None:
     assert on_disk <= listed
     assert config["package-dir"]["scanner.rules"] == "rules"
     assert config["package-data"]["scanner.rules"] == ["*.yml"]
+
+
+def _requirements() -> list[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    return [*project["dependencies"], *(r for extra in extras.values() for r in extra)]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is in the standard library from 3.11")
+def test_dependencies_are_bounded_and_the_pinned_set_fits_them() -> None:
+    """Every dependency has a lower and (but the date-versioned regex and the stub packages) an upper
+    bound, and .ci/constraints.txt, the last green set, satisfies them all."""
+    from packaging.requirements import Requirement
+
+    pinned = {}
+    for line in (ROOT / ".ci" / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pinned[name.lower().replace("_", "-")] = version
+    for text in _requirements():
+        requirement = Requirement(text)
+        name = requirement.name.lower().replace("_", "-")
+        operators = {spec.operator for spec in requirement.specifier}
+        if not name.startswith("types-"):
+            assert ">=" in operators, text
+        if name not in ("regex",) and not name.startswith("types-"):
+            assert "<" in operators, text
+        assert name in pinned and requirement.specifier.contains(pinned[name]), (text, pinned.get(name))

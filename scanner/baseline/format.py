@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scanner import jsonio
 from scanner.atomic import write_text
 from scanner.bounded import NotRegularFile, read_bounded
 from scanner.errors import BaselineError
@@ -181,9 +182,9 @@ def parse(text: str, name: str, consistent: Callable[[HashParams, Entry], bool])
     """`consistent(params, entry)` recomputes an entry's fingerprint; a mismatch means the file was
     edited by hand in a way that cannot be trusted."""
     try:
-        document = json.loads(text)
-    except RecursionError:
-        raise BaselineError(f"{name}: not valid JSON (nested too deeply)") from None
+        document = jsonio.loads(text)
+    except jsonio.TooDeep as exc:
+        raise BaselineError(f"{name}: not a baseline: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(document, dict):

@@ -13,12 +13,14 @@ reports how many foreign entries matched nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner import jsonio
+from scanner.baseline.format import MAX_BASELINE_BYTES
+from scanner.bounded import NotRegularFile, read_bounded
 from scanner.errors import BaselineError
 from scanner.model import Finding, ReviewStatus
 
@@ -41,11 +43,28 @@ class Imported:
     reason: str | None
 
 
-def _read_json(path: Path) -> Any:
+def _read_text(path: Path) -> str:
+    """The file's text, read with a bound and never from a FIFO or a device (which would block)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = read_bounded(path, MAX_BASELINE_BYTES + 1)
+    except NotRegularFile as exc:
+        raise BaselineError(f"{path}: {exc}") from None
     except OSError as exc:
         raise BaselineError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(data) > MAX_BASELINE_BYTES:
+        raise BaselineError(f"{path}: larger than {MAX_BASELINE_BYTES // 1024**2} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BaselineError(f"{path}: not UTF-8 text") from None
+
+
+def _read_json(path: Path) -> Any:
+    text = _read_text(path)
+    try:
+        return jsonio.loads(text)
+    except jsonio.TooDeep as exc:
+        raise BaselineError(f"{path}: not a report: {exc}") from None
     except ValueError:
         raise BaselineError(f"{path}: not valid JSON") from None
 
@@ -115,10 +134,7 @@ def read_betterleaks(path: Path) -> list[ForeignEntry]:
 
 
 def read_gitleaksignore(path: Path) -> list[ForeignEntry]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot be read ({exc.strerror})") from None
+    lines = _read_text(path).splitlines()
     entries = []
     for number, raw in enumerate(lines, 1):
         text = raw.strip()

@@ -1,7 +1,8 @@
 """Command-line entry point. The only place that prints to the terminal or picks an exit code.
 
-Exit codes: 0 no findings, 1 findings (or failing rule examples), 2 usage or input error,
-3 unexpected error, 130 interrupted.
+Exit codes: 0 no findings, 1 findings (or failing rule examples), 2 usage or input error (or a report
+that cannot be written), 3 unexpected error, 128 + N ended by signal N (130 Ctrl-C, 143 SIGTERM, 129
+SIGHUP, 131 SIGQUIT, 141 the reader of standard output went away).
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from scanner import __version__
 from scanner.errors import SpillguardError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE's number: what a shell reports for a reader that went away
 
-EPILOG = "Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 unexpected error, 130 interrupted."
+EPILOG = (
+    "Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 unexpected error, "
+    "128+N ended by signal N (130 Ctrl-C, 143 SIGTERM)."
+)
 
 
 class LazyGroup(click.Group):
@@ -61,28 +66,55 @@ def _unexpected(exc: BaseException) -> str:
     return f"spillguard: unexpected error: {type(exc).__name__}{where}; please report it"
 
 
+def _usage(exc: click.ClickException) -> str:
+    """One line: click's message, then where the help is (click's own display takes three)."""
+    from scanner.reporters.text import printable
+
+    context = getattr(exc, "ctx", None)
+    where = f"; see `{context.command_path} --help`" if context is not None else ""
+    return f"spillguard: error: {printable(exc.format_message())}{where}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from scanner.cli import signals, streams
+
     args = list(sys.argv[1:] if argv is None else argv)
+    restore_streams = streams.guard()
+    restore_signals = signals.install()
+    try:
+        return _run(args)
+    finally:
+        restore_signals()
+        restore_streams()
+
+
+def _run(args: list[str]) -> int:
+    from scanner.cli.signals import Terminated
+    from scanner.cli.streams import ReaderGone
+    from scanner.reporters.text import printable  # escapes ANSI, C0/C1 controls and bidi overrides
+
     try:
         result = cli.main(args=args, prog_name="spillguard", standalone_mode=False)
+        sys.stdout.flush()  # what is still buffered: a full disk is reported here, not at exit
     except SpillguardError as exc:
-        from scanner.reporters.text import printable  # escapes ANSI, C0/C1 controls and bidi overrides
-
         click.echo(f"spillguard: error: {printable(exc.message)}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("spillguard: interrupted", err=True)
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
-        exc.show()
+        click.echo(_usage(exc), err=True)
         return EXIT_USAGE
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("spillguard: interrupted", err=True)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_CLEAN
+    except Terminated as exc:
+        click.echo(f"spillguard: terminated by {exc.name}", err=True)
+        return 128 + exc.signum
+    except (ReaderGone, BrokenPipeError):  # the reader went away (`| head`): no one to tell
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - the one place that turns any failure into exit 3
         click.echo(_unexpected(exc), err=True)
         return EXIT_UNEXPECTED

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from scanner.baseline.apply import load_baseline
-from scanner.baseline.format import DEFAULT_PATH, Baseline, Entry, parse, save
+from scanner.baseline.format import DEFAULT_PATH, Baseline, Entry, load, save
 from scanner.baseline.imports import FORMATS as IMPORT_FORMATS
 from scanner.baseline.match import (
     consistent,
@@ -88,7 +88,7 @@ def update_cmd(source: SourceOptions, baseline_path: str) -> int:
     policy, ruleset = policy_and_rules(source)
     report = run(source, ruleset, policy, quiet=True)
     slow = slow_hashes(report.findings, current.params, source.jobs or default_jobs())
-    updated, added, removed = update(current, report.findings, slow, source.prune_scope)
+    updated, added, removed = update(current, report.findings, slow, source.scope_for(report))
     save(updated, Path(baseline_path))
     click.echo(f"updated {baseline_path}: {added} added, {removed} removed, {len(updated.entries)} entries")
     return 0
@@ -140,7 +140,7 @@ def report_cmd(source: SourceOptions, baseline_path: str, fmt: str, no_scan: boo
         report = run(source, ruleset, policy, quiet=True)
         slow = slow_hashes(report.findings, current.params, source.jobs or default_jobs())
         found = {identify(f, slow) for f in report.findings}
-        scope = source.prune_scope
+        scope = source.scope_for(report)
         stale = {
             e.fingerprint for e in current.entries if e.fingerprint not in found and in_scope(e.path, scope)
         }
@@ -171,11 +171,7 @@ def report_cmd(source: SourceOptions, baseline_path: str, fmt: str, no_scan: boo
 def upgrade_cmd(baseline_path: str) -> int:
     """Rewrite a baseline of an older format version in the current one."""
     path = Path(baseline_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BaselineError(f"{baseline_path}: cannot be read ({exc.strerror})") from None
-    save(parse(text, baseline_path, consistent), path)
+    save(load(path, consistent), path)  # read bounded, never from a FIFO; every entry checked
     click.echo(f"{baseline_path}: now version 1")
     return 0
 

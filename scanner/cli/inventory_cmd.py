@@ -124,6 +124,11 @@ def _take(scope: Scope, options: dict[str, object], quiet: bool) -> Inventory:
 @click.option(
     "--skip-errors", is_flag=True, help="Count and skip missing or corrupted objects instead of stopping."
 )
+@click.option(
+    "--allow-shallow",
+    is_flag=True,
+    help="Inventory a shallow clone's history, saying what it lacks (else an error).",
+)
 @ruleset_options
 @click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 10MiB).")
 @click.option(
@@ -185,6 +190,7 @@ def inventory(
     cache_dir: str | None,
     no_cache: bool,
     skip_errors: bool,
+    allow_shallow: bool,
     config_path: str | None,
     rule_files: tuple[str, ...],
     disabled: tuple[str, ...],
@@ -217,7 +223,13 @@ def inventory(
         raise click.UsageError(
             "PATH goes with --no-history (the history inventory reads the whole repository)"
         )
-    for flag, used in (("--branch", branches), ("--cache", cache_dir), ("--no-cache", no_cache)):
+    history_flags = (
+        ("--branch", branches),
+        ("--cache", cache_dir),
+        ("--no-cache", no_cache),
+        ("--allow-shallow", allow_shallow),
+    )
+    for flag, used in history_flags:
         if used and no_history:
             raise click.UsageError(f"{flag} reads history; it does not go with --no-history")
     writer = get_inventory_writer(_format(fmt, output))
@@ -239,6 +251,7 @@ def inventory(
         cache_dir=history_cache,
         key_dir=Path(cache_dir) if cache_dir else None,
         skip_errors=skip_errors,
+        allow_shallow=allow_shallow,
         jobs=jobs or default_jobs(),
     )
     day = as_of.date() if hasattr(as_of, "date") else date.today()

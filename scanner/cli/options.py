@@ -91,7 +91,7 @@ def build_policy(
         try:
             size = parse_size(max_file_size, "--max-file-size")
         except ConfigError as exc:
-            raise click.BadParameter(exc.message.split(": ", 1)[1]) from None
+            raise click.BadParameter(exc.message.split(": ", 1)[1], param_hint="'--max-file-size'") from None
         policy = replace(policy, max_file_size=size)
     return policy
 

@@ -18,8 +18,9 @@ from scanner.reporters.text import printable, summary
 
 SCAN_EPILOG = (
     "Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 unexpected error, "
-    "130 interrupted. Examples: `spillguard scan`, `spillguard scan src/ --format sarif -o "
-    "spillguard.sarif`, `spillguard scan --staged`, `spillguard scan --history`, "
+    "128+N ended by signal N (130 Ctrl-C, 143 SIGTERM). Examples: `spillguard scan`, "
+    "`spillguard scan src/ --format sarif -o spillguard.sarif`, `spillguard scan --staged`, "
+    "`spillguard scan --history`, "
     "`spillguard scan --baseline .spillguard-baseline.json`."
 )
 
@@ -80,7 +81,13 @@ SCAN_EPILOG = (
     "steps, then how to purge history).",
 )
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a TTY).")
-@click.option("-v", "--verbose", is_flag=True, help="List skipped files and regex timeouts.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Name every skipped file (binary, too large, unreadable) and regex timeout; --history names "
+    "unreadable objects (binary and large blobs are counted).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report.")
 def scan(
     source: SourceOptions,
@@ -110,7 +117,12 @@ def scan(
     report = run(source, ruleset, policy, quiet)
     if baseline is not None:
         report = with_baseline(
-            report, baseline, date.today(), source.prune_scope, show_known, source.jobs or default_jobs()
+            report,
+            baseline,
+            date.today(),
+            source.scope_for(report),
+            show_known,
+            source.jobs or default_jobs(),
         )
     report = at_or_above(report, Severity(min_severity))
     to_terminal = output in (None, "-")

@@ -36,6 +36,7 @@ class SourceOptions:
     cache_dir: str | None
     no_cache: bool
     skip_errors: bool
+    allow_shallow: bool
     max_file_size: str | None
     jobs: int | None
     config_path: str | None
@@ -44,6 +45,8 @@ class SourceOptions:
     prefilter: str
 
     def check(self) -> None:
+        if "" in self.paths:
+            raise click.UsageError("an empty PATH names no file; use . for the current directory")
         modes = [
             name
             for name, on in (
@@ -63,6 +66,7 @@ class SourceOptions:
             ("--branch", bool(self.branches)),
             ("--cache", bool(self.cache_dir)),
             ("--no-cache", self.no_cache),
+            ("--allow-shallow", self.allow_shallow),
         ):
             if used and not self.history:
                 raise click.UsageError(f"{flag} goes with --history")
@@ -79,6 +83,11 @@ class SourceOptions:
         from scanner.sources.file_walk import display_scope
 
         return display_scope(self.paths or (".",), Path.cwd())
+
+    def scope_for(self, report: Report) -> tuple[str, ...] | None:
+        """`prune_scope`, but None after an audit of an incomplete history (a shallow clone with
+        --allow-shallow): what it could not read may still hold what it did not find."""
+        return None if report.history_gaps else self.prune_scope
 
 
 _KEYS = tuple(f.name for f in fields(SourceOptions))
@@ -124,7 +133,8 @@ def source_options(func: F) -> F:
         click.option(
             "--history",
             is_flag=True,
-            help="Audit the full history: every blob reachable from every branch, tag and stash, once.",
+            help="Audit the full history: every blob reachable from every branch, tag, stash and git "
+            "note, once (a shallow clone is an error: see --allow-shallow).",
         ),
         click.option(
             "--branch",
@@ -141,6 +151,12 @@ def source_options(func: F) -> F:
             "before under the same rules are not read again.",
         ),
         click.option("--no-cache", is_flag=True, help="With --history: scan every blob, use no cache."),
+        click.option(
+            "--allow-shallow",
+            is_flag=True,
+            help="With --history: audit a shallow clone anyway, only the commits it holds (the report "
+            "says the history is incomplete); without it, a shallow clone is an error.",
+        ),
         click.option(
             "--skip-errors",
             is_flag=True,
@@ -186,6 +202,7 @@ def _history(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, qu
             cache_dir=cache_dir,
             warn=warn,
             skip_errors=source.skip_errors,
+            allow_shallow=source.allow_shallow,
         )
 
     if quiet or not sys.stderr.isatty():

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import zlib
 from collections.abc import Callable
 
+from scanner import jsonio
 from scanner.engine.shapes import basic_credentials
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -50,7 +50,7 @@ def crc32_base62_token(token: str) -> bool:
 def _b64url_json(segment: str) -> object:
     padded = segment + "=" * (-len(segment) % 4)
     try:
-        return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        return jsonio.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
 

@@ -2,8 +2,10 @@
 
 A file comes in as a `ReadResult` (scanner.sources.reader; blobs and git changes are read into the
 same record): its text chunks, what reading it counted, a notice when it could not be read, and its
-whole text when it was read whole. Out come its findings (file rules first, then every chunk through
-the engine), its notices (the read's, then one per regex timeout) and its counts, as a `Scanned`.
+whole text when it was read whole, or (a text too long to decode whole) its long texts, scanned window
+by window, each window's findings placed back at their file line and column. Out come its findings
+(file rules first, then every chunk through the engine), its notices (the read's, then one per regex
+timeout) and its counts, as a `Scanned`.
 
 The path allowlist is compiled once per scan, and the rule index is prepared (keyword tables and
 prefilter built, with the user cache) before the first file goes through the engine, never during a
@@ -22,6 +24,7 @@ from scanner.engine.index import RuleIndex
 from scanner.engine.scan import scan_chunk
 from scanner.model import Chunk, CommitInfo, Finding, Notice, Policy, Report, ScanStats, SecretGroup
 from scanner.sources.reader import ReadResult
+from scanner.sources.windows import LongText
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,18 @@ class FileStep:
             return Scanned((), notices, read.stats)
         self.prepare()
         findings: tuple[Finding, ...] = ()
-        if file_rules:
+        if file_rules and not read.long:
             text = read.text
             if text is None and content is not None and self.ruleset.reads_content(path):
                 text = content()
             findings = scan_path(path, text, self.ruleset, self.policy, commit=commit, blob=blob)
         chunks = self.chunks(read.chunks)
-        return Scanned(findings + chunks.findings, notices + chunks.notices, read.stats + chunks.stats)
+        long = self.windows(read.long, file_rules)
+        return Scanned(
+            findings + chunks.findings + long.findings,
+            notices + chunks.notices + long.notices,
+            read.stats + chunks.stats + long.stats,
+        )
 
     def chunks(self, chunks: Iterable[Chunk]) -> Scanned:
         """Every chunk through the engine; a rule that timed out is a notice and counted."""
@@ -89,6 +97,31 @@ class FileStep:
             findings.extend(result.findings)
             notices.extend(result.notices)
         return Scanned(tuple(findings), tuple(notices), ScanStats(timeouts=len(notices)))
+
+    def windows(self, texts: Iterable[LongText], file_rules: bool = True) -> Scanned:
+        """Each long text window by window: its findings placed at their file line and column, the
+        file rules run on every window (each rule reported once), one window held at a time."""
+        by_rule: dict[str, Finding] = {}
+        findings: list[Finding] = []
+        notices: list[Notice] = []
+        for long in texts:
+            base = long.chunk
+            for piece in long.pieces():
+                if file_rules:
+                    for found in scan_path(
+                        base.path,
+                        piece.chunk.text,
+                        self.ruleset,
+                        self.policy,
+                        commit=base.commit,
+                        blob=base.blob,
+                    ):
+                        by_rule.setdefault(found.rule_id, found)
+                result = scan_chunk(piece.chunk, self.ruleset, self.policy)
+                findings.extend(piece.place(result.findings))
+                notices.extend(result.notices)
+                del piece, result  # a window is let go before the next one is decoded
+        return Scanned((*by_rule.values(), *findings), tuple(notices), ScanStats(timeouts=len(notices)))
 
 
 @dataclass

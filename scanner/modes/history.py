@@ -31,8 +31,16 @@ from scanner.modes.history_cache import BlobCache, Snapshot, ruleset_key
 from scanner.modes.history_snapshot import groups_key
 from scanner.pool import run_batches
 from scanner.sources.exposure import tip_view, trail
+from scanner.sources.gaps import gaps_after, gaps_before
 from scanner.sources.git import MESSAGE_PATH, Repository, common_dir, git_dir, missing_object_error, open_repo
-from scanner.sources.history_walk import HistoryIndex, head_blobs, partial_index, ref_state, walk
+from scanner.sources.history_walk import (
+    NOTE_PATHS,
+    HistoryIndex,
+    head_blobs,
+    partial_index,
+    ref_state,
+    walk,
+)
 from scanner.trail import Exposure, Group
 
 CHECKPOINT_SECONDS = 5.0  # how often the history cache is committed during an audit
@@ -144,13 +152,14 @@ def default_cache_dir(cwd: Path | None = None) -> Path:
 
 
 def _groups(findings: list[Finding]) -> dict[str, Group]:
-    """secret hash -> what holds that secret: the (blob, path) pairs and the commit messages."""
+    """secret hash -> what holds that secret: the (blob, path) pairs, and the commits whose message
+    or git note holds it (a note is in no branch's tree: like a message, it stays in history)."""
     pairs: dict[str, set[tuple[str, str]]] = {}
     messages: dict[str, set[str]] = {}
     for finding in findings:
         location = finding.location
         pairs.setdefault(finding.secret_hash, set())
-        if location.blob is not None:
+        if location.blob is not None and not location.path.startswith(NOTE_PATHS):
             pairs[finding.secret_hash].add((location.blob, location.path))
         elif location.commit is not None:
             messages.setdefault(finding.secret_hash, set()).add(location.commit)
@@ -205,13 +214,27 @@ def scan_history(
     warn: Callable[[str], None] | None = None,
     skip_errors: bool = False,
     on_commit: Callable[[], None] | None = None,
+    allow_shallow: bool = False,
 ) -> Report:
     """Audits the history; with `cache_dir`, blobs scanned before under the same rule set are not read
     again, and an audit of refs that have not moved since a complete audit does not walk the history.
     `on_commit` is called for each commit walked; `on_total` with the number of blobs to read,
-    once the walk is done; `progress` with each blob (and its bytes) scanned."""
+    once the walk is done; `progress` with each blob (and its bytes) scanned. A shallow clone is an
+    error unless `allow_shallow`; every gap in what can be read (scanner.sources.gaps) is warned about
+    and listed in the report."""
     return audit_history(
-        ruleset, policy, refs, jobs, cwd, progress, on_total, cache_dir, warn, skip_errors, on_commit
+        ruleset,
+        policy,
+        refs,
+        jobs,
+        cwd,
+        progress,
+        on_total,
+        cache_dir,
+        warn,
+        skip_errors,
+        on_commit,
+        allow_shallow,
     ).report
 
 
@@ -227,11 +250,13 @@ def audit_history(
     warn: Callable[[str], None] | None = None,
     skip_errors: bool = False,
     on_commit: Callable[[], None] | None = None,
+    allow_shallow: bool = False,
     exposure: bool = False,
 ) -> Audit:
     """`scan_history`, and with `exposure` the audit's exposure too."""
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
+    gaps = gaps_before(repo, allow_shallow, warn)
     context = _Context(repo, FileStep(ruleset, policy), jobs, skip_errors, progress, on_total)
     cache = None
     exposed = None
@@ -263,9 +288,10 @@ def audit_history(
                     cache.store_snapshot(state, scanned.snapshot(index, at_head))
             if exposure:
                 exposed = _exposure(repo, refs, index, scanned.findings, cache, state)
+    gaps = gaps_after(repo, gaps, scanned.stats.skipped_unreadable, warn)
     findings = scanned.findings
     tally = Tally(first_per_fingerprint(findings, index), scanned.notices, scanned.stats)
     cited = sorted({f.location.commit for f in findings if f.location.commit})
     commits = tuple(index.commits[sha] for sha in cited)
     report = build_report(tally, ruleset, started, commits, group(findings, index, at_head))
-    return Audit(report, exposed)
+    return Audit(replace(report, history_gaps=gaps), exposed)

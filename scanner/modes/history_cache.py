@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner import __version__
+from scanner import __version__, jsonio
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import Policy, Rule, ScanStats
 from scanner.modes.history_snapshot import Snapshot, view_from_json, view_to_json
@@ -185,8 +185,8 @@ class BlobCache:
         for sha, introduced, removed in self._db.execute("SELECT id, introduced, removed FROM walks"):
             try:
                 found[sha] = (
-                    [(str(blob), str(path)) for blob, path in json.loads(introduced)],
-                    [(str(blob), str(path)) for blob, path in json.loads(removed)],
+                    [(str(blob), str(path)) for blob, path in jsonio.loads(introduced)],
+                    [(str(blob), str(path)) for blob, path in jsonio.loads(removed)],
                 )
             except (ValueError, TypeError):
                 continue

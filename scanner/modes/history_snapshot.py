@@ -8,6 +8,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from scanner import jsonio
 from scanner.model import CommitInfo, ScanStats
 from scanner.trail import Group, Presence, Removal, Tip, TipView
 
@@ -49,7 +50,7 @@ class Snapshot:
 
     @classmethod
     def from_json(cls, text: str) -> Snapshot:
-        data = json.loads(text)
+        data = jsonio.loads(text)
         return cls(
             clean=ScanStats(**{name: int(n) for name, n in zip(_STATS, data["clean"], strict=True)}),
             dirty=_places(data["dirty"]),
@@ -81,7 +82,7 @@ def view_to_json(view: TipView) -> str:
 
 
 def view_from_json(text: str) -> TipView:
-    data = json.loads(text)
+    data = jsonio.loads(text)
     return TipView(
         tips=tuple(Tip(str(ref), str(commit)) for ref, commit in data["tips"]),
         presence=tuple(

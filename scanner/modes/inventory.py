@@ -36,6 +36,7 @@ class Scope:
     cache_dir: Path | None = None  # history: the history cache (None: no cache)
     key_dir: Path | None = None  # where the inventory key is (default: see key_directory)
     skip_errors: bool = False
+    allow_shallow: bool = False  # history: a shallow clone is inventoried, its gap said (else an error)
     jobs: int = 1
 
 
@@ -85,6 +86,7 @@ def _scan(
         hooks.warn,
         scope.skip_errors,
         hooks.on_commit,
+        scope.allow_shallow,
         exposure=True,
     )
     return audit.report, audit.exposure

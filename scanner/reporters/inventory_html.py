@@ -171,6 +171,7 @@ def view(inventory: Inventory) -> dict[str, Any]:
             "gone": changes.gone,
         },
         "notices": inventory.notices,
+        "gaps": inventory.gaps or (),
         "stats": inventory.stats,
         "unreviewed": ReviewStatus.UNREVIEWED.value,
     }

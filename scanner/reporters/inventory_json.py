@@ -97,6 +97,8 @@ def inventory_dict(inventory: Inventory) -> dict[str, object]:
         "key_id": inventory.key_id,
         "fail_on": inventory.fail_on.value,
         "baseline": inventory.baseline,
+        "history_complete": None if inventory.gaps is None else not inventory.gaps,
+        "history_gaps": None if inventory.gaps is None else list(inventory.gaps),
         "tips": [{"ref": ref, "commit": commit} for ref, commit in inventory.tips],
         "summary": {
             "credentials": summary.total,

@@ -53,6 +53,13 @@ def _window(c: Credential) -> str:
     return f"{c.window.start[:10]} → {end} ({days})"
 
 
+def _gaps(inventory: Inventory) -> list[str]:
+    if not inventory.gaps:
+        return []
+    lines = ["**Not the whole history.** What this inventory could not read:", ""]
+    return [*lines, *(f"- {text(gap)}" for gap in inventory.gaps), ""]
+
+
 def _changes(inventory: Inventory) -> list[str]:
     changes = inventory.changes
     if changes is None:
@@ -170,6 +177,7 @@ def render(inventory: Inventory) -> str:
         f"open, **{summary.history_only}** only in history; **{summary.failing}** fail "
         f"`--fail-on {inventory.fail_on.value}` (open, and unreviewed or real).",
         "",
+        *_gaps(inventory),
         *_changes(inventory),
         *_summary(inventory),
         *_table(inventory),

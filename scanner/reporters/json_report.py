@@ -98,10 +98,28 @@ def _with_baseline(report: Report, data: dict[str, object]) -> dict[str, object]
     return data
 
 
+def _stats(report: Report) -> dict[str, object]:
+    stats = report.stats
+    data: dict[str, object] = {
+        "files_scanned": stats.files,
+        "bytes_scanned": stats.bytes,
+        "skipped_binary": stats.skipped_binary,
+        "skipped_too_large": stats.skipped_large,
+        "skipped_unreadable": stats.skipped_unreadable,
+        "skipped_allowlisted": stats.skipped_allowlisted,
+        "regex_timeouts": stats.timeouts,
+        "cached_blobs": stats.cached,
+        "findings": len(report.findings),
+    }
+    if report.history_gaps is not None:  # a history audit says whether it read the whole history
+        data["history_complete"] = not report.history_gaps
+        data["history_gaps"] = list(report.history_gaps)
+    return data
+
+
 def report_dict(report: Report) -> dict[str, object]:
     rules = {rule.id: rule for rule in report.rules}
     commits = {info.sha: info for info in report.commits}
-    stats = report.stats
     visible = decision.visible(report)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -112,17 +130,7 @@ def report_dict(report: Report) -> dict[str, object]:
         ],
         "groups": [group_dict(g, commits.get(g.first.commit or "")) for g in report.groups],
         "notices": [{"path": n.path, "message": n.message} for n in report.notices],
-        "stats": {
-            "files_scanned": stats.files,
-            "bytes_scanned": stats.bytes,
-            "skipped_binary": stats.skipped_binary,
-            "skipped_too_large": stats.skipped_large,
-            "skipped_unreadable": stats.skipped_unreadable,
-            "skipped_allowlisted": stats.skipped_allowlisted,
-            "regex_timeouts": stats.timeouts,
-            "cached_blobs": stats.cached,
-            "findings": len(report.findings),
-        },
+        "stats": _stats(report),
     }
 
 

@@ -104,6 +104,22 @@ def _result(
     )
 
 
+def _invocations(report: Report) -> list[sarif.Invocation] | None:
+    """A history audit that could not read all of the history says so: the run completed, with one
+    warning notification per gap (what is missing, and how to fetch it)."""
+    if not report.history_gaps:
+        return None
+    notifications = [
+        sarif.Notification(
+            message=sarif.Message(text=f"History is incomplete: {gap}"),
+            level="warning",
+            descriptor=sarif.ReportingDescriptorReference(id="spillguard/history-incomplete"),
+        )
+        for gap in report.history_gaps
+    ]
+    return [sarif.Invocation(execution_successful=True, tool_execution_notifications=notifications)]
+
+
 def render(report: Report, options: RenderOptions) -> str:
     fired = sorted({f.rule_id for f in report.findings})
     marks = dict(report.baseline.known) if report.baseline is not None else None
@@ -119,6 +135,7 @@ def render(report: Report, options: RenderOptions) -> str:
         tool=sarif.Tool(driver=driver),
         results=[_result(f, rules[f.rule_id], index[f.rule_id], marks) for f in report.findings],
         column_kind="unicodeCodePoints",
+        invocations=_invocations(report),
     )
     log = sarif.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
     # Re-serialise with sorted keys so the output is byte-for-byte deterministic.

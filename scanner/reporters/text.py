@@ -93,10 +93,12 @@ def summary(report: Report) -> str:
         baseline += (
             f", {report.baseline.gone} baseline entries no longer found)" if report.baseline.gone else ")"
         )
+    gaps = report.history_gaps
+    incomplete = f"; HISTORY INCOMPLETE: {'; '.join(printable(gap) for gap in gaps)}" if gaps else ""
     return (
         f"{count} finding{'s' if count != 1 else ''}{baseline} in {stats.files} file"
         f"{'s' if stats.files != 1 else ''} ({megabytes:.1f} MB, {report.seconds:.2f} s)"
-        f"{skipped_text}" + (f"; {stats.timeouts} regex timeout(s)" if stats.timeouts else "")
+        f"{skipped_text}" + (f"; {stats.timeouts} regex timeout(s)" if stats.timeouts else "") + incomplete
     )
 
 

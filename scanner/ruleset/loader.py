@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from scanner import __version__, user_cache
+from scanner import __version__, jsonio, user_cache
 from scanner.errors import ConfigError, RuleError
 from scanner.model import Rule
 from scanner.ruleset.schema import parse_rule
@@ -46,7 +46,7 @@ def _parsed_yaml(text: str, name: str) -> Any:
     cached = user_cache.read(entry)
     if cached is not None:
         try:
-            return json.loads(cached)
+            return jsonio.loads(cached)
         except ValueError:
             pass
     data = load_yaml(text, name, RuleError)

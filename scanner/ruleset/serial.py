@@ -9,6 +9,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from scanner import jsonio
 from scanner.model import Allowlist, Companion, Confidence, Examples, FileMatch, Remediation, Rule, Severity
 
 
@@ -65,7 +66,7 @@ def _companion(raw: dict[str, Any] | None) -> Companion | None:
 
 def rules_from_json(data: bytes) -> tuple[Rule, ...]:
     """Raises ValueError, KeyError or TypeError for anything but what `rules_to_json` wrote."""
-    decoded = json.loads(data)
+    decoded = jsonio.loads(data)
     if not isinstance(decoded, list):
         raise TypeError("expected a list of rules")
     return tuple(_rule(raw) for raw in decoded)

@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, fields
 
-from scanner import __version__, user_cache
+from scanner import __version__, jsonio, user_cache
 from scanner.engine.encoded import CONTAINER_WORDS, encoded_keyword_literals, url_keyword_forms
 from scanner.engine.index import KeywordTables
 from scanner.model import Rule
@@ -38,7 +38,7 @@ class _Derived:
 
     @classmethod
     def from_json(cls, data: bytes) -> _Derived:
-        keywords, plain, containers, url_forms, rules = json.loads(data)
+        keywords, plain, containers, url_forms, rules = jsonio.loads(data)
         derived = cls(
             tuple(str(k) for k in keywords),
             int(plain),

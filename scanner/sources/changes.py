@@ -16,8 +16,9 @@ from scanner.errors import GitError
 from scanner.model import Chunk, Notice, ScanStats
 from scanner.sources.git import GITLINK, MESSAGE_PATH, commit_diff, fsck_hint, read_blob, resolve
 from scanner.sources.paths import display_path
-from scanner.sources.reader import ReadResult
-from scanner.sources.text import decode
+from scanner.sources.reader import BINARY, ReadResult, text_read, too_large
+from scanner.sources.text import SNIFF_BYTES, sniff
+from scanner.sources.windows import LongText
 
 UNMERGED = (
     "unmerged (a merge conflict not resolved yet), so not scanned: resolve it, `git add` it, scan again"
@@ -68,7 +69,7 @@ def _added_runs(patch: Any) -> Iterator[tuple[int, bytes]]:
 def _whole(
     repo: pygit2.Repository, oid: pygit2.Oid, path: str, limits: ReadLimits, commit: str | None
 ) -> ReadResult:
-    """The whole blob as one chunk (counted as a file whatever happens to it)."""
+    """The whole blob as one chunk, or as a long text (counted as a file whatever happens to it)."""
     try:
         data = read_blob(repo, oid, limits.max_size)
     except GitError as exc:
@@ -76,26 +77,31 @@ def _whole(
             raise
         return ReadResult((), ScanStats(files=1, skipped_unreadable=1), Notice(path, exc.message))
     if data is None:
-        return ReadResult((), ScanStats(files=1, skipped_large=1))
-    text = decode(data)
-    if text is None:
-        return ReadResult((), ScanStats(files=1, skipped_binary=1))
-    chunk = Chunk(path=path, text=text, commit=commit, blob=str(oid))
-    return ReadResult((chunk,), ScanStats(files=1, bytes=len(data)), text=text)
+        return ReadResult((), ScanStats(files=1, skipped_large=1), Notice(path, too_large(limits.max_size)))
+    encoding = sniff(data[:SNIFF_BYTES])
+    if encoding is None:
+        return ReadResult((), ScanStats(files=1, skipped_binary=1), Notice(path, BINARY))
+    chunk = Chunk(path=path, text="", commit=commit, blob=str(oid))
+    return text_read(data, encoding, ScanStats(files=1, bytes=len(data)), chunk, notebooks=False)
 
 
 def _added(path: str, patch: Any, blob: str, commit: str | None) -> ReadResult:
-    """The runs of added lines of a text file's patch; a run holding a NUL byte is counted binary."""
-    chunks = []
+    """The runs of added lines of a text file's patch (a long run kept as a long text, scanned in
+    windows); a run that reads as binary is counted so."""
+    chunks: list[Chunk] = []
+    long: list[LongText] = []
     stats = ScanStats(files=1)
     for first_line, data in _added_runs(patch):
-        text = decode(data)
-        if text is None:
+        encoding = sniff(data[:SNIFF_BYTES])
+        if encoding is None:
             stats += ScanStats(skipped_binary=1)
             continue
-        chunks.append(Chunk(path=path, text=text, first_line=first_line, commit=commit, blob=blob))
-        stats += ScanStats(bytes=len(data))
-    return ReadResult(tuple(chunks), stats)
+        chunk = Chunk(path=path, text="", first_line=first_line, commit=commit, blob=blob)
+        read = text_read(data, encoding, ScanStats(bytes=len(data)), chunk, notebooks=False)
+        chunks.extend(read.chunks)
+        long.extend(read.long)
+        stats += read.stats
+    return ReadResult(tuple(chunks), stats, long=tuple(long))
 
 
 def _diff_changes(
@@ -118,7 +124,8 @@ def _diff_changes(
         try:
             _kind, size = repo.odb.read_header(new.id)
             if size > limits.max_size:  # decided before any content is read
-                yield ChangedFile(path, ReadResult((), ScanStats(skipped_large=1)), blob, commit, appears)
+                read = ReadResult((), ScanStats(skipped_large=1), Notice(path, too_large(limits.max_size)))
+                yield ChangedFile(path, read, blob, commit, appears)
                 continue
             patch = diff[position]
         except (KeyError, ValueError, pygit2.GitError):
@@ -129,7 +136,8 @@ def _diff_changes(
             yield ChangedFile(path, read, blob, commit, appears)
             continue
         if delta.is_binary or patch.delta.is_binary:
-            yield ChangedFile(path, ReadResult((), ScanStats(skipped_binary=1)), blob, commit, appears)
+            read = ReadResult((), ScanStats(skipped_binary=1), Notice(path, BINARY))
+            yield ChangedFile(path, read, blob, commit, appears)
             continue
         yield ChangedFile(path, _added(path, patch, blob, commit), blob, commit, appears)
 

@@ -57,8 +57,17 @@ def _display(path: Path, root: Path | None, cwd: Path) -> str:
 
 
 def iter_files(paths: tuple[str, ...], cwd: Path) -> Iterator[FileRef]:
-    """Every regular file to scan, in sorted order per directory. A named path that does not exist is an
-    error; a named file is scanned even if ignored (the user asked for it)."""
+    """Every regular file to scan, once (a path named twice, or inside a directory also named, is not
+    scanned again), in sorted order per directory. A named path that does not exist is an error; a
+    named file is scanned even if ignored (the user asked for it)."""
+    seen: set[str] = set()
+    for ref in _iter_files(paths, cwd):
+        if ref.fs_path not in seen:
+            seen.add(ref.fs_path)
+            yield ref
+
+
+def _iter_files(paths: tuple[str, ...], cwd: Path) -> Iterator[FileRef]:
     for given in paths:
         path = Path(os.path.abspath(cwd / given))
         try:

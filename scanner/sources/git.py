@@ -11,9 +11,9 @@ from typing import Any
 import pygit2
 
 from scanner.errors import GitError
-from scanner.model import CommitInfo, Notice, ScanStats
-from scanner.sources.reader import ReadResult, text_chunks
-from scanner.sources.text import decode
+from scanner.model import Chunk, CommitInfo, Notice, ScanStats
+from scanner.sources.reader import ReadResult, text_read
+from scanner.sources.text import SNIFF_BYTES, decode, sniff
 
 GITLINK = 0o160000
 MESSAGE_PATH = "(commit message)"
@@ -32,19 +32,22 @@ def blob_text(repo: pygit2.Repository, oid: str, max_size: int) -> str | None:
     return None if data is None else decode(data)
 
 
-def fsck_hint(repo: pygit2.Repository) -> str:
-    """What to do about a missing object. A partial clone (cloned with --filter) lacks the objects it
-    never fetched by design, and libgit2 cannot fetch them on demand as git does: `git fsck` is not
-    the answer there."""
+def is_partial(repo: pygit2.Repository) -> bool:
+    """Whether the repository is a partial clone (cloned with --filter): it lacks, by design, the
+    objects it never fetched, and libgit2 cannot fetch them on demand as git does."""
     try:
-        partial = any(
+        return any(
             (entry.name.startswith("remote.") and entry.name.endswith(".promisor") and entry.value == "true")
             or entry.name == "extensions.partialclone"
             for entry in repo.config
         )
     except (pygit2.GitError, ValueError):
-        partial = False
-    if partial:
+        return False
+
+
+def fsck_hint(repo: pygit2.Repository) -> str:
+    """What to do about a missing object: `git fsck` is not the answer in a partial clone."""
+    if is_partial(repo):
         return "a partial clone (cloned with --filter) lacks what it never fetched: audit a full clone"
     return "run `git fsck`"
 
@@ -75,7 +78,10 @@ def open_repo(start: Path) -> pygit2.Repository:
     # third of a history audit). Corruption is still caught by zlib's checksum on each object and
     # named in the error; `git fsck` is the tool that verifies hashes.
     pygit2.option(pygit2.enums.Option.ENABLE_STRICT_HASH_VERIFICATION, 0)
-    found = pygit2.discover_repository(str(start))
+    try:
+        found = pygit2.discover_repository(str(start))
+    except pygit2.GitError as exc:  # a `.git` file that is not a gitfile, a gitdir that is not one
+        raise GitError(f"cannot open the git repository: {exc}") from None
     if found is None:
         raise GitError(f"{start}: not inside a git repository")
     try:
@@ -145,10 +151,12 @@ def read_blob_file(
         return ReadResult((), ScanStats(skipped_unreadable=1), notice)
     if data is None:
         return ReadResult((), ScanStats(skipped_large=1))
-    text = decode(data)
-    if text is None:
+    encoding = sniff(data[:SNIFF_BYTES])
+    if encoding is None:
         return ReadResult((), ScanStats(skipped_binary=1))
-    return ReadResult(text_chunks(path, text, blob), ScanStats(files=1, bytes=len(data)), text=text)
+    return text_read(
+        data, encoding, ScanStats(files=1, bytes=len(data)), Chunk(path=path, text="", blob=blob)
+    )
 
 
 def work_tree(repo: pygit2.Repository) -> Path | None:

@@ -4,6 +4,7 @@ hold it; a blob's first appearance in topological order is where it was introduc
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,10 +13,11 @@ import pygit2
 
 from scanner.errors import GitError
 from scanner.model import CommitInfo
-from scanner.sources.git import GITLINK, commit_diff, commit_info, fsck_hint, resolve
+from scanner.sources.git import GITLINK, commit_diff, commit_info, common_dir, fsck_hint, resolve
 from scanner.sources.paths import display_path
 
-DEFAULT_REF_PREFIXES = ("refs/heads/", "refs/remotes/", "refs/tags/", "refs/stash")
+DEFAULT_REF_PREFIXES = ("refs/heads/", "refs/remotes/", "refs/tags/", "refs/stash", "refs/notes/")
+NOTES = "refs/notes/"
 
 Places = list[tuple[str, str]]  # (blob id, path)
 Changes = tuple[Places, Places]  # what one commit's first-parent diff introduced, and what it removed
@@ -97,6 +99,8 @@ def ref_state(repo: pygit2.Repository, refs: tuple[str, ...]) -> str | None:
     except (pygit2.GitError, KeyError, ValueError):
         return None
     digest.update(f"HEAD {head}\n".encode("utf-8", "surrogatepass"))
+    with contextlib.suppress(OSError):  # a grafts file changes the history walked, no reference moving
+        digest.update(b"grafts " + (common_dir(repo) / "info" / "grafts").read_bytes())
     digest.update(f"stash {' '.join(stash_entries(repo))}\n".encode())
     for reference in sorted(references, key=lambda r: str(r.name)):
         digest.update(f"{reference.name} {reference.target}\n".encode("utf-8", "surrogatepass"))
@@ -111,18 +115,50 @@ def walk_key(commit: pygit2.Commit) -> str:
     return f"{commit.id} {commit.tree_id} {parents}"
 
 
-def _changes(repo: pygit2.Repository, commit: pygit2.Commit) -> Changes:
+NOTE_PATHS = ("(git note on ", "(git notes) ")  # how note_path names notes
+
+
+def note_path(path: str) -> str:
+    """Where a note is reported: the object it annotates (a notes tree names each note by that id,
+    split into directories when there are many: `ab/cdef...`), like a commit message's path."""
+    target = path.replace("/", "")
+    if len(target) in (40, 64) and all(ch in "0123456789abcdef" for ch in target):
+        return f"{NOTE_PATHS[0]}{target[:12]})"
+    return f"{NOTE_PATHS[1]}{path}"
+
+
+def notes_commits(repo: pygit2.Repository, refs: tuple[str, ...]) -> frozenset[str]:
+    """The commits of every notes ref (refs/notes/*) an audit walks: what they add are notes."""
+    tips = []
+    for name in repo.references:
+        if name.startswith(NOTES) and (not refs or name in refs):
+            try:
+                tips.append(repo.references[name].peel(pygit2.Commit).id)
+            except (pygit2.InvalidSpecError, ValueError):
+                continue  # not a commit: no notes tree
+    if not tips:
+        return frozenset()
+    walker = repo.walk(tips[0])
+    for tip in tips[1:]:
+        walker.push(tip)
+    return frozenset(str(commit.id) for commit in walker)
+
+
+def _changes(repo: pygit2.Repository, commit: pygit2.Commit, notes: bool = False) -> Changes:
     """The (blob, path) pairs a commit introduced against its first parent, and those it removed: a
-    deleted file, or the old content of a changed one (a removal event for the inventory)."""
+    deleted file, or the old content of a changed one (a removal event for the inventory). In a notes
+    commit, paths are the notes' (note_path)."""
     introduced: Places = []
     removed: Places = []
     for delta in commit_diff(repo, commit).deltas:
         old, new = delta.old_file, delta.new_file
         if delta.status_char() != "A" and old.mode != GITLINK and old.id != new.id:
-            removed.append((str(old.id), display_path(old.path)))
+            old_path = display_path(old.path)
+            removed.append((str(old.id), note_path(old_path) if notes else old_path))
         if delta.status_char() == "D" or new.mode == GITLINK:
             continue
-        introduced.append((str(new.id), display_path(new.path)))
+        path = display_path(new.path)
+        introduced.append((str(new.id), note_path(path) if notes else path))
     return introduced, removed
 
 
@@ -143,6 +179,7 @@ def walk(
     for extra in starts[1:]:
         walker.push(extra)
     try:
+        notes = notes_commits(repo, refs)
         for commit in walker:
             sha = str(commit.id)
             index.commits[sha] = commit_info(commit)
@@ -151,7 +188,7 @@ def walk(
             key = walk_key(commit)
             changes = known(key)
             if changes is None:
-                changes = index.fresh[key] = _changes(repo, commit)
+                changes = index.fresh[key] = _changes(repo, commit, sha in notes)
             for blob, path in changes[0]:
                 index.occurrences.setdefault(blob, []).append((sha, path))
             for blob, path in changes[1]:

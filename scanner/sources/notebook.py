@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from scanner import jsonio
 from scanner.model import Chunk
 
 TEXT_MIME = ("text/plain", "text/markdown", "application/json", "text/x-python")
@@ -79,10 +80,10 @@ class _Locator:
 
 
 def notebook_chunks(path: str, raw: str, blob: str | None = None) -> tuple[Chunk, ...] | None:
-    """The cells of a notebook as chunks, or None when `raw` is not notebook JSON (then the file is
-    scanned as text)."""
+    """The cells of a notebook as chunks, or None when `raw` is not notebook JSON, or nests deeper than
+    any notebook (then the file is scanned as text, so nothing in it goes unread)."""
     try:
-        document = json.loads(raw)
+        document = jsonio.loads(raw)
     except ValueError:
         return None
     cells = document.get("cells") if isinstance(document, dict) else None

@@ -11,11 +11,11 @@ import pytest
 
 from scanner.fingerprint import secret_hash
 from tests.conftest import Invoke, git, git_run
+from tests.sarif_schema import sarif_schema_validator
 from tests.tokens import github_token
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "import"
-SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 BASELINE = ".spillguard-baseline.json"
 T1 = github_token(rng=random.Random(1))
 T2 = github_token(rng=random.Random(2))
@@ -147,10 +147,7 @@ def test_sarif_baseline_state_and_suppressions(project: Path, run_cli: Invoke) -
     (project / "new.py").write_text(f"T = '{T3}'\n")
     result = run_cli("scan", "-b", BASELINE, "-f", "sarif", "-q", cwd=project)
     log = json.loads(result.stdout)
-    if SCHEMA.is_file():
-        import jsonschema
-
-        jsonschema.Draft7Validator(json.loads(SCHEMA.read_text())).validate(log)
+    sarif_schema_validator().validate(log)
     results = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r for r in log["runs"][0]["results"]
     }

@@ -121,9 +121,15 @@ def test_valid_review_fields_are_kept() -> None:
     )
 
 
-def test_deeply_nested_json_is_an_error_not_a_crash() -> None:
-    with pytest.raises(BaselineError, match=r"^b\.json: not valid JSON \(nested too deeply\)$"):
-        parse("[" * 100_000 + "]" * 100_000, "b.json", always)
+@pytest.mark.parametrize("depth", [101, 1_200, 100_000])
+def test_deeply_nested_json_is_an_error_not_a_crash(depth: int) -> None:
+    with pytest.raises(BaselineError, match=r"^b\.json: not a baseline: values nested more than 100 levels"):
+        parse("[" * depth + "]" * depth, "b.json", always)
+
+
+def test_nesting_up_to_the_limit_is_parsed() -> None:
+    with pytest.raises(BaselineError, match=r"^b\.json: expected a JSON object$"):
+        parse("[" * 100 + "]" * 100, "b.json", always)
 
 
 def test_older_versions_are_upgraded_one_step_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -100,3 +100,20 @@ def test_cli_import_of_a_malformed_gitleaksignore_is_exit_2(tmp_path: Path, run_
         "spillguard: error: .gitleaksignore: line 1 is not a fingerprint like file:rule:line\n"
     )
     assert not (tmp_path / ".spillguard-baseline.json").exists()
+
+
+@pytest.mark.parametrize("fmt", sorted(READERS))
+def test_foreign_file_too_large_or_not_utf8_is_one_error(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.baseline import imports
+
+    path = tmp_path / "foreign"
+    path.write_bytes(b"\xff\xfe{}")
+    with pytest.raises(BaselineError, match=r": not UTF-8 text$"):
+        READERS[fmt](path)
+    monkeypatch.setattr(imports, "MAX_BASELINE_BYTES", 3 * 1024 * 1024)
+    path.write_bytes(b" " * (3 * 1024 * 1024 + 1))
+    with pytest.raises(BaselineError) as caught:
+        READERS[fmt](path)
+    assert str(caught.value) == f"{path}: larger than 3 MiB"

@@ -263,6 +263,7 @@ def test_usage_and_input_errors(story: Story, run_cli: Invoke) -> None:
     for args, message in (
         (("src",), "PATH goes with --no-history"),
         (("--no-history", "--branch", "main"), "--branch reads history"),
+        (("--no-history", "--allow-shallow"), "--allow-shallow reads history"),
         (("--as-of", "June"), "Invalid value for '--as-of'"),
         (("-f", "pdf"), "Invalid value for '-f'"),
     ):
@@ -286,3 +287,18 @@ def test_directory_inventory_min_severity_and_secrets(story: Story, run_cli: Inv
     assert "secret" not in found and TOKEN not in json.dumps(data)
     shown = inventory(run_cli, story, "--show-secrets")
     assert {c["secret"] for c in shown["credentials"]} == {TOKEN, SHORT_LIVED}
+
+
+def test_a_shallow_clone_is_said_in_every_format(story: Story, run_cli: Invoke, tmp_path: Path) -> None:
+    clone = tmp_path / "shallow"
+    story.git("clone", "-q", "--depth", "2", "--no-local", f"file://{story.root}", str(clone))
+    refused = run_cli("inventory", cwd=clone)
+    assert refused.exit_code == 2 and "a shallow clone" in refused.stderr
+    args = ("inventory", "-q", "--allow-shallow", DAY)
+    data = json.loads(run_cli(*args, "-f", "json", cwd=clone).stdout)
+    assert data["history_complete"] is False and "shallow clone" in data["history_gaps"][0]
+    assert "**Not the whole history.**" in run_cli(*args, cwd=clone).stdout
+    assert 'id="gaps"' in run_cli(*args, "-f", "html", cwd=clone).stdout
+    full = inventory(run_cli, story)
+    assert (full["history_complete"], full["history_gaps"]) == (True, [])
+    assert inventory(run_cli, story, "--no-history")["history_complete"] is None

@@ -299,3 +299,43 @@ def test_remediation_playbook(tree: Path, run_cli: Invoke) -> None:
     assert "   found at app.py:2" in playbook and "revoke at: https://github.com/settings/tokens" in playbook
     assert "git filter-repo --replace-text" in playbook and TOKEN not in out
     assert "Rotation playbook" not in run_cli("scan", "--no-color", cwd=tree).output
+
+
+def test_verbose_lists_every_skipped_file(tree: Path, run_cli: Invoke) -> None:
+    (tree / "img.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (tree / "big.log").write_text("x" * 4096)
+    text = run_cli("scan", "--no-color", "-v", "--max-file-size", "2K", cwd=tree).output
+    assert "note: img.png: binary, not scanned" in text
+    assert "note: big.log: larger than --max-file-size (2,048 bytes), not scanned" in text
+    assert "skipped 1 binary, 1 too large" in text
+    quiet = run_cli("scan", "--no-color", "--max-file-size", "2K", cwd=tree).output
+    assert "note:" not in quiet  # named only with -v; counted always
+    data = json.loads(run_cli("scan", "-f", "json", "--max-file-size", "2K", cwd=tree).stdout)
+    assert {"path": "img.png", "message": "binary, not scanned"} in data["notices"]
+
+
+@pytest.mark.parametrize(
+    "paths", [("app.py", "app.py"), (".", "app.py"), (".", "./"), (".", str(Path("..") / "tree"))]
+)
+def test_a_path_named_twice_is_scanned_once(tree: Path, run_cli: Invoke, paths: tuple[str, ...]) -> None:
+    data = json.loads(run_cli("scan", "-f", "json", *paths, cwd=tree).stdout)
+    assert [f["path"] for f in data["findings"]] == ["app.py"]
+    assert data["stats"]["files_scanned"] == (1 if paths == ("app.py", "app.py") else 2)
+
+
+def test_an_empty_path_is_a_usage_error(tree: Path, run_cli: Invoke) -> None:
+    result = run_cli("scan", "", cwd=tree)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "spillguard: error: an empty PATH names no file; use . for the current directory; "
+        "see `spillguard scan --help`"
+    ]
+
+
+def test_a_config_that_is_a_directory_is_an_error(tree: Path, run_cli: Invoke) -> None:
+    (tree / ".spillguard.yml").mkdir()
+    result = run_cli("scan", cwd=tree)
+    assert result.exit_code == 2
+    assert (
+        result.output == f"spillguard: error: {tree / '.spillguard.yml'}: is a directory, expected a file\n"
+    )

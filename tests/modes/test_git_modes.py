@@ -344,3 +344,31 @@ def test_pre_push_over_a_remote_tip_this_clone_lacks(
     monkeypatch.setenv("PRE_COMMIT_TO_REF", git(repo, "rev-parse", "HEAD").strip())
     result = run_cli("hook", cwd=repo)
     assert result.exit_code == 1 and "push blocked: 1 secret found" in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["staged", "all-lines", "range", "history"])
+def test_long_added_text_is_scanned_in_windows_at_its_real_place(
+    repo: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """Windows made tiny: what a long added line holds is found once, at its line and column."""
+    from scanner.sources import windows
+
+    monkeypatch.setattr(windows, "WINDOW", 4096)
+    monkeypatch.setattr(windows, "MARGIN", 256)
+    commit_file(repo, "a.py", "x = 1\n" * 3)
+    filler = "abc; " * 2000
+    line = f"{filler}t = '{TOKEN}'; {filler}t2 = '{OTHER}'"
+    (repo / "a.py").write_text("x = 1\n" * 3 + line + "\n")
+    git(repo, "add", "a.py")
+    if mode in ("staged", "all-lines"):
+        args = ["--staged", *(["--all-lines"] if mode == "all-lines" else [])]
+    else:
+        git(repo, "commit", "-q", "-m", "long line")
+        args = ["--range", "HEAD~1..HEAD"] if mode == "range" else ["--history", "--no-cache"]
+    result = run_cli("scan", *args, "-f", "json", "-q", cwd=repo)
+    assert result.exit_code == 1, result.output
+    found = [(f["line"], f["column"], f["rule_id"]) for f in json.loads(result.stdout)["findings"]]
+    assert found == [
+        (4, line.index(TOKEN) + 1, "github.pat-classic"),
+        (4, line.index(OTHER) + 1, "github.oauth-access-token"),
+    ]

@@ -182,7 +182,8 @@ def test_shallow_clone_keeps_no_snapshot(history: Path, tmp_path: Path, run_cli:
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", "--no-single-branch", history.as_uri(), str(clone))
     cache = tmp_path / "cache"
-    audit(run_cli, clone, "--cache", str(cache))
+    shallow = audit(run_cli, clone, "--cache", str(cache), "--allow-shallow")
+    assert shallow["stats"]["history_complete"] is False
     assert snapshots(cache) == 0
     git(clone, "fetch", "-q", "--unshallow")  # more history, with no reference moved
     assert comparable(audit(run_cli, clone, "--cache", str(cache))) == comparable(

@@ -4,6 +4,7 @@ audit, a cold cache and a warm one."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -230,3 +231,28 @@ def test_the_cached_tip_view_is_checked(story: Story, ruleset: CompiledRuleset, 
     scan_history(build_ruleset(policy, "pyahocorasick"), policy, cwd=story.root, cache_dir=cache)
     with sqlite3.connect(database) as db:  # an audit under other rules stores none
         assert db.execute("SELECT COUNT(*) FROM tip_views").fetchone() == (0,)
+
+
+def test_a_git_note_is_like_a_commit_message(story: Story, ruleset: CompiledRuleset) -> None:
+    noted = github_token("ghp_", rng=random.Random(3))
+    story.git("notes", "add", "-m", f"deploy with {noted}", story.commits["init"], who=EVE, day="2024-05-30")
+    inventory = take(story, ruleset)
+    key = load_key(story.root / ".git" / "spillguard")
+    note = by_secret(inventory, key, noted)
+    assert note.paths == (f"(git note on {story.commits['init'][:12]})",)
+    assert note.in_messages and note.state is State.OPEN and note.held_at == () and note.removals == ()
+    assert note.first.commit is not None and note.first.commit.author == author(EVE)
+    assert note.authors == (author(EVE),) and note.commits == 1
+
+
+def test_a_shallow_clone_says_what_it_lacks(story: Story, ruleset: CompiledRuleset, tmp_path: Path) -> None:
+    from scanner.errors import GitError
+
+    clone = tmp_path / "shallow"
+    story.git("clone", "-q", "--depth", "1", "--no-local", f"file://{story.root}", str(clone))
+    scope = Scope(key_dir=tmp_path / "key")
+    with pytest.raises(GitError, match="a shallow clone"):
+        take_inventory(ruleset, Policy(), scope, AS_OF, cwd=clone)
+    inventory = take_inventory(ruleset, Policy(), replace(scope, allow_shallow=True), AS_OF, cwd=clone)
+    assert inventory.gaps and "shallow clone" in inventory.gaps[0]
+    assert take(story, ruleset).gaps == ()  # a full history: nothing missing

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Invoke
+from tests.sarif_schema import SCHEMA, sarif_schema_validator
 from tests.tokens import github_token
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "scan"
-SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 TOKEN = github_token()
 
 
@@ -25,12 +26,16 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def sarif_schema_validator() -> object:
-    if not SCHEMA.is_file():
-        pytest.skip(f"the official SARIF schema is provided by CI at {SCHEMA}; not present here")
-    import jsonschema
-
-    return jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+def test_shipped_sarif_schema_is_the_official_one_unmodified() -> None:
+    readme = (SCHEMA.parent / "README.md").read_text(encoding="utf-8")
+    digest = hashlib.sha256(SCHEMA.read_bytes()).hexdigest()
+    assert f"`{digest}`" in readme
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert (
+        schema["id"]
+        == "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+    )
+    assert "runs" in schema["required"] and "result" in schema["definitions"]
 
 
 def test_json_report_matches_snapshot(project: Path, run_cli: Invoke) -> None:
@@ -49,7 +54,7 @@ def test_sarif_is_valid_and_content_stable(project: Path, run_cli: Invoke) -> No
     validator = sarif_schema_validator()
     result = run_cli("scan", "-f", "sarif", "-q", cwd=project)
     log = json.loads(result.stdout)
-    validator.validate(log)  # type: ignore[attr-defined]
+    validator.validate(log)
     run = log["runs"][0]
     assert [r["ruleId"] for r in run["results"]] == ["github.pat-classic"] * 2
     first = run["results"][0]
@@ -72,7 +77,7 @@ def test_sarif_without_findings_is_valid(tmp_path: Path, run_cli: Invoke) -> Non
     validator = sarif_schema_validator()
     result = run_cli("scan", "-f", "sarif", "-q", str(tmp_path))
     assert result.exit_code == 0
-    validator.validate(json.loads(result.stdout))  # type: ignore[attr-defined]
+    validator.validate(json.loads(result.stdout))
 
 
 def test_sarif_for_every_rule_is_valid(tmp_path: Path, run_cli: Invoke) -> None:
@@ -92,6 +97,6 @@ def test_sarif_for_every_rule_is_valid(tmp_path: Path, run_cli: Invoke) -> None:
         else:
             (tmp_path / f"{rule.id}.txt").write_text("\n".join(rule.examples.positive))
     log = json.loads(run_cli("scan", "-f", "sarif", "-q", str(tmp_path)).stdout)
-    validator.validate(log)  # type: ignore[attr-defined]
+    validator.validate(log)
     fired = {r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]}
     assert fired == {rule.id for rule in load_rules()}
