@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -83,3 +84,27 @@ def test_empty_inventory_in_every_format(tmp_path: Path, run_cli: Invoke, monkey
         result = run_cli("inventory", "-f", fmt, "-q", "--as-of=2024-06-01", cwd=story.root)
         assert result.exit_code == 0, result.output
     assert "No credential found." in result.stdout and "Nothing to act on" in result.stdout
+
+
+def test_compiled_templates_are_cached_and_a_bad_cache_only_costs_time(
+    hostile: Story, run_cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = render(run_cli, hostile, "html")
+    cached = list((tmp_path / "user-cache" / "templates").iterdir())
+    assert cached  # the compiled page, keyed by its source
+    from jinja2.bccache import bc_magic
+
+    for entry in cached:  # a valid header, then what no unpickler reads
+        entry.write_bytes(bc_magic + b"\xff garbage")
+    assert render(run_cli, hostile, "html") == first
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    monkeypatch.setenv("SPILLGUARD_CACHE_DIR", str(blocked))  # nothing can be written under it
+    assert render(run_cli, hostile, "html") == first
+
+
+def test_a_previous_inventory_that_is_not_a_file(hostile: Story, run_cli: Invoke, tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    result = run_cli("inventory", "--since-inventory", str(fifo), cwd=hostile.root)
+    assert result.exit_code == 2 and f"{fifo}: not a regular file" in result.stderr
