@@ -12,7 +12,9 @@ import hashlib
 import os
 import pty
 import random
+import re
 import select
+import sqlite3
 import string
 import struct
 import subprocess
@@ -239,3 +241,45 @@ def test_history_cache_holds_no_secret_hash(planted: Path, run_cli: Invoke) -> N
     leaked = [s for s in SECRETS if s.encode() in stored or secret_hash(s).encode() in stored]
     assert not leaked
     assert run_cli("scan", "--history", cwd=planted).exit_code == 1  # and the next audit still finds them
+
+
+def test_every_inventory_format_holds_no_secret(planted: Path, tmp_path: Path, run_cli: Invoke) -> None:
+    """The credential inventory in every format, from history (cold and cached) and from a directory,
+    with a previous inventory to compare with: no secret, no hash of one (its ids are keyed: not even
+    a 64-hex-digit value of any kind), nor in the key file or the tip views it caches."""
+    out = tmp_path / "inventory"
+    out.mkdir()
+    previous = out / "previous.json"
+    assert run_cli("inventory", "-q", "-o", str(previous), cwd=planted).exit_code == 1
+    runs = [
+        ("inventory", "-f", "markdown"),
+        ("inventory", "-f", "json"),
+        ("inventory", "-f", "csv"),
+        ("inventory", "-f", "html"),
+        ("inventory", "-o", str(out / "i.html"), "--since-inventory", str(previous)),
+        ("inventory", "-o", str(out / "i.md"), "--since-inventory", str(previous)),
+        ("inventory", "-o", str(out / "i.csv")),
+        ("inventory", "--no-cache", "-o", str(out / "uncached.json")),
+        ("inventory", "--no-history", "-f", "html"),
+        ("inventory", "--no-history", "-f", "json", "--since-inventory", str(previous)),
+    ]
+    for args in runs:
+        result = run_cli(*args, cwd=planted)
+        assert result.exit_code == 1, (args, result.output[-2000:])
+        assert_no_secret(result.output, " ".join(args))
+        assert not re.search(r"\b[0-9a-f]{64}\b", result.output), args
+    written = list(files_under(out, planted / ".git" / "spillguard"))
+    assert {p.name for p, _ in written} >= {"inventory-key", "i.html", "i.md", "i.csv", "previous.json"}
+    for path, text in written:
+        assert_no_secret(text, str(path))
+        if path.parent == out:
+            assert not re.search(r"\b[0-9a-f]{64}\b", text), path
+            assert not any(secret_hash(s) in text for s in SECRETS), path
+    with sqlite3.connect(next((planted / ".git" / "spillguard").glob("*.sqlite"))) as db:
+        assert db.execute("SELECT COUNT(*) FROM tip_views").fetchone()[0] == 1
+
+
+def test_inventory_shows_secrets_only_when_asked(planted: Path, run_cli: Invoke) -> None:
+    for fmt in ("json", "csv", "markdown", "html"):
+        shown = run_cli("inventory", "--show-secrets", "-f", fmt, cwd=planted).output
+        assert {s for s in SECRETS if s in shown} == set(SECRETS), fmt

@@ -35,6 +35,7 @@ class LazyGroup(click.Group):
         "install-hook": "scanner.cli.hook_cmd:install_hook",
         "baseline": "scanner.cli.baseline_cmd:baseline",
         "fleet": "scanner.cli.fleet_cmd:fleet",
+        "inventory": "scanner.cli.inventory_cmd:inventory",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
