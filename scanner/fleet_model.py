@@ -1,11 +1,12 @@
 """Records of a fleet audit (`spillguard fleet scan`): the repositories of a fleet, what a ref listing
 says of each, and the compact per-repository result a worker sends back to the client (scanner.modes
-.fleet_task builds it, scanner.modes.fleet collects it, scanner.fleet_join joins the fleet's results).
+.fleet_task builds it, scanner.modes.fleet collects it, scanner.fleet_join joins the fleet's results
+into one credential inventory, scanner.inventory_model).
 
 A result is small and picklable on purpose: it travels from a Dask worker to the client and is kept
-as the repository's checkpoint in the state directory. It holds no secret and no unsalted hash of one:
-credentials are identified by an HMAC of their secret hash under the fleet's inventory key, computed on
-the worker, and carry a redacted preview only.
+as the repository's checkpoint in the state directory (scanner.fleet_codec). It holds the repository's
+credentials (scanner.inventory_model.Credential), no secret and no unsalted hash of one: ids are HMACs
+of secret hashes under the fleet's inventory key, computed on the worker; previews are redacted.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
 
-from scanner.model import CommitInfo, Report, ReviewStatus, ScanStats, Severity
+from scanner.inventory_model import Credential
+from scanner.model import Report, ScanStats
 
 RESULT_VERSION = 1  # of the checkpoint's JSON (scanner.modes.fleet_state) and of what it is keyed by
 
@@ -50,27 +52,6 @@ class RefListing:
 
 
 @dataclass(frozen=True)
-class Sighting:
-    """One credential (one secret) in one repository: what the fleet's inventory joins across
-    repositories by `id`."""
-
-    id: str  # HMAC of its secret hash under the fleet's key: equal in every repository holding it
-    rule_id: str  # the most specific rule that found it
-    rules: tuple[str, ...]  # every rule that found it
-    severity: Severity
-    preview: str  # redacted
-    first: CommitInfo | None  # the commit that first introduced it (None: a directory)
-    first_path: str
-    first_line: int
-    last: CommitInfo | None  # the newest commit that introduced it
-    paths: tuple[str, ...]
-    commits: int  # commits that introduced it
-    authors: tuple[str, ...]  # who introduced it, in order of first introduction
-    open: bool  # still held by a branch or tag tip (HEAD, before the inventory is wired in)
-    review: ReviewStatus | None = None  # from the repository's committed baseline, when it has one
-
-
-@dataclass(frozen=True)
 class RepoResult:
     """What auditing one repository gave, or why it could not be audited."""
 
@@ -81,7 +62,10 @@ class RepoResult:
     key: str | None = None  # the checkpoint key (refs, rules, fleet key) this result answers
     stats: ScanStats = field(default_factory=ScanStats)
     findings: int = 0
-    sightings: tuple[Sighting, ...] = ()
+    # its credential inventory (scanner.credentials), ids keyed by the fleet's key, as of `scanned_at`
+    credentials: tuple[Credential, ...] = ()
+    tips: tuple[tuple[str, str], ...] = ()  # (ref, commit) of every tip its inventory looked at
+    gaps: tuple[str, ...] = ()  # what its audit could not read
     scanned_at: str | None = None  # ISO 8601 UTC of the audit that produced it
     seconds: float = 0.0  # the task's own time on its worker
     worker: str = ""  # which worker process ran it (host:pid)

@@ -82,6 +82,20 @@ class Review:
 
 
 @dataclass(frozen=True)
+class InRepository:
+    """A credential of a fleet's inventory (`spillguard fleet scan`, scanner.fleet_join) in one of the
+    repositories that hold it: where it was first introduced there, the refs whose tips hold it, the
+    paths, the commits that introduced it, and whether it is open there."""
+
+    name: str
+    first: Event
+    held_at: tuple[str, ...]
+    paths: tuple[str, ...]
+    commits: int
+    open: bool
+
+
+@dataclass(frozen=True)
 class Credential:
     id: str
     rule: Rule  # the most specific rule that found it (a provider's before a generic one, then severity)
@@ -102,6 +116,9 @@ class Credential:
     secret: str | None = None  # only with --show-secrets
     change: Change | None = None  # with --since-inventory
     order: int = 0  # walk position of its first commit: credentials are listed oldest first
+    # a fleet's inventory: every repository holding it, by name (its paths and refs are then written
+    # `repository:path` and `ref (repository)`); empty in a repository's own inventory
+    repositories: tuple[InRepository, ...] = ()
 
     @property
     def provider(self) -> str:
@@ -147,7 +164,7 @@ class Changes:
 
 @dataclass(frozen=True)
 class Inventory:
-    source: str  # "history" or "directory"
+    source: str  # "history", "directory", or "fleet" (many repositories' histories, scanner.fleet_join)
     as_of: str  # ISO date the open windows are counted to
     key_id: str  # which inventory key the ids are under (scanner.inventory_key.key_id)
     credentials: tuple[Credential, ...]
@@ -159,3 +176,4 @@ class Inventory:
     baseline: bool = False  # whether review statuses come from a baseline
     changes: Changes | None = None
     gaps: tuple[str, ...] | None = None  # what the history audit could not read (None: no history)
+    repositories: tuple[str, ...] = ()  # a fleet's inventory: the repositories it covers

@@ -6,7 +6,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,17 +16,23 @@ from scanner.cli.fleet_options import FleetArgs, fleet_options
 from scanner.cli.options import build_policy, build_ruleset
 from scanner.cli.output import write_output
 from scanner.errors import InputError
-from scanner.fleet_join import FleetCredential, join
 from scanner.fleet_model import Repo, RepoResult
-from scanner.model import Report, ReviewStatus, Rule, Severity
+from scanner.inventory_model import Inventory, Previous
+from scanner.model import Policy, Report, Rule, Severity
+from scanner.modes.fleet_state import default_state_dir
 from scanner.pool import default_jobs
+from scanner.reporters.fleet_report import summary_json, table, totals_line
 from scanner.reporters.text import printable
 
+if TYPE_CHECKING:
+    from scanner.modes.fleet import FleetRun
+    from scanner.ruleset.compiled import CompiledRuleset
+
 FLEET_EPILOG = (
-    "Exit codes: 0 every repository audited and nothing fails, 1 a credential at or above --fail-on, "
-    "2 usage or input error, or a repository that could not be audited (named on stderr), "
-    "3 unexpected error, 128+N ended by signal N (130 Ctrl-C). Example: "
-    "`spillguard fleet scan --github-org my-org --summary fleet.json -o inventory.json`."
+    "Exit codes: 0 every repository audited and nothing to act on, 1 an open credential at or above "
+    "--fail-on is unreviewed or real, 2 usage or input error, or a repository that could not be "
+    "audited (named on stderr), 3 unexpected error, 128+N ended by signal N (130 Ctrl-C). Example: "
+    "`spillguard fleet scan --github-org my-org --summary fleet.json -o inventory.html`."
 )
 
 
@@ -67,18 +75,10 @@ def _sarif_writer(rules: tuple[Rule, ...]) -> Callable[[RepoResult], str]:
     return write
 
 
-def _failing(credentials: tuple[FleetCredential, ...], threshold: Severity) -> bool:
-    settled = (ReviewStatus.FALSE_POSITIVE, ReviewStatus.ACCEPTED_RISK)
-    return any(
-        c.severity.rank >= threshold.rank and any(s.review not in settled for _, s in c.sightings)
-        for c in credentials
-    )
-
-
 def _copy_sarif(results: list[RepoResult], state: Path, directory: Path) -> None:
     from scanner.modes.fleet_state import Checkpoints
 
-    checkpoints = Checkpoints(state)
+    checkpoints = Checkpoints(state, {})
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for result in results:
@@ -89,26 +89,13 @@ def _copy_sarif(results: list[RepoResult], state: Path, directory: Path) -> None
         raise InputError(f"{directory}: cannot write the SARIF reports ({exc.strerror})") from None
 
 
-@fleet.command("scan", epilog=FLEET_EPILOG)
-@fleet_options
-def scan(args: FleetArgs) -> int:
-    """Audit the full history of every repository named: local repositories (audited in place), clone
-    URLs (https://, ssh://, git@host:path, file://; mirrored under the state directory and fetched on
-    each run), the repositories of a --repos file, of a GitHub organisation or a GitLab group.
-
-    A repository whose refs and rules have not changed since its last audit costs one ref listing.
-    A repository that cannot be listed, cloned or read is named with git's reason and the others go on.
-    """
-    from scanner.cluster import require_distributed
+def _run(
+    args: FleetArgs, repos: tuple[Repo, ...], ruleset: CompiledRuleset, policy: Policy, state: Path
+) -> FleetRun:
+    """Runs the fleet, with its progress bar on stderr (only on a terminal, never with --quiet)."""
+    from scanner.cli.fleet_progress import FleetBar
     from scanner.modes.fleet import FleetHooks, FleetOptions, run_fleet
-    from scanner.modes.fleet_state import default_state_dir, key_id, load_key
-    from scanner.reporters.fleet_report import inventory_json, summary_json, table, totals_line
 
-    require_distributed()
-    policy = build_policy(args.config_path, args.rule_files, args.disabled, args.max_file_size)
-    ruleset = build_ruleset(policy, args.prefilter)
-    repos = _repos(args)
-    state = Path(args.state) if args.state else default_state_dir()
     options = FleetOptions(
         state=state,
         work=Path(args.worker_state) if args.worker_state else None,
@@ -120,8 +107,6 @@ def scan(args: FleetArgs) -> int:
         sarif=args.sarif_dir is not None,
         skip_errors=args.skip_errors,
     )
-    from scanner.cli.fleet_progress import FleetBar
-
     bar = FleetBar.open(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
     hooks = FleetHooks(
         on_total=bar.total if bar else None,
@@ -130,31 +115,84 @@ def scan(args: FleetArgs) -> int:
         render_sarif=_sarif_writer(ruleset.rules) if args.sarif_dir else None,
     )
     try:
-        run = run_fleet(repos, ruleset, policy, options, hooks)
+        return run_fleet(repos, ruleset, policy, options, hooks)
     finally:
         if bar is not None:
             bar.close()
-    threshold = Severity(args.min_severity)
-    results = [
-        replace(r, sightings=tuple(s for s in r.sightings if s.severity.rank >= threshold.rank))
-        for r in run.results
-    ]
-    credentials = join(results)
-    for result in results:
+
+
+def _inventory(args: FleetArgs, results: list[RepoResult], state: Path) -> Inventory:
+    from scanner.fleet_join import join
+    from scanner.inventory_key import key_id, load_key
+
+    floor, threshold = Severity(args.min_severity), Severity(args.fail_on)
+    return join(results, date.today(), key_id(load_key(state)), threshold, floor)
+
+
+def _previous(path: str | None) -> tuple[str, str, tuple[Previous, ...]] | None:
+    """A previous inventory (--since-inventory), read before anything is audited."""
+    if path is None:
+        return None
+    from scanner.cli.inventory_cmd import _read_previous
+    from scanner.reporters.inventory_json import parse_previous
+
+    return parse_previous(_read_previous(path), path)
+
+
+def _compare(
+    inventory: Inventory, previous: tuple[str, str, tuple[Previous, ...]], args: FleetArgs
+) -> Inventory:
+    from scanner.inventory_changes import compare
+    from scanner.reporters.inventory_json import check_key
+
+    since, previous_key, before = previous
+    check_key(args.since_path or "", previous_key, inventory.key_id)
+    return compare(inventory, before, since, Severity(args.min_severity))
+
+
+@fleet.command("scan", epilog=FLEET_EPILOG)
+@fleet_options
+def scan(args: FleetArgs) -> int:
+    """Audit the full history of every repository named: local repositories (audited in place), clone
+    URLs (https://, ssh://, git@host:path, file://; mirrored under the state directory and fetched on
+    each run), the repositories of a --repos file, of a GitHub organisation or a GitLab group; then
+    write one credential inventory across them (the format of `spillguard inventory`, with the
+    repositories holding each credential).
+
+    A repository whose refs and rules have not changed since its last audit costs one ref listing.
+    A repository that cannot be listed, cloned or read is named with git's reason and the others go on.
+    """
+    from scanner.cli.inventory_cmd import _format
+    from scanner.cluster import require_distributed
+    from scanner.decision import inventory_failing
+    from scanner.reporters import get_inventory_writer
+
+    require_distributed()
+    writer = get_inventory_writer(_format(args.fmt, args.output))
+    previous = _previous(args.since_path)
+    policy = build_policy(args.config_path, args.rule_files, args.disabled, args.max_file_size)
+    ruleset = build_ruleset(policy, args.prefilter)
+    repos = _repos(args)
+    state = Path(args.state) if args.state else default_state_dir()
+    run = _run(args, repos, ruleset, policy, state)
+    inventory = _inventory(args, run.results, state)
+    if previous is not None:
+        inventory = _compare(inventory, previous, args)
+    for result in run.results:
         if result.failed:
             click.echo(
                 f"spillguard: {printable(result.repo.name)}: failed: {printable(result.reason or '')}",
                 err=True,
             )
     if args.sarif_dir:
-        _copy_sarif(results, state, Path(args.sarif_dir))
+        _copy_sarif(run.results, state, Path(args.sarif_dir))
     if args.summary:
-        write_output(summary_json(results, credentials, run.timings), args.summary)
-    write_output(inventory_json(credentials, key_id(load_key(state))), args.output)
+        write_output(summary_json(run.results, inventory, run.timings), args.summary)
+    write_output(writer(inventory), args.output)
     if args.verbose:
-        click.echo(table(results), err=True, nl=False)
+        click.echo(table(run.results), err=True, nl=False)
     if not args.quiet:
-        click.echo(totals_line(results, credentials), err=True)
-    if _failing(credentials, Severity(args.fail_on)) and not args.exit_zero:
+        click.echo(totals_line(run.results, inventory), err=True)
+    if inventory_failing(inventory.credentials, Severity(args.fail_on)) and not args.exit_zero:
         return 1
-    return 2 if any(r.failed for r in results) else 0
+    return 2 if any(r.failed for r in run.results) else 0

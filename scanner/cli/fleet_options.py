@@ -11,9 +11,9 @@ import click
 
 from scanner.cli.options import ruleset_options
 from scanner.model import Severity
+from scanner.reporters import INVENTORY_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
-INVENTORY_FORMATS = ("json",)
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,9 @@ class FleetArgs:
     rule_files: tuple[str, ...]
     disabled: tuple[str, ...]
     prefilter: str
-    fmt: str
+    fmt: str | None
     output: str | None
+    since_path: str | None
     summary: str | None
     sarif_dir: str | None
     fail_on: str
@@ -156,15 +157,20 @@ _OPTIONS = [
         "--format",
         "fmt",
         type=click.Choice(INVENTORY_FORMATS),
-        default="json",
-        show_default=True,
-        help="Inventory format.",
+        help="Inventory format (default: from the -o file's suffix, else markdown).",
     ),
     click.option(
         "-o",
         "--output",
         type=click.Path(dir_okay=False, allow_dash=True),
-        help="Write the fleet's inventory to FILE (default: standard output).",
+        help="Write the fleet's credential inventory to FILE (default: standard output).",
+    ),
+    click.option(
+        "--since-inventory",
+        "since_path",
+        type=click.Path(dir_okay=False),
+        help="A previous fleet inventory (JSON): mark credentials new, removed from the tree, reopened "
+        "or unchanged.",
     ),
     click.option(
         "--summary", type=click.Path(dir_okay=False), help="Write the summary per repository (JSON) to FILE."
@@ -179,15 +185,14 @@ _OPTIONS = [
         type=click.Choice(_SEVERITIES),
         default="low",
         show_default=True,
-        help="Exit 1 for a credential of this severity or higher that is not reviewed as a false "
-        "positive or accepted risk.",
+        help="Exit 1 when an open credential of this severity or higher is unreviewed or real.",
     ),
     click.option(
         "--min-severity",
         type=click.Choice(_SEVERITIES),
         default="low",
         show_default=True,
-        help="Report only credentials of this severity or higher.",
+        help="List only credentials of this severity or higher.",
     ),
     click.option("--exit-zero", is_flag=True, help="Exit 0 even when credentials are found."),
     click.option("-v", "--verbose", is_flag=True, help="Print a line per repository on stderr."),

@@ -26,7 +26,7 @@ class FleetBar:
 
     def result(self, result: RepoResult) -> None:
         self._bar.set_description("auditing", refresh=False)
-        self._credentials += len(result.sightings)
+        self._credentials += len(result.credentials)
         self._failed += result.failed
         self._bar.set_postfix_str(f"{self._credentials} credentials, {self._failed} failed", refresh=False)
         self._bar.update(1)

@@ -23,8 +23,9 @@ from typing import Any
 from scanner.engine.index import RuleIndex
 from scanner.errors import SpillguardError
 from scanner.fleet_model import Outcome, RefListing, Repo, RepoResult, Timings
+from scanner.inventory_key import load_key
 from scanner.model import Policy
-from scanner.modes.fleet_state import Checkpoints, checkpoint_key, load_key, prepare
+from scanner.modes.fleet_state import Checkpoints, checkpoint_key, prepare
 from scanner.modes.fleet_task import TaskConfig, audit_repository
 from scanner.modes.history_cache import ruleset_key
 from scanner.sources.remote import list_local, list_refs
@@ -78,7 +79,7 @@ class _Fleet:
     def __init__(self, ruleset: RuleIndex, policy: Policy, options: FleetOptions, hooks: FleetHooks) -> None:
         prepare(options.state)
         self.options, self.hooks = options, hooks
-        self.checkpoints = Checkpoints(options.state)
+        self.checkpoints = Checkpoints(options.state, ruleset.rule_by_id)
         key = load_key(options.state)
         settings = repr((ruleset_key(ruleset.rules, policy), options.skip_errors))
         self.base = hashlib.sha256(key + settings.encode()).hexdigest()

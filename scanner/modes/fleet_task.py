@@ -1,7 +1,9 @@
 """One repository of a fleet, audited on a worker (a Dask task; scanner.modes.fleet submits it): bring
 its bare mirror up to date (or open a local repository in place), audit its whole history through its
-history cache, apply the baseline it commits, and send back a compact `RepoResult` (scanner.fleet_model):
-its credentials with ids salted by the fleet's key, counts, and the refs it audited.
+history cache (with the exposure the inventory needs: scanner.modes.history.audit_history), apply
+the baseline it commits, take its credential inventory (scanner.credentials) with ids keyed by the
+fleet's key, and send back a compact `RepoResult` (scanner.fleet_model): those credentials, counts,
+and the refs it audited.
 
 A repository that cannot be fetched or read is a result that says why, never an exception: the fleet
 goes on. An exception out of here is a bug or a dying worker; Dask retries the task.
@@ -9,8 +11,6 @@ goes on. An exception out of here is a bug or a dying worker; Dask retries the t
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import resource
 import shutil
@@ -20,12 +20,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from scanner.credentials import build
 from scanner.engine.index import RuleIndex
 from scanner.errors import SpillguardError
-from scanner.fleet_model import Outcome, RefListing, Repo, RepoResult, Sighting
-from scanner.model import Finding, KnownMark, Policy, Report
+from scanner.fleet_model import Outcome, RefListing, Repo, RepoResult
+from scanner.model import Policy, Report
 from scanner.modes.fleet_state import history_cache_dir, mirror_dir
-from scanner.modes.history import scan_history
+from scanner.modes.history import audit_history
 from scanner.sources.git import head_file
 from scanner.sources.remote import list_local, list_refs, update_mirror
 
@@ -48,12 +49,7 @@ class TaskConfig:
     skip_errors: bool = False
 
 
-def credential_id(key: bytes, secret_hash: str) -> str:
-    message = b"spillguard-credential-v1\0" + secret_hash.encode("ascii")
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
-
-
-def _baseline_marks(report: Report, path: Path, notes: list[str]) -> Report | None:
+def _baseline_marks(report: Report, path: Path, today: date, notes: list[str]) -> Report | None:
     """The report with the committed baseline's verdict, or None without one (a baseline that does not
     load is a note, and is not used)."""
     from scanner.baseline.apply import with_baseline
@@ -68,51 +64,7 @@ def _baseline_marks(report: Report, path: Path, notes: list[str]) -> Report | No
     except (SpillguardError, UnicodeDecodeError) as exc:
         notes.append(getattr(exc, "message", "the committed baseline is not UTF-8") + "; not used")
         return None
-    return with_baseline(report, baseline, date.today(), None, True)
-
-
-def sightings(report: Report, key: bytes) -> tuple[Sighting, ...]:
-    """One Sighting per secret in the report."""
-    rules = {rule.id: rule for rule in report.rules}
-    commits = {info.sha: info for info in report.commits}
-    marks: dict[str, KnownMark] = dict(report.baseline.known) if report.baseline is not None else {}
-    by_secret: dict[str, list[Finding]] = {}
-    for finding in report.findings:
-        by_secret.setdefault(finding.secret_hash, []).append(finding)
-    found = []
-    for secret, findings in by_secret.items():
-        prints = {f.fingerprint for f in findings}
-        groups = [g for g in report.groups if prints.intersection(g.fingerprints)]
-        rule = min((rules[f.rule_id] for f in findings), key=lambda r: (r.is_generic, -r.severity.rank, r.id))
-        dated = sorted(
-            (f for f in findings if f.location.commit in commits),
-            key=lambda f: commits[f.location.commit or ""].date,
-        )
-        first = dated[0] if dated else min(findings, key=lambda f: (f.location.path, f.location.line))
-        statuses = {marks[p].status for p in prints if p in marks}
-        found.append(
-            Sighting(
-                id=credential_id(key, secret),
-                rule_id=rule.id,
-                rules=tuple(sorted({f.rule_id for f in findings})),
-                severity=max((f.severity_for(rules[f.rule_id]) for f in findings), key=lambda s: s.rank),
-                preview=first.preview,
-                first=commits.get(first.location.commit or ""),
-                first_path=first.location.path,
-                first_line=first.location.line,
-                last=commits.get(dated[-1].location.commit or "") if dated else None,
-                paths=tuple(
-                    sorted({f.location.path for f in findings} | {p for g in groups for p in g.paths})
-                ),
-                commits=max(sum(g.commits for g in groups), len({f.location.commit for f in dated})),
-                authors=tuple(dict.fromkeys(commits[f.location.commit or ""].author for f in dated)),
-                open=any(g.present_at_head for g in groups) or not groups,
-                review=min(statuses, key=lambda s: s.value)
-                if len(statuses) == 1 and prints <= set(marks)
-                else None,
-            )
-        )
-    return tuple(sorted(found, key=lambda s: s.id))
+    return with_baseline(report, baseline, today, None, True)
 
 
 def _audit(repo: Repo, listing: RefListing | None, config: TaskConfig, notes: list[str]) -> RepoResult:
@@ -125,7 +77,7 @@ def _audit(repo: Repo, listing: RefListing | None, config: TaskConfig, notes: li
         if listing is None:  # not listed by the client: ask where HEAD points
             listing = list_refs(repo.source, repo.name, config.git_timeout)
         audited = update_mirror(path, repo.source, repo.name, listing.head, config.git_timeout)
-    report = scan_history(
+    audit = audit_history(
         config.ruleset,
         config.policy,
         jobs=1,
@@ -133,15 +85,19 @@ def _audit(repo: Repo, listing: RefListing | None, config: TaskConfig, notes: li
         cache_dir=history_cache_dir(work, repo),
         warn=notes.append,
         skip_errors=config.skip_errors,
+        exposure=True,
     )
+    report = audit.report
     shown = report.notices[:MAX_NOTES]  # unreadable objects (with --skip-errors), regex time-outs
     notes.extend(f"{notice.path}: {notice.message}" for notice in shown)
     if len(report.notices) > len(shown):
         notes.append(f"and {len(report.notices) - len(shown)} more notices")
-    reviewed = _baseline_marks(report, path, notes)
+    today = date.today()
+    reviewed = _baseline_marks(report, path, today, notes)
     if not repo.local and config.remove_mirrors:
         shutil.rmtree(path, ignore_errors=True)
     final = reviewed or report
+    inventory = build(final, audit.exposure, config.key, today)
     stripped = None
     if config.sarif:  # no rules (the client has them), no secret hash: only what SARIF shows
         findings = tuple(replace(f, secret_hash="") for f in final.findings)
@@ -152,7 +108,9 @@ def _audit(repo: Repo, listing: RefListing | None, config: TaskConfig, notes: li
         listing=audited,
         stats=report.stats,
         findings=len(report.findings),
-        sightings=sightings(final, config.key),
+        credentials=inventory.credentials,
+        tips=inventory.tips,
+        gaps=report.history_gaps or (),
         baseline=reviewed is not None,
         report=stripped,
     )

@@ -41,6 +41,7 @@ COLUMNS = (
     "revoke_url",
     "secret",
 )
+FLEET_COLUMNS = ("in_repositories", "repositories")  # a fleet's inventory only
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -82,13 +83,15 @@ def _row(inventory: Inventory, c: Credential) -> list[str]:
         c.rule.remediation.revoke_url,
         c.secret,
     ]
+    if inventory.source == "fleet":
+        values += [len(c.repositories), "; ".join(r.name for r in c.repositories)]
     return [_cell(v) for v in values]
 
 
 def render(inventory: Inventory) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(COLUMNS + (FLEET_COLUMNS if inventory.source == "fleet" else ()))
     for credential in inventory.credentials:
         writer.writerow(_row(inventory, credential))
     return out.getvalue()

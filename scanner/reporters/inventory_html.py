@@ -93,6 +93,16 @@ def _credential(inventory: Inventory, n: int, c: Credential, today: int) -> dict
         "end_day": end,
         "remediation": remediation,
         "purge": purge_steps(c),
+        "repositories": [
+            {
+                "name": r.name,
+                "open": r.open,
+                "held_at": _refs(r.held_at),
+                "paths": r.paths,
+                "commits": r.commits,
+            }
+            for r in c.repositories
+        ],
     }
 
 
@@ -134,6 +144,8 @@ def view(inventory: Inventory) -> dict[str, Any]:
         "name": inventory.name,
         "as_of": inventory.as_of,
         "source": inventory.source,
+        "fleet": inventory.source == "fleet",  # a fleet's inventory: a column of repositories
+        "repositories": len(inventory.repositories),
         "fail_on": inventory.fail_on.value,
         "version": __version__,
         "key_id": inventory.key_id,

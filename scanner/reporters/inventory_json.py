@@ -15,6 +15,7 @@ from scanner.inventory_model import (
     INVENTORY_SCHEMA,
     Credential,
     Event,
+    InRepository,
     Inventory,
     Previous,
     State,
@@ -80,7 +81,21 @@ def credential_dict(inventory: Inventory, c: Credential) -> dict[str, object]:
     }
     if c.secret is not None:
         data["secret"] = c.secret
+    if inventory.source == "fleet":  # a fleet's inventory (spillguard fleet scan)
+        data["in_repositories"] = len(c.repositories)
+        data["repositories"] = [_in_repository(r) for r in c.repositories]
     return data
+
+
+def _in_repository(r: InRepository) -> dict[str, object]:
+    return {
+        "name": r.name,
+        "first": _first(r.first),
+        "held_at": list(r.held_at),
+        "paths": list(r.paths),
+        "commits": r.commits,
+        "open": r.open,
+    }
 
 
 def inventory_dict(inventory: Inventory) -> dict[str, object]:
@@ -128,6 +143,7 @@ def inventory_dict(inventory: Inventory) -> dict[str, object]:
         },
         "credentials": [credential_dict(inventory, c) for c in inventory.credentials],
         "notices": [{"path": n.path, "message": n.message} for n in inventory.notices],
+        **({"repositories": list(inventory.repositories)} if inventory.source == "fleet" else {}),
         "stats": {
             "files_scanned": stats.files,
             "bytes_scanned": stats.bytes,

@@ -104,12 +104,19 @@ def _summary(inventory: Inventory) -> list[str]:
     return [*lines, ""]
 
 
+def _repositories(c: Credential) -> str:
+    """A fleet's credential: in how many repositories, and which."""
+    return f"{len(c.repositories)}: " + ", ".join(code(r.name, True) for r in c.repositories)
+
+
 def _table(inventory: Inventory) -> list[str]:
+    fleet = inventory.source == "fleet"
     lines = [
         "## Credentials",
         "",
-        "| # | credential | severity | state | review | first introduced | exposure window | at tips of |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| # | credential | severity | state | review | first introduced | exposure window | at tips of |"
+        + (" repositories |" if fleet else ""),
+        "| --- | --- | --- | --- | --- | --- | --- | --- |" + (" --- |" if fleet else ""),
     ]
     for n, c in enumerate(inventory.credentials, 1):
         flag = " **fails**" if failing(inventory, c) else ""
@@ -119,7 +126,7 @@ def _table(inventory: Inventory) -> list[str]:
         lines.append(
             f"| {n} | {code(c.rule.id, True)} {code(c.preview, True)} | {c.severity.value}{flag} "
             f"| {STATE_LABELS[c.state]} | {REVIEW_LABELS[c.review.status]} | {first} "
-            f"| {_window(c)} | {tips} |"
+            f"| {_window(c)} | {tips} |" + (f" {_repositories(c)} |" if fleet else "")
         )
     return [*lines, ""]
 
@@ -143,6 +150,10 @@ def _details(inventory: Inventory, n: int, c: Credential) -> list[str]:
         lines.append(f"- **First introduced** in {_commit(c.first.commit)}, at {where}")
     else:
         lines.append(f"- **Found** at {code(f'{c.first.path}:{c.first.line}')}")
+    if c.repositories:
+        lines.append(
+            f"- **In {len(c.repositories)} repositories** " + ", ".join(code(r.name) for r in c.repositories)
+        )
     if c.held_at:
         lines.append(f"- **Still at the tip of** {text(refs_text(c.held_at))}")
     lines += [f"- **Removed** by {_commit(r.commit)} from {text(refs_text(r.refs))}" for r in c.removals]
@@ -168,7 +179,9 @@ def _details(inventory: Inventory, n: int, c: Credential) -> list[str]:
 
 def render(inventory: Inventory) -> str:
     summary = summarize(inventory)
-    where = "history" if inventory.source == "history" else "directory scan"
+    where = {"history": "history", "fleet": f"histories of {len(inventory.repositories)} repositories"}.get(
+        inventory.source, "directory scan"
+    )
     title = f"# Credential inventory: {text(inventory.name)}" if inventory.name else "# Credential inventory"
     lines = [
         title,

@@ -49,16 +49,19 @@ def _env() -> dict[str, str]:
 
 
 def _reason(stderr: str, source: str, shown: str) -> str:
-    """git's own words for a failure, one line: its first `fatal:` or `error:` line, else its last."""
+    """git's own words for a failure, one line: the remote side's first `fatal:` line (the cause, when
+    the server failed), else git's own, else the first `error:` line, else the last line."""
     text = stderr.replace(source, shown) if source else stderr
-    lines = [line.strip().removeprefix("remote: ").strip() for line in text.splitlines() if line.strip()]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    preference = ("remote: fatal:", "fatal:", "remote: error:", "error:")
     pick = next(
-        (line for prefix in ("fatal:", "error:") for line in lines if line.startswith(prefix)),
+        (line for prefix in preference for line in lines if line.startswith(prefix)),
         lines[-1] if lines else "",
     )
+    pick = pick.removeprefix("remote: ")
     for prefix in ("fatal: ", "error: "):
         pick = pick.removeprefix(prefix)
-    return pick[:300] or "git failed without saying why"
+    return pick.strip()[:300] or "git failed without saying why"
 
 
 def run_git(args: list[str], timeout: float, source: str = "", shown: str = "") -> str:

@@ -51,7 +51,7 @@ def test_usage_and_input_errors(run_cli: Invoke, tmp_path: Path) -> None:
     key.parent.mkdir(parents=True, exist_ok=True)
     key.write_text("not a key")
     bad_key = run_cli("fleet", "scan", "https://github.com/acme/api", "--state", str(tmp_path / "s"))
-    assert bad_key.exit_code == 2 and "inventory-key: not a readable inventory key" in bad_key.output
+    assert bad_key.exit_code == 2 and "inventory-key: not an inventory key" in bad_key.output
 
 
 def test_every_repository_failing_is_exit_2_and_starts_no_cluster(run_cli: Invoke, tmp_path: Path) -> None:
@@ -65,6 +65,8 @@ def test_every_repository_failing_is_exit_2_and_starts_no_cluster(run_cli: Invok
         "--summary",
         str(summary),
         "-v",
+        "-f",
+        "json",
     )
     assert result.exit_code == 2
     assert (
@@ -77,7 +79,13 @@ def test_every_repository_failing_is_exit_2_and_starts_no_cluster(run_cli: Invok
     (row,) = data["repositories"]
     assert row["outcome"] == "failed" and row["last_scanned"] is None
     inventory = json.loads(result.stdout)
-    assert inventory["format"] == "spillguard-fleet-inventory" and inventory["credentials"] == []
+    assert inventory["format"] == "spillguard-inventory" and inventory["source"] == "fleet"
+    assert inventory["credentials"] == [] and inventory["repositories"] == [f"{tmp_path}/absent"]
+    (notice,) = inventory["notices"]
+    assert notice["path"] == f"{tmp_path}/absent"
+    assert (
+        notice["message"].startswith("not audited in this run: ") and "does not appear" in notice["message"]
+    )
 
 
 def test_a_remote_that_never_answers_is_a_time_out(run_cli: Invoke, tmp_path: Path) -> None:

@@ -45,7 +45,19 @@ def fleet_scan(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout
     inventory, summary = tmp / "inventory.json", tmp / "summary.json"
     for path in (inventory, summary):
         path.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "scanner", "fleet", "scan", "-j", "2", "-o", str(inventory)]
+    command = [
+        sys.executable,
+        "-m",
+        "scanner",
+        "fleet",
+        "scan",
+        "-j",
+        "2",
+        "-f",
+        "json",
+        "-o",
+        str(inventory),
+    ]
     done = subprocess.run(
         [*command, "--summary", str(summary), *args],
         env={**os.environ, **(env or {})},
@@ -79,8 +91,13 @@ def test_one_credential_in_three_repositories(fleet: Fleet, first: tuple[Path, R
     shared = [c for c in run.inventory["credentials"] if c["in_repositories"] > 1]
     assert len(shared) == 1
     (credential,) = shared
-    assert credential["repositories"] == [str(fleet.repos[n]) for n in SHARED_IN]
+    assert [r["name"] for r in credential["repositories"]] == [str(fleet.repos[n]) for n in SHARED_IN]
+    assert credential["in_repositories"] == 3
     assert credential["rule_id"] == "github.pat-classic" and credential["state"] == "open"
+    on_branch = {r["name"]: r["held_at"] for r in credential["repositories"]}[str(fleet.repos[SHARED_IN[-1]])]
+    assert on_branch == ["refs/heads/feature"]  # that repository holds it on a branch only
+    assert f"refs/heads/feature ({fleet.repos[SHARED_IN[-1]]})" in credential["held_at"]
+    assert run.inventory["source"] == "fleet" and len(run.inventory["repositories"]) == 22
     assert len(run.inventory["credentials"]) == 3  # the shared one, one only in history, one reviewed
     assert run.summary["totals"]["shared"] == 1
     assert run.code == 1  # the shared credential is open and unreviewed
@@ -108,11 +125,14 @@ def test_failures_are_named_and_do_not_stop_the_fleet(fleet: Fleet, first: tuple
 
 def test_history_and_review_of_one_repository(fleet: Fleet, first: tuple[Path, Run]) -> None:
     _, run = first
-    single = {c["repositories"][0]: c for c in run.inventory["credentials"] if c["in_repositories"] == 1}
+    single = {
+        c["repositories"][0]["name"]: c for c in run.inventory["credentials"] if c["in_repositories"] == 1
+    }
     removed = single[str(fleet.repos[5])]
-    assert removed["state"] == "history-only"
+    assert removed["state"] == "history-only" and removed["window"]["open"] is False
+    assert removed["paths"] == [f"{fleet.repos[5]}:deploy.sh"]
     reviewed = single[str(fleet.repos[9])]
-    assert [s["review"] for s in reviewed["sightings"]] == ["false_positive"]
+    assert reviewed["review"]["status"] == "false_positive" and reviewed["review"]["reason"] == "a fixture"
 
 
 def test_an_unchanged_fleet_scans_nothing_and_starts_no_cluster(
@@ -233,7 +253,7 @@ def test_on_a_dask_cluster_by_address(fleet: Fleet, dask_cluster: str, tmp_path:
     assert run.summary["timings"]["workers"] == 2
     assert len({r["worker"] for r in run.summary["repositories"]}) >= 1
     (shared,) = [c for c in run.inventory["credentials"] if c["in_repositories"] == 3]
-    assert sorted(Path(r).name for r in shared["repositories"]) == ["repo03", "repo07", "repo11"]
+    assert sorted(Path(r["name"]).name for r in shared["repositories"]) == ["repo03", "repo07", "repo11"]
 
 
 def test_a_scheduler_that_is_not_there(fleet: Fleet, tmp_path: Path) -> None:

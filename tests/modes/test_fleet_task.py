@@ -13,9 +13,10 @@ import pytest
 
 from scanner.errors import InputError
 from scanner.fingerprint import secret_hash
+from scanner.fleet_codec import to_json
 from scanner.fleet_model import Outcome, RefListing
 from scanner.model import Policy
-from scanner.modes.fleet_state import Checkpoints, checkpoint_key, load_key, mirror_dir, prepare, to_json
+from scanner.modes.fleet_state import Checkpoints, checkpoint_key, mirror_dir, prepare
 from scanner.modes.fleet_task import TaskConfig, audit_repository
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.sources.fleet_sources import parse_source
@@ -43,26 +44,28 @@ def test_a_clone_url_is_mirrored_and_audited(repo: Path, tmp_path: Path, ruleset
     result = audit_repository(source, None, config(ruleset, tmp_path / "work"))
     assert result.outcome is Outcome.SCANNED and result.reason is None
     assert mirror_dir(tmp_path / "work", source).is_dir()
-    (sighting,) = result.sightings
-    assert (sighting.rule_id, sighting.first_path, sighting.commits, sighting.open) == (
+    (credential,) = result.credentials
+    assert (credential.rule.id, credential.first.path, credential.commits, credential.window.open) == (
         "github.pat-classic",
         "settings.py",
         1,
         True,
     )
-    assert sighting.first is not None and sighting.first.sha == git(repo, "rev-parse", "HEAD").strip()
+    assert credential.first.commit is not None
+    assert credential.first.commit.sha == git(repo, "rev-parse", "HEAD").strip()
+    assert credential.held_at == ("refs/heads/main",) and result.tips[0][0] == "refs/heads/main"
     assert result.stats.files == 2 and result.findings == 1
     assert result.seconds > 0 and result.peak_rss > 0 and result.worker
     again = audit_repository(source, None, config(ruleset, tmp_path / "work"))
     assert again.stats.cached == 1  # the clean blob came from the history cache
-    assert again.sightings == result.sightings
+    assert again.credentials == result.credentials
 
 
 def test_a_local_repository_is_audited_in_place(repo: Path, tmp_path: Path, ruleset: CompiledRuleset) -> None:
     planted(repo)
     source = parse_source(str(repo))
     result = audit_repository(source, None, config(ruleset, tmp_path / "work"))
-    assert result.outcome is Outcome.SCANNED and len(result.sightings) == 1
+    assert result.outcome is Outcome.SCANNED and len(result.credentials) == 1
     assert not mirror_dir(tmp_path / "work", source).exists()
     assert result.listing is not None and result.listing.head == "refs/heads/main"
 
@@ -75,13 +78,13 @@ def test_ids_are_the_same_in_every_repository_under_one_key(tmp_path: Path, rule
         git(repo, "init", "-q", "-b", "main")
         planted(repo)
         ids[name] = (
-            audit_repository(parse_source(str(repo)), None, config(ruleset, tmp_path / "w")).sightings[0].id
+            audit_repository(parse_source(str(repo)), None, config(ruleset, tmp_path / "w")).credentials[0].id
         )
     assert ids["one"] == ids["two"]
     other = audit_repository(
         parse_source(str(tmp_path / "one")), None, config(ruleset, tmp_path / "w", b"o" * 32)
     )
-    assert other.sightings[0].id != ids["one"]
+    assert other.credentials[0].id != ids["one"]
 
 
 def test_failures_are_results_that_say_why(tmp_path: Path, ruleset: CompiledRuleset) -> None:
@@ -125,7 +128,7 @@ def test_remove_mirrors_keeps_the_history_cache(repo: Path, tmp_path: Path, rule
     assert not mirror_dir(tmp_path / "w", source).exists()
     assert (tmp_path / "w" / "repos" / source.slug / "cache").is_dir()
     again = audit_repository(source, None, config(ruleset, tmp_path / "w", remove_mirrors=True))
-    assert again.stats.cached == 1 and again.sightings == result.sightings
+    assert again.stats.cached == 1 and again.credentials == result.credentials
 
 
 def test_the_committed_baseline_gives_review_statuses(
@@ -136,10 +139,10 @@ def test_the_committed_baseline_gives_review_statuses(
     planted(repo)
     _baseline_with_false_positive(repo)
     result = audit_repository(parse_source(f"file://{repo}"), None, config(ruleset, tmp_path / "w"))
-    assert result.baseline and [s.review.value for s in result.sightings if s.review] == ["false_positive"]
+    assert result.baseline and [c.review.status.value for c in result.credentials] == ["false_positive"]
     commit_file(repo, ".spillguard-baseline.json", "{not json")
     broken = audit_repository(parse_source(f"file://{repo}"), None, config(ruleset, tmp_path / "w"))
-    assert not broken.baseline and broken.sightings[0].review is None
+    assert not broken.baseline and broken.credentials[0].review.status.value == "unreviewed"
     assert len(broken.notes) == 1 and broken.notes[0].endswith("; not used")
 
 
@@ -169,31 +172,30 @@ def test_checkpoints_round_trip_and_bad_ones_are_ignored(
     result = audit_repository(source, None, config(ruleset, tmp_path / "w"))
     assert result.listing is not None
     keyed = replace(result, key=checkpoint_key("base", result.listing))
-    checkpoints = Checkpoints(tmp_path / "state")
+    checkpoints = Checkpoints(tmp_path / "state", ruleset.rule_by_id)
     checkpoints.save(keyed, None)
     loaded = checkpoints.load(source)
     assert loaded is not None
     back, has_sarif = loaded
     assert not has_sarif and back.outcome is Outcome.UNCHANGED
-    assert back.sightings == result.sightings and back.listing == result.listing and back.key == keyed.key
+    assert back.credentials == result.credentials and back.listing == result.listing and back.key == keyed.key
+    assert back.tips == result.tips
     assert back.stats == result.stats and back.scanned_at == result.scanned_at
     path = tmp_path / "state" / "repos" / source.slug / "checkpoint.json"
     for garbage in ("{", '{"version": 99}', "[]", '{"version": 1}'):
         path.write_text(garbage)
         assert checkpoints.load(source) is None
+    checkpoints.save(keyed, None)
+    assert Checkpoints(tmp_path / "state", {}).load(source) is None  # its rule is not in this rule set
     assert checkpoint_key("base", RefListing((("refs/heads/main", "a" * 40),))) != checkpoint_key(
         "base", RefListing(())
     )
 
 
-def test_the_fleet_key(tmp_path: Path) -> None:
+def test_a_state_directory_that_is_a_file(tmp_path: Path) -> None:
     prepare(tmp_path / "state")
-    key = load_key(tmp_path / "state")
-    assert len(key) == 32 and load_key(tmp_path / "state") == key
-    assert (tmp_path / "state" / "inventory-key").stat().st_mode & 0o777 == 0o600
-    (tmp_path / "state" / "inventory-key").write_text("garbage")
-    with pytest.raises(InputError, match="inventory-key: not a readable inventory key"):
-        load_key(tmp_path / "state")
+    assert (tmp_path / "state" / "repos").is_dir()
+    assert (tmp_path / "state").stat().st_mode & 0o777 == 0o700
     blocked = tmp_path / "file"
     blocked.write_text("x")
     with pytest.raises(InputError, match="cannot create the fleet state directory"):
