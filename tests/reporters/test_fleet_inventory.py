@@ -11,6 +11,7 @@ import random
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -168,7 +169,7 @@ def test_the_fleet_html_in_a_browser(results: list[RepoResult], tmp_path: Path) 
         driver.quit()
 
 
-def _chromium(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _chromium(tmp_path: Path) -> Any:
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
