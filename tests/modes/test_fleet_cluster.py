@@ -23,6 +23,7 @@ from scanner.sources.fleet_sources import parse_source
 from tests.conftest import git
 from tests.fleet_repos import SHARED_IN, Fleet, build_fleet, interrupt_preload, kill_preload
 from tests.modes.test_git_modes import commit_file
+from tests.sarif_schema import sarif_schema_validator
 
 pytest.importorskip("distributed")
 
@@ -83,7 +84,9 @@ def first(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
     """The whole fleet, once, into a fresh state directory."""
     tmp = tmp_path_factory.mktemp("first-run")
     listing = fleet.listing(tmp / "repos.txt")
-    return tmp, fleet_scan(tmp, "--repos", str(listing), "--state", str(tmp / "state"))
+    return tmp, fleet_scan(
+        tmp, "--repos", str(listing), "--state", str(tmp / "state"), "--sarif-dir", str(tmp / "sarif")
+    )
 
 
 def test_one_credential_in_three_repositories(fleet: Fleet, first: tuple[Path, Run]) -> None:
@@ -123,6 +126,20 @@ def test_failures_are_named_and_do_not_stop_the_fleet(fleet: Fleet, first: tuple
     }
 
 
+def test_a_sarif_report_per_audited_repository(fleet: Fleet, first: tuple[Path, Run]) -> None:
+    tmp, _ = first
+    reports = sorted((tmp / "sarif").glob("*.sarif"))
+    assert len(reports) == 20  # none for the two that could not be audited
+    validator = sarif_schema_validator()
+    found = {}
+    for path in reports:
+        document = json.loads(path.read_text())
+        assert not list(validator.iter_errors(document)), path
+        found[path.name.rsplit("-", 1)[0]] = [r["ruleId"] for r in document["runs"][0]["results"]]
+    shared = {name: rules for name, rules in found.items() if "github.pat-classic" in rules}
+    assert len(shared) == 5  # the three holding the shared token, the removed one, the reviewed one
+
+
 def test_history_and_review_of_one_repository(fleet: Fleet, first: tuple[Path, Run]) -> None:
     _, run = first
     single = {
@@ -140,10 +157,15 @@ def test_an_unchanged_fleet_scans_nothing_and_starts_no_cluster(
 ) -> None:
     tmp, before = first
     healthy = fleet.listing(tmp / "healthy.txt", tuple(fleet.url(p) for p in fleet.repos))
-    again = fleet_scan(tmp, "--repos", str(healthy), "--state", str(tmp / "state"))
+    again = fleet_scan(
+        tmp, "--repos", str(healthy), "--state", str(tmp / "state"), "--sarif-dir", str(tmp / "again")
+    )
     assert again.summary["totals"]["unchanged"] == 20 and again.summary["totals"]["scanned"] == 0
     assert again.summary["timings"]["workers"] == 0 and again.summary["timings"]["tasks"] == 0
     assert again.inventory["credentials"] == before.inventory["credentials"]
+    assert sorted(p.name for p in (tmp / "again").iterdir()) == sorted(
+        p.name for p in (tmp / "sarif").iterdir()
+    )
     assert again.code == 1
 
     commit_file(fleet.repos[2], "NEWS.md", "a new release\n")  # one repository moves on
