@@ -76,13 +76,14 @@ def _sarif_writer(rules: tuple[Rule, ...]) -> Callable[[RepoResult], str]:
 
 
 def _copy_sarif(results: list[RepoResult], state: Path, directory: Path) -> None:
-    from scanner.modes.fleet_state import Checkpoints
+    """Copies each repository's SARIF report from the state directory (written there as it arrived, or
+    by an earlier run for a repository that has not changed)."""
+    from scanner.modes.fleet_state import sarif_path
 
-    checkpoints = Checkpoints(state, {})
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for result in results:
-            source = checkpoints.sarif_path(result.repo)
+            source = sarif_path(state, result.repo)
             if source.is_file():
                 (directory / f"{result.repo.slug}.sarif").write_bytes(source.read_bytes())
     except OSError as exc:

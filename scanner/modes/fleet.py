@@ -25,10 +25,10 @@ from scanner.errors import SpillguardError
 from scanner.fleet_model import Outcome, RefListing, Repo, RepoResult, Timings
 from scanner.inventory_key import load_key
 from scanner.model import Policy
-from scanner.modes.fleet_state import Checkpoints, checkpoint_key, prepare
+from scanner.modes.fleet_state import Checkpoints, checkpoint_key, mirror_dir, prepare
 from scanner.modes.fleet_task import TaskConfig, audit_repository
 from scanner.modes.history_cache import ruleset_key
-from scanner.sources.remote import list_local, list_refs
+from scanner.sources.remote import list_local, list_refs, object_bytes
 
 LISTING_THREADS = 16  # ref listings at once: network round trips, not CPU
 DEFAULT_RETRIES = 2  # a task that raised is run again this many times
@@ -141,6 +141,12 @@ class _Fleet:
                 todo.append((repo, listing))
         return known, todo
 
+    def priority(self, repo: Repo) -> int:
+        """The largest repositories first (by the packs of the repository, or of its mirror when this
+        machine sees it), so that none is left to run alone at the end: Dask runs higher first."""
+        work = Path(self.config.work)
+        return object_bytes(Path(repo.source) if repo.local else mirror_dir(work, repo)) // 1024
+
     def submit(self, todo: list[tuple[Repo, RefListing]], run: FleetRun) -> list[RepoResult]:
         from scanner.cluster import connect
 
@@ -158,6 +164,7 @@ class _Fleet:
                     config,
                     key=f"spillguard-{repo.slug}",
                     retries=self.options.retries,
+                    priority=self.priority(repo),
                     pure=False,
                 ): repo
                 for repo, listing in todo

@@ -54,6 +54,10 @@ def prepare(root: Path) -> None:
         raise InputError(f"{root}: the fleet state directory is not a directory")
 
 
+def sarif_path(root: Path, repo: Repo) -> Path:
+    return repo_dir(root, repo) / "report.sarif"
+
+
 def checkpoint_key(base: str, listing: RefListing) -> str:
     """What a checkpoint answers: the refs audited, under `base` (rules, settings, the fleet key)."""
     return hashlib.sha256(f"{RESULT_VERSION}\0{base}\0{listing.digest}".encode()).hexdigest()
@@ -73,14 +77,11 @@ class Checkpoints:
         except (OSError, ValueError, TypeError, KeyError, IndexError):
             return None
 
-    def sarif_path(self, repo: Repo) -> Path:
-        return repo_dir(self.root, repo) / "report.sarif"
-
     def save(self, result: RepoResult, sarif: str | None) -> None:
         """Writes the result (and its SARIF report) as the repository's checkpoint. A failure to write
         costs the next run a scan of this repository, nothing else: raises OSError for the caller to warn."""
         directory = repo_dir(self.root, result.repo)
         directory.mkdir(parents=True, exist_ok=True)
         if sarif is not None:
-            write_text(self.sarif_path(result.repo), sarif)
+            write_text(sarif_path(self.root, result.repo), sarif)
         write_text(directory / "checkpoint.json", to_json(replace(result, report=None), sarif is not None))

@@ -179,3 +179,14 @@ def update_mirror(mirror: Path, source: str, shown: str, head: str | None, timeo
     else:
         head = None
     return RefListing(listing.refs, head)
+
+
+def object_bytes(path: Path) -> int:
+    """The size of the packed objects of the repository (bare, or with a work tree) at `path`, 0 when
+    there is none: how much an audit of it will read, roughly, before it is read."""
+    for objects in (path / "objects" / "pack", path / ".git" / "objects" / "pack"):
+        try:
+            return sum(entry.stat().st_size for entry in os.scandir(objects) if entry.name.endswith(".pack"))
+        except OSError:
+            continue
+    return 0
