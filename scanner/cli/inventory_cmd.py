@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 INVENTORY_EPILOG = (
     "Exit codes: 0 nothing to act on, 1 an open credential at or above --fail-on is unreviewed or "
     "reviewed as real (or its review expired), 2 usage or input error, 3 unexpected error, "
-    "130 interrupted. Examples: `spillguard inventory -o inventory.html`, `spillguard inventory -f json "
+    "128+N ended by signal N (130 Ctrl-C). Examples: `spillguard inventory -o inventory.html`, `spillguard inventory -f json "
     "-o inventory.json --since-inventory last-week.json`, `spillguard inventory --no-history src/`."
 )
 
@@ -129,6 +129,7 @@ def _take(scope: Scope, quiet: bool, take: Callable[[Hooks], Inventory]) -> Inve
 @click.option(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
     help="The date open windows are counted to and reviews expire by (default: today).",
 )
 @click.option(
