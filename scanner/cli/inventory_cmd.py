@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 INVENTORY_EPILOG = (
     "Exit codes: 0 nothing to act on, 1 an open credential at or above --fail-on is unreviewed or "
     "reviewed as real (or its review expired), 2 usage or input error, 3 unexpected error, "
-    "128+N ended by signal N (130 Ctrl-C). Examples: `spillguard inventory -o inventory.html`, `spillguard inventory -f json "
-    "-o inventory.json --since-inventory last-week.json`, `spillguard inventory --no-history src/`."
+    "128+N ended by signal N (130 Ctrl-C). Examples: `spillguard inventory -o inventory.html`, "
+    "`spillguard inventory -f json -o inventory.json --since-inventory last-week.json`, "
+    "`spillguard inventory --no-history src/`."
 )
 
 
