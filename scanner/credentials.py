@@ -70,6 +70,8 @@ class _History:
         self.order = {info.sha: position for position, info in trail.commits}
         self.info = {info.sha: info for _, info in trail.commits}
         self.introduced = dict(trail.introduced)
+        # removals are listed by date (then walk position): commits on two branches have no order
+        self.when = {info.sha: (_moment(info.date), position) for position, info in trail.commits}
         self.removed_at: dict[str, set[tuple[str, str]]] = {}  # commit -> (blob, path) it replaced
         for blob, places in trail.removed:
             for commit, path in places:
@@ -135,8 +137,7 @@ def _with_history(
     introductions = history.introductions(group)
     first_group = min(secret_groups, key=lambda g: history.order.get(g.first.commit or "", -1))
     first = introductions[0]
-    when = {sha: (_moment(info.date), history.order[sha]) for sha, info in history.info.items()}
-    ordered = sorted(presence.removals, key=lambda r: when[r.commit])  # by date, then walk position
+    ordered = sorted(presence.removals, key=lambda r: history.when[r.commit])
     removals = tuple(RefRemoval(history.info[r.commit], r.refs) for r in ordered)
     is_open = bool(presence.held_at or group.messages)
     ends = [r.commit for r in removals]

@@ -4,16 +4,19 @@ self-contained HTML report, with the changes since a previous inventory and a po
 from __future__ import annotations
 
 import sys
-from datetime import date
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from scanner.cli.inventory_inputs import baseline_for, output_format, previous_inventory
 from scanner.cli.options import build_policy, build_ruleset, ruleset_options
 from scanner.cli.output import write_output
 from scanner.decision import inventory_failing
-from scanner.errors import GitError, InputError
+from scanner.errors import GitError
 from scanner.inventory_model import Inventory
 from scanner.model import Severity
 from scanner.pool import default_jobs
@@ -21,89 +24,39 @@ from scanner.reporters import INVENTORY_FORMATS, get_inventory_writer
 from scanner.reporters.text import printable
 
 if TYPE_CHECKING:
-    from scanner.baseline.format import Baseline
-    from scanner.modes.inventory import Scope
+    from scanner.modes.inventory import Hooks, Scope
 
 INVENTORY_EPILOG = (
     "Exit codes: 0 nothing to act on, 1 an open credential at or above --fail-on is unreviewed or "
     "reviewed as real (or its review expired), 2 usage or input error, 3 unexpected error, "
-    "130 interrupted. Examples: `spillguard inventory -o inventory.html`, `spillguard inventory -f json "
-    "-o inventory.json --since-inventory last-week.json`, `spillguard inventory --no-history src/`."
+    "128+N ended by signal N (130 Ctrl-C). Examples: `spillguard inventory -o inventory.html`, "
+    "`spillguard inventory -f json -o inventory.json --since-inventory last-week.json`, "
+    "`spillguard inventory --no-history src/`."
 )
-SUFFIXES = {
-    ".json": "json",
-    ".csv": "csv",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-}
-PREVIOUS_LIMIT = 256 * 1024 * 1024
 
 
-def _format(fmt: str | None, output: str | None) -> str:
-    """--format, else the output file's suffix, else Markdown."""
-    if fmt is not None:
-        return fmt
-    suffix = Path(output).suffix.lower() if output and output != "-" else ""
-    return SUFFIXES.get(suffix, "markdown")
+def _check(paths: tuple[str, ...], no_history: bool, history_flags: Mapping[str, object]) -> None:
+    if paths and not no_history:
+        raise click.UsageError(
+            "PATH goes with --no-history (the history inventory reads the whole repository)"
+        )
+    for flag, used in history_flags.items():
+        if used and no_history:
+            raise click.UsageError(f"{flag} reads history; it does not go with --no-history")
 
 
-def _baseline(path: str | None, no_baseline: bool) -> Baseline | None:
-    """-b FILE, else `.spillguard-baseline.json` at the work tree root when there is one."""
-    from scanner.baseline.apply import load_baseline
-
-    if no_baseline:
-        return None
-    if path is not None:
-        return load_baseline(path)
-    from scanner.baseline.format import DEFAULT_PATH
-    from scanner.sources.git import open_repo, work_tree
-
-    try:
-        root = work_tree(open_repo(Path.cwd()))
-    except GitError:
-        root = None
-    default = (root or Path.cwd()) / DEFAULT_PATH
-    return load_baseline(str(default)) if default.is_file() else None
-
-
-def _read_previous(path: str) -> str:
-    from scanner.bounded import NotRegularFile, read_bounded
-
-    try:
-        data = read_bounded(path, PREVIOUS_LIMIT + 1)
-    except NotRegularFile as exc:
-        raise InputError(f"{path}: {exc}") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the previous inventory ({exc.strerror})") from None
-    if len(data) > PREVIOUS_LIMIT:
-        raise InputError(f"{path}: larger than 256 MiB; not an inventory")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{path}: not UTF-8 text (expected an inventory written with --format json)"
-        ) from None
-
-
-def _take(scope: Scope, options: dict[str, object], quiet: bool) -> Inventory:
+def _take(scope: Scope, quiet: bool, take: Callable[[Hooks], Inventory]) -> Inventory:
+    """`take(hooks)`, with the history audit's progress bar on stderr when it is a terminal."""
     from scanner.cli.progress import HistoryBar
-    from scanner.modes.inventory import Hooks, take_inventory
+    from scanner.modes.inventory import Hooks
 
     def warn(message: str) -> None:
         click.echo(f"spillguard: warning: {printable(message)}", err=True)
 
-    def run(bar: HistoryBar | None) -> Inventory:
-        hooks = Hooks(
-            bar.scanned if bar else None, bar.total if bar else None, bar.commit if bar else None, warn
-        )
-        return take_inventory(hooks=hooks, **options)  # type: ignore[arg-type]
-
     if quiet or not scope.history or not sys.stderr.isatty():
-        return run(None)
+        return take(Hooks(warn=warn))
     with HistoryBar(sys.stderr) as bar:
-        return run(bar)
+        return take(Hooks(bar.scanned, bar.total, bar.commit, warn))
 
 
 @click.command(epilog=INVENTORY_EPILOG)
@@ -177,6 +130,7 @@ def _take(scope: Scope, options: dict[str, object], quiet: bool) -> Inventory:
 @click.option(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
     help="The date open windows are counted to and reviews expire by (default: today).",
 )
 @click.option(
@@ -205,7 +159,7 @@ def inventory(
     fail_on: str,
     exit_zero: bool,
     min_severity: str,
-    as_of: object,
+    as_of: datetime | None,
     show_secrets: bool,
     quiet: bool,
 ) -> int:
@@ -217,28 +171,18 @@ def inventory(
     --no-history the files under PATH... (default .).
     """
     from scanner.modes.history import default_cache_dir
-    from scanner.modes.inventory import Scope
+    from scanner.modes.inventory import Scope, take_inventory
 
-    if paths and not no_history:
-        raise click.UsageError(
-            "PATH goes with --no-history (the history inventory reads the whole repository)"
-        )
-    history_flags = (
-        ("--branch", branches),
-        ("--cache", cache_dir),
-        ("--no-cache", no_cache),
-        ("--allow-shallow", allow_shallow),
-    )
-    for flag, used in history_flags:
-        if used and no_history:
-            raise click.UsageError(f"{flag} reads history; it does not go with --no-history")
-    writer = get_inventory_writer(_format(fmt, output))
-    previous = _read_previous(since_path) if since_path else None
-    if previous is not None:
-        from scanner.reporters.inventory_json import parse_previous
-
-        since, previous_key, before = parse_previous(previous, since_path or "")
-    baseline = _baseline(baseline_path, no_baseline)
+    flags = {
+        "--branch": branches,
+        "--cache": cache_dir,
+        "--no-cache": no_cache,
+        "--allow-shallow": allow_shallow,
+    }
+    _check(paths, no_history, flags)
+    writer = get_inventory_writer(output_format(fmt, output))
+    previous = previous_inventory(since_path)
+    baseline = baseline_for(baseline_path, no_baseline)
     policy = build_policy(config_path, rule_files, disabled, max_file_size, reveal=show_secrets)
     ruleset = build_ruleset(policy, prefilter)
     history_cache = None
@@ -254,18 +198,18 @@ def inventory(
         allow_shallow=allow_shallow,
         jobs=jobs or default_jobs(),
     )
-    day = as_of.date() if hasattr(as_of, "date") else date.today()
+    day = as_of.date() if as_of is not None else date.today()
     threshold, floor = Severity(fail_on), Severity(min_severity)
-    options = {"ruleset": ruleset, "policy": policy, "scope": scope, "as_of": day, "baseline": baseline}
-    taken = _take(scope, {**options, "min_severity": floor}, quiet)
-    from dataclasses import replace
-
+    taken = _take(
+        scope, quiet, lambda hooks: take_inventory(ruleset, policy, scope, day, baseline, floor, hooks=hooks)
+    )
     taken = replace(taken, name=_name(scope), fail_on=threshold)
-    if previous is not None:
+    if previous is not None and since_path is not None:
         from scanner.inventory_changes import compare
         from scanner.reporters.inventory_json import check_key
 
-        check_key(since_path or "", previous_key, taken.key_id)
+        since, previous_key, before = previous
+        check_key(since_path, previous_key, taken.key_id)
         taken = compare(taken, before, since, floor)
     write_output(writer(taken), output)
     if not quiet and (output not in (None, "-") or not sys.stdout.isatty()):

@@ -65,6 +65,8 @@ def _credential(inventory: Inventory, n: int, c: Credential, today: int) -> dict
         "severity_rank": c.severity.rank,
         "confidence": c.rule.confidence.value,
         "preview": c.preview,
+        # what tells credentials of one kind apart on a chart: a short preview and the file
+        "label": f"{c.preview[:12]}{'…' if len(c.preview) > 12 else ''} {c.first.path.rsplit('/', 1)[-1]}",
         "secret": c.secret,
         "state": c.state.value,
         "state_label": STATE_LABELS[c.state],

@@ -77,8 +77,11 @@ class _Trees:
         for blob, path in pairs:
             self._paths.setdefault(path, set()).add(blob)
         self._by_tree: dict[str, frozenset[Pair]] = {}
+        self._by_commit: dict[str, frozenset[Pair]] = {}
 
     def held(self, commit: str) -> frozenset[Pair]:
+        if commit in self._by_commit:
+            return self._by_commit[commit]
         tree = _tree(self._repo, commit)
         key = str(tree.id)
         if key not in self._by_tree:
@@ -91,6 +94,7 @@ class _Trees:
                 if blob in blobs:
                     held.add((blob, path))
             self._by_tree[key] = frozenset(held)
+        self._by_commit[commit] = self._by_tree[key]
         return self._by_tree[key]
 
 

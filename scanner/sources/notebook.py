@@ -22,12 +22,13 @@ def _split(value: str) -> list[str]:
 
 
 def _lines(value: Any) -> list[str] | None:
-    """A multi-line string, or a list of strings (nbformat's one line per item; an item holding more
-    lines is split too, so each line of the chunk has its own entry in the line map)."""
+    """A multi-line string, or a list of strings (nbformat's one line per item; the items are joined
+    and split again, so an item holding more lines, or one whose line goes on in the next item, still
+    gives each line of the chunk its own entry in the line map)."""
     if isinstance(value, str):
         return _split(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return [line for item in value for line in _split(item)]
+        return _split("".join(value))
     return None
 
 

@@ -86,3 +86,17 @@ def test_notebook_in_history(repo: Path, run_cli: Invoke) -> None:
             ("aws.access-key-id", 2, 2),
             ("github.pat-classic", 2, 2),
         ]
+
+
+def test_a_line_split_over_two_source_items() -> None:
+    """nbformat writes one line per item, each ending with a newline; a writer that ends a line in the
+    next item (`["0", "\\n"]`, found by tests/fuzz/test_notebook_fuzz.py) still gives one entry per
+    line in the line map, and the token split over items is found on its line."""
+    from scanner.sources.notebook import notebook_chunks
+
+    cell = {"cell_type": "code", "source": ["x = 1\n", "t = '", f"{TOKEN}'\n", "0", "\n"], "outputs": []}
+    chunks = notebook_chunks("n.ipynb", json.dumps({"cells": [cell], "nbformat": 4}, indent=1))
+    assert chunks is not None
+    (chunk,) = chunks
+    assert chunk.text == f"x = 1\nt = '{TOKEN}'\n0\n"
+    assert chunk.line_map is not None and len(chunk.line_map) == 3
