@@ -130,16 +130,6 @@ def _inventory(args: FleetArgs, results: list[RepoResult], state: Path) -> Inven
     return join(results, date.today(), key_id(load_key(state)), threshold, floor)
 
 
-def _previous(path: str | None) -> tuple[str, str, tuple[Previous, ...]] | None:
-    """A previous inventory (--since-inventory), read before anything is audited."""
-    if path is None:
-        return None
-    from scanner.cli.inventory_cmd import _read_previous
-    from scanner.reporters.inventory_json import parse_previous
-
-    return parse_previous(_read_previous(path), path)
-
-
 def _compare(
     inventory: Inventory, previous: tuple[str, str, tuple[Previous, ...]], args: FleetArgs
 ) -> Inventory:
@@ -163,14 +153,14 @@ def scan(args: FleetArgs) -> int:
     A repository whose refs and rules have not changed since its last audit costs one ref listing.
     A repository that cannot be listed, cloned or read is named with git's reason and the others go on.
     """
-    from scanner.cli.inventory_cmd import _format
+    from scanner.cli.inventory_inputs import output_format, previous_inventory
     from scanner.cluster import require_distributed
     from scanner.decision import inventory_failing
     from scanner.reporters import get_inventory_writer
 
     require_distributed()
-    writer = get_inventory_writer(_format(args.fmt, args.output))
-    previous = _previous(args.since_path)
+    writer = get_inventory_writer(output_format(args.fmt, args.output))
+    previous = previous_inventory(args.since_path)  # read and checked before anything is audited
     policy = build_policy(args.config_path, args.rule_files, args.disabled, args.max_file_size)
     ruleset = build_ruleset(policy, args.prefilter)
     repos = _repos(args)

@@ -157,12 +157,25 @@ def test_an_unchanged_fleet_scans_nothing_and_starts_no_cluster(
 ) -> None:
     tmp, before = first
     healthy = fleet.listing(tmp / "healthy.txt", tuple(fleet.url(p) for p in fleet.repos))
+    previous = tmp / "previous.json"
+    previous.write_text(json.dumps(before.inventory))
+    state, sarif = str(tmp / "state"), str(tmp / "again")
     again = fleet_scan(
-        tmp, "--repos", str(healthy), "--state", str(tmp / "state"), "--sarif-dir", str(tmp / "again")
+        tmp,
+        "--repos",
+        str(healthy),
+        "--state",
+        state,
+        "--sarif-dir",
+        sarif,
+        "--since-inventory",
+        str(previous),
     )
     assert again.summary["totals"]["unchanged"] == 20 and again.summary["totals"]["scanned"] == 0
     assert again.summary["timings"]["workers"] == 0 and again.summary["timings"]["tasks"] == 0
-    assert again.inventory["credentials"] == before.inventory["credentials"]
+    assert again.inventory["changes"]["unchanged"] == 3 and again.inventory["changes"]["new"] == 0
+    unchanged = [{**c, "change": None} for c in again.inventory["credentials"]]
+    assert unchanged == before.inventory["credentials"]
     assert sorted(p.name for p in (tmp / "again").iterdir()) == sorted(
         p.name for p in (tmp / "sarif").iterdir()
     )
