@@ -105,14 +105,18 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Any]:
             client.close()
         return
     _start_resource_tracker()
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,  # failures come back as results; dying workers are not news
-        preload=[*dask.config.get("distributed.worker.preload", []), "scanner.cluster"],
-    )
+    # one task at a time per worker (Dask's default queues a second one there): when a worker dies,
+    # only the task it was running is suspected and retried, none waiting behind it
+    saturation = dask.config.get("distributed.scheduler.worker-saturation")
+    with dask.config.set({"distributed.scheduler.worker-saturation": min(float(saturation), 1.0)}):
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,  # failures come back as results; dying workers are not news
+            preload=[*dask.config.get("distributed.worker.preload", []), "scanner.cluster"],
+        )
     try:
         client = Client(cluster)
         try:

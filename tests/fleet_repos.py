@@ -105,14 +105,22 @@ def build_fleet(root: Path) -> Fleet:
 
 def interrupt_preload(path: Path) -> Path:
     """A Dask worker preload that sends Ctrl-C (SIGINT) to the whole process group, once, as the
-    task whose key holds $SPILLGUARD_TEST_STOP_AT starts: a user pressing Ctrl-C half-way."""
+    task whose key holds $SPILLGUARD_TEST_STOP_AT starts: a user pressing Ctrl-C half-way. It first
+    waits (up to a minute) for the client to have checkpointed 3 repositories in the state directory
+    $SPILLGUARD_TEST_STATE, so that "half-way" does not depend on how busy the machine is."""
     path.write_text(
-        "import os, signal\n"
+        "import glob, os, signal, threading, time\n"
         "from distributed.diagnostics.plugin import WorkerPlugin\n"
+        "def stop():\n"
+        "    pattern = os.path.join(os.environ['SPILLGUARD_TEST_STATE'], 'repos', '*', 'checkpoint.json')\n"
+        "    deadline = time.monotonic() + 60\n"
+        "    while len(glob.glob(pattern)) < 3 and time.monotonic() < deadline:\n"
+        "        time.sleep(0.05)\n"
+        f"    os.killpg(os.getpgrp(), {int(signal.SIGINT)})\n"
         "class Stop(WorkerPlugin):\n"
         "    def transition(self, key, start, finish, **kwargs):\n"
         "        if finish == 'executing' and os.environ['SPILLGUARD_TEST_STOP_AT'] in str(key):\n"
-        f"            os.killpg(os.getpgrp(), {int(signal.SIGINT)})\n"
+        "            threading.Thread(target=stop, daemon=True).start()  # the worker goes on meanwhile\n"
         "async def dask_setup(worker):\n"
         "    await worker.plugin_add(Stop(), name='stop')\n"
     )
@@ -122,7 +130,8 @@ def interrupt_preload(path: Path) -> Path:
 def kill_preload(path: Path) -> Path:
     """A Dask worker preload that kills its worker process (exit 1, no clean-up) as the task whose key
     holds $SPILLGUARD_TEST_KILL_AT starts, the first time only: the file $SPILLGUARD_TEST_KILL_MARKER,
-    created then, records the pid of the worker that died."""
+    created then, records the pid of the worker that died. With $SPILLGUARD_TEST_KILL_ALWAYS, every
+    time: a repository whose task no worker survives."""
     path.write_text(
         "import os\n"
         "from distributed.diagnostics.plugin import WorkerPlugin\n"
@@ -130,6 +139,8 @@ def kill_preload(path: Path) -> Path:
         "    def transition(self, key, start, finish, **kwargs):\n"
         "        if finish != 'executing' or os.environ['SPILLGUARD_TEST_KILL_AT'] not in str(key):\n"
         "            return\n"
+        "        if os.environ.get('SPILLGUARD_TEST_KILL_ALWAYS'):\n"
+        "            os._exit(1)\n"
         "        try:\n"
         "            marker = os.environ['SPILLGUARD_TEST_KILL_MARKER']\n"
         "            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)\n"

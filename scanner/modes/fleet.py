@@ -61,6 +61,11 @@ class FleetRun:
     timings: Timings = field(default_factory=Timings)
 
 
+def _shared(config: TaskConfig) -> TaskConfig:
+    """The task whose result every repository's task takes: the configuration it was given."""
+    return config
+
+
 def _list(repo: Repo, timeout: float) -> RefListing | SpillguardError:
     try:
         return list_local(repo.source, timeout) if repo.local else list_refs(repo.source, repo.name, timeout)
@@ -155,7 +160,9 @@ class _Fleet:
             run.timings.cluster = time.monotonic() - started
             run.timings.workers = len(client.scheduler_info()["workers"])
             started = time.monotonic()
-            config = client.scatter(self.config, broadcast=True)
+            # the rule set and key, as a task of their own (not scattered data): if every worker that
+            # held them dies, Dask computes them again instead of cancelling the tasks that need them
+            config = client.submit(_shared, self.config, key="spillguard-config", pure=False)
             futures = {
                 client.submit(
                     audit_repository,
@@ -178,12 +185,17 @@ class _Fleet:
 
         results = []
         for future, value in as_completed(futures, with_results=True, raise_errors=False):
-            repo = futures[future]
+            repo = futures.pop(future)
             if isinstance(value, RepoResult):
+                future.release()  # its result is recorded: a worker that dies now costs nothing here
                 results.append(self.record(value))
                 continue
-            attempts = self.options.retries + 1
-            reason = f"the task failed {attempts} times, or its workers died ({type(value).__name__})"
+            error = type(future.exception()).__name__  # never its message: it may quote scanned text
+            if error == "KilledWorker":
+                reason = "every worker that ran its task died (Dask gave up on it: KilledWorker)"
+            else:
+                attempts = self.options.retries + 1
+                reason = f"its task raised {error} in each of {attempts} attempts; please report it"
             results.append(self.record(RepoResult(repo=repo, outcome=Outcome.FAILED, reason=reason)))
         return results
 

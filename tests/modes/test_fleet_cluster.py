@@ -190,23 +190,25 @@ def test_an_unchanged_fleet_scans_nothing_and_starts_no_cluster(
 
 
 def test_ctrl_c_half_way_then_resume(fleet: Fleet, tmp_path: Path) -> None:
-    """Ctrl-C to the whole process group as the 11th repository starts: exit 130, one line, and every
-    repository finished by then checkpointed; the next run audits only the others."""
+    """Ctrl-C to the whole process group as the 11th repository starts (once at least 3 are
+    checkpointed): exit 130, one line, and every repository finished by then checkpointed; the next run
+    audits only the others."""
     urls = tuple(fleet.url(p) for p in fleet.repos)
     listing = fleet.listing(tmp_path / "repos.txt", urls)
     preload = interrupt_preload(tmp_path / "stop.py")
+    state = tmp_path / "state"
     env = {
         "DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)]),
         "SPILLGUARD_TEST_STOP_AT": "repo10",
+        "SPILLGUARD_TEST_STATE": str(state),
     }
-    state = tmp_path / "state"
     stopped = fleet_scan(tmp_path, "--repos", str(listing), "--state", str(state), env=env)
     assert stopped.code == 130, stopped.stderr
     assert stopped.stderr.strip() == "spillguard: interrupted"
     assert stopped.inventory == {} and stopped.summary == {}  # no partial report
     slugs = {parse_source(fleet.url(p)).slug: p.name for p in fleet.repos}
     done = {slugs[p.parent.name] for p in state.glob("repos/*/checkpoint.json")}
-    assert 1 <= len(done) < 20
+    assert 3 <= len(done) < 20
 
     resumed = fleet_scan(tmp_path, "--repos", str(listing), "--state", str(state))
     assert resumed.named("unchanged") == done
@@ -229,6 +231,23 @@ def test_a_worker_killed_mid_task_is_retried_elsewhere(fleet: Fleet, tmp_path: P
     (repo04,) = [r for r in run.summary["repositories"] if r["name"].endswith("repo04")]
     assert repo04["worker"].rsplit(":", 1)[1] != marker.read_text()  # finished by another process
     assert run.summary["totals"]["shared"] == 1 and "Traceback" not in run.stderr
+
+
+def test_a_task_no_worker_survives_fails_that_repository_only(fleet: Fleet, tmp_path: Path) -> None:
+    some = tuple(fleet.url(fleet.repos[n]) for n in (0, 1, 4))
+    env = {
+        "DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(kill_preload(tmp_path / "kill.py"))]),
+        "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",  # Dask's setting: give up after 2 deaths
+        "SPILLGUARD_TEST_KILL_AT": "repo04",
+        "SPILLGUARD_TEST_KILL_ALWAYS": "1",
+    }
+    run = fleet_scan(tmp_path, *some, "--state", str(tmp_path / "state"), env=env)
+    assert run.code == 2, run.stderr
+    assert run.named("scanned") == {"repo00", "repo01"} and run.named("failed") == {"repo04"}
+    (failed,) = [r for r in run.summary["repositories"] if r["outcome"] == "failed"]
+    assert failed["reason"] == "every worker that ran its task died (Dask gave up on it: KilledWorker)"
+    assert f"spillguard: {fleet.repos[4]}: failed: every worker that ran its task died" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def _free_port() -> int:
