@@ -29,6 +29,7 @@ class Confidence(str, Enum):
 
 _SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 _CONFIDENCE_RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
+HIGH_CONFIDENCE = 0.9  # a context-scored finding's score from which its confidence level is high
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,29 @@ class FileMatch:
 
 
 @dataclass(frozen=True)
+class ContextSpec:
+    """A context-scored rule (engine.context): the name kinds it reports (password, secret, token,
+    api_key, key, auth, credential, salt), the lowest confidence it reports, the confidence from which
+    a finding keeps the rule's severity (below, it is reported at low), and the name implied when the
+    pattern captures none (a SQL statement, a command-line flag)."""
+
+    kinds: tuple[str, ...]
+    report: float
+    full: float
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Context scoring's verdict on one candidate: a confidence from 0 to 1, the reasons that weighed
+    most (in words, never the value), and the features it was computed from."""
+
+    confidence: float
+    reasons: tuple[str, ...]
+    features: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     name: str
@@ -89,6 +113,7 @@ class Rule:
     references: tuple[str, ...] = ()
     files: FileMatch | None = None  # set for file rules, which have no keywords and no pattern
     paths: tuple[str, ...] = ()  # content rules: regexes searched in the POSIX path; empty = every file
+    context: ContextSpec | None = None  # context-scored: a confidence per finding (engine.context)
 
     @property
     def is_generic(self) -> bool:
@@ -114,6 +139,7 @@ class Match:
     secret: str
     entropy: float
     decoded: str | None = None  # how the secret was encoded where it sits: base64, json-escaped
+    judgement: Judgement | None = None  # context-scored rules only
 
 
 @dataclass(frozen=True)
@@ -141,10 +167,21 @@ class Finding:
     decoded: str | None = None  # found after decoding the text at the location: base64, json-escaped
     severity: Severity | None = None  # overrides the rule's severity (raised by an exposure)
     exposure: str | None = None  # how far the value travels beyond the repository: client-bundle
+    confidence: float | None = None  # context-scored rules: how sure the engine is, 0 to 1
+    reasons: tuple[str, ...] = ()  # context-scored rules: what weighed most in `confidence`
 
     def severity_for(self, rule: Rule) -> Severity:
         """The severity this finding is reported and judged at: its own, else its rule's."""
         return self.severity or rule.severity
+
+    def confidence_for(self, rule: Rule) -> Confidence:
+        """The rule's confidence, or for a context-scored finding the level of its score: below the
+        rule's `full`, low; from it, medium, and high from HIGH_CONFIDENCE on."""
+        if self.confidence is None or rule.context is None:
+            return rule.confidence
+        if self.confidence < rule.context.full:
+            return Confidence.LOW
+        return Confidence.HIGH if self.confidence >= HIGH_CONFIDENCE else Confidence.MEDIUM
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from array import array
 from dataclasses import dataclass
 
 from scanner.engine.checksums import VALIDATORS
+from scanner.engine.context import judge
+from scanner.engine.context_form import candidate_of
 from scanner.engine.decode import (
     CONTAINER_REACH,
     MAX_DEPTH,
@@ -28,12 +30,12 @@ from scanner.engine.decode import (
     url_run,
 )
 from scanner.engine.entropy import shannon_entropy
-from scanner.engine.exposure import client_exposure
+from scanner.engine.exposure import client_exposure, raised
 from scanner.engine.filters import INLINE_MARKER, compile_allowlist, inline_allowed, is_placeholder
 from scanner.engine.noise import is_noise, quiet_file, trusted_anywhere
 from scanner.engine.positions import LineIndex, line_bounds
 from scanner.fingerprint import fingerprint, secret_hash
-from scanner.model import Chunk, Finding, Location, Match, Notice, Policy, Rule, Span
+from scanner.model import Chunk, Finding, Location, Match, Notice, Policy, Rule, Severity, Span
 from scanner.redact import redact
 from scanner.ruleset.compiled import CompiledRuleset
 
@@ -225,7 +227,12 @@ def find_matches(
         seen: set[tuple[int, int]] = set()
         try:
             for start, end in windows:
-                for found in pattern.finditer(text, start, end, timeout=policy.regex_timeout):
+                # context-scored rules start a match at each keyword: a candidate that is not a credential
+                # (`key="LicenseKey"` read as key = "LicenseKey") must not hide one that starts inside it
+                overlapped = rule.context is not None
+                for found in pattern.finditer(
+                    text, start, end, overlapped=overlapped, timeout=policy.regex_timeout
+                ):
                     secret_start, secret_end = found.span("secret")
                     if secret_start >= secret_end or (secret_start, secret_end) in seen:
                         continue
@@ -234,6 +241,11 @@ def find_matches(
                     entropy = shannon_entropy(secret)
                     if not _passes_filters(rule, secret, entropy, ruleset, position, policy):
                         continue
+                    judgement = None
+                    if rule.context is not None:  # context-scored: the engine.context hook
+                        judgement = judge(rule.context, candidate_of(found, text, path))
+                        if judgement is None or judgement.confidence < rule.context.report:
+                            continue
                     if has_marker and inline_allowed(_edge_lines(text, secret_start, secret_end), rule.id):
                         continue
                     matches.append(
@@ -243,6 +255,7 @@ def find_matches(
                             secret_span=Span(secret_start, secret_end),
                             secret=secret,
                             entropy=entropy,
+                            judgement=judgement,
                         )
                     )
         except TimeoutError:
@@ -250,15 +263,17 @@ def find_matches(
     return matches, timed_out
 
 
-def _priority(rule: Rule, match: Match) -> tuple[int, int, int, int, int, str]:
+def _priority(rule: Rule, match: Match) -> tuple[int, int, int, int, float, int, str]:
     """Specific rules beat generic ones; a secret matched as written beats one found by decoding the
-    same text; then confidence, severity, and the longer secret."""
+    same text; then confidence, severity, the context score (the command-line rule over the password
+    rule for `-passout pass:X`), and the longer secret."""
     length = match.secret_span.end - match.secret_span.start
     return (
         0 if rule.is_generic else 1,
         0 if match.decoded else 1,
         rule.confidence.rank,
         rule.severity.rank,
+        match.judgement.confidence if match.judgement else 1.0,
         length,
         rule.id,
     )
@@ -305,7 +320,12 @@ def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkR
             line = chunk.line_map[min(line, len(chunk.line_map)) - 1]
             end_line = chunk.line_map[min(end_line, len(chunk.line_map)) - 1]
         hashed = secret_hash(match.secret)
-        exposure = client_exposure(chunk.text, match.secret_span.start, rules[match.rule_id])
+        rule = rules[match.rule_id]
+        exposure = client_exposure(chunk.text, match.secret_span.start, rule)
+        severity = exposure.severity if exposure else None
+        judgement = match.judgement
+        if judgement is not None and rule.context is not None and judgement.confidence < rule.context.full:
+            severity = raised(Severity.LOW) if exposure else Severity.LOW  # unsure: the policy decides
         findings.append(
             Finding(
                 rule_id=match.rule_id,
@@ -326,8 +346,10 @@ def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkR
                 entropy=round(match.entropy, 3),
                 secret=match.secret if policy.reveal_secrets else None,
                 decoded=match.decoded,
-                severity=exposure.severity if exposure else None,
+                severity=severity,
                 exposure=exposure.kind if exposure else None,
+                confidence=judgement.confidence if judgement else None,
+                reasons=judgement.reasons if judgement else (),
             )
         )
     return ChunkResult(tuple(findings), notices)

@@ -9,7 +9,16 @@ from typing import Any, TypeVar
 import regex
 
 from scanner.engine.checksums import VALIDATORS
-from scanner.model import Allowlist, Confidence, Examples, FileMatch, Remediation, Rule, Severity
+from scanner.model import (
+    Allowlist,
+    Confidence,
+    ContextSpec,
+    Examples,
+    FileMatch,
+    Remediation,
+    Rule,
+    Severity,
+)
 from scanner.ruleset.width import UNBOUNDED, max_match_width
 
 MAX_WINDOW = 16384
@@ -29,6 +38,7 @@ OPTIONAL = (
     "examples",
     "max_width",
     "paths",
+    "context",
 )
 KNOWN = frozenset(REQUIRED + OPTIONAL)
 
@@ -158,6 +168,45 @@ def _allowlist(raw: Any, problems: Problems, compile_patterns: bool) -> Allowlis
     )
 
 
+CONTEXT_KINDS = ("password", "secret", "token", "api_key", "key", "auth", "credential", "salt")
+
+
+def _unit(raw: dict[str, Any], key: str, problems: Problems) -> float:
+    value = raw.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        problems.add(f"context.{key}", "must be a number from 0 to 1 (a confidence)")
+        return 0.0
+    return float(value)
+
+
+def _context(raw: Any, pattern: str, problems: Problems) -> ContextSpec | None:
+    """`context: {kinds: [...], report: R, full: F, name: N}`: a context-scored rule."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.add("context", "must be a mapping with kinds, report, full and optional name")
+        return None
+    unknown = set(raw) - {"kinds", "report", "full", "name"}
+    if unknown:
+        problems.add("context", f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
+    kinds = _str_list(raw.get("kinds"), "context.kinds", problems, required=True)
+    for kind in kinds:
+        if kind not in CONTEXT_KINDS:
+            problems.add("context.kinds", f"{kind!r} is not one of {', '.join(CONTEXT_KINDS)}")
+    report, full = _unit(raw, "report", problems), _unit(raw, "full", problems)
+    if report > full:
+        problems.add("context", "report must not be above full")
+    name = raw.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        problems.add("context.name", "must be a non-empty string")
+        name = None
+    if name is None and pattern and "(?P<name>" not in pattern:
+        problems.add(
+            "pattern", "of a context-scored rule must capture the name in (?P<name>...) or set context.name"
+        )
+    return ContextSpec(kinds=kinds, report=report, full=full, name=name)
+
+
 def _remediation(raw: Any, problems: Problems) -> Remediation:
     if not isinstance(raw, dict):
         problems.add("remediation", "is missing (needs summary, rotate steps, optional revoke_url)")
@@ -242,7 +291,7 @@ def _files(raw: Any, problems: Problems) -> FileMatch:
 
 
 def _file_rule_fields(raw: dict[str, Any], problems: Problems) -> FileMatch:
-    for field in ("keywords", "pattern", "entropy", "checksum", "max_width", "paths"):
+    for field in ("keywords", "pattern", "entropy", "checksum", "max_width", "paths", "context"):
         if field in raw:
             problems.add(field, "does not apply to a file rule (one with `files`)")
     return _files(raw["files"], problems)
@@ -287,5 +336,6 @@ def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rul
         allowlist=_allowlist(raw.get("allowlist"), problems, compile_pattern),
         tags=_str_list(raw.get("tags"), "tags", problems),
         references=_str_list(raw.get("references"), "references", problems),
+        context=_context(raw.get("context"), pattern, problems) if files is None else None,
     )
     return (None, problems.items) if problems.items else (rule, [])

@@ -152,10 +152,12 @@ def check_rule(rule: Rule, ruleset: CompiledRuleset, policy: Policy | None = Non
         if not _found_at(rule, example, ruleset, policy):
             problems.append(f"{label} is not detected")
             continue
-        matches, _ = find_matches(example, only, policy)
+        matches, _ = find_matches(example, only, policy, DEFAULT_PATH)
         first = min(matches, key=lambda m: m.span.start)
-        matched = example[first.span.start : first.span.end]
-        offset_in_match = first.secret_span.start - first.span.start
+        # a context-scored rule reads the line its name sits on: embed it from the line's start
+        start = example.rfind("\n", 0, first.span.start) + 1 if rule.context else first.span.start
+        matched = example[start : first.span.end]
+        offset_in_match = first.secret_span.start - start
         for context in CONTEXTS:
             placed = context.render(matched)
             if placed is None:

@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from scanner.model import Allowlist, Confidence, Examples, FileMatch, Remediation, Rule, Severity
+from scanner.model import Allowlist, Confidence, ContextSpec, Examples, FileMatch, Remediation, Rule, Severity
 
 
 def rules_to_json(rules: tuple[Rule, ...]) -> bytes:
@@ -22,9 +22,13 @@ def _strings(values: list[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _context(raw: dict[str, Any]) -> ContextSpec:
+    return ContextSpec(_strings(raw["kinds"]), float(raw["report"]), float(raw["full"]), raw["name"])
+
+
 def _rule(raw: dict[str, Any]) -> Rule:
     remediation, examples = raw["remediation"], raw["examples"]
-    allowlist, files = raw["allowlist"], raw["files"]
+    allowlist, files, context = raw["allowlist"], raw["files"], raw["context"]
     return Rule(
         id=raw["id"],
         name=raw["name"],
@@ -50,6 +54,7 @@ def _rule(raw: dict[str, Any]) -> Rule:
         if files is None
         else FileMatch(_strings(files["paths"]), _strings(files["exclude"]), files["content"]),
         paths=_strings(raw["paths"]),
+        context=None if context is None else _context(context),
     )
 
 

@@ -1,0 +1,93 @@
+"""A context-scored candidate as the pattern found it: its name, its value, how the two are joined
+(`=`, `:`, `==`, a call, an XML element, a flag), and the line around them. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from scanner.engine.context_names import split_words
+
+NAME_REACH = 40  # how far a name is followed back from the keyword that starts the match
+LINE_REACH = 160  # the line around a candidate is read this far each way (minified lines are long)
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What a context-scored pattern matched, with offsets into `text`. An empty name: the pattern
+    captures none (a SQL statement, a command line), and the rule's `context.name` stands for it."""
+
+    text: str
+    path: str
+    name: str
+    name_start: int
+    name_end: int
+    value: str
+    value_start: int
+    value_end: int
+
+
+def candidate_of(found: regex.Match[str], text: str, path: str) -> Candidate:
+    """The candidate a match describes. The `name` group may start at the keyword (the regex then
+    starts where the prefilter hit, which is fast): the name is followed back over identifier
+    characters to where it starts (`client_` of `client_secret`)."""
+    name_start, name_end = found.span("name") if "name" in found.re.groupindex else (-1, -1)
+    value_start, value_end = found.span("secret")
+    if name_start < 0:
+        name_start = name_end = found.start()
+    else:
+        floor = max(0, name_start - NAME_REACH)
+        while name_start > floor and text[name_start - 1] in _NAME_CHARS:
+            name_start -= 1
+        while name_start < name_end and text[name_start] in "-.$":
+            name_start += 1
+    value = found.group("secret")
+    return Candidate(
+        text, path, text[name_start:name_end], name_start, name_end, value, value_start, value_end
+    )
+
+
+def form_of(candidate: Candidate) -> tuple[str, bool]:
+    """How the value is attached to its name, and whether it is a literal (quoted, an XML element's
+    text, a query parameter)."""
+    text = candidate.text
+    if not candidate.name:
+        return "form:implied", text[candidate.value_start - 1 : candidate.value_start] in ("'", '"')
+    joint = text[candidate.name_end : candidate.value_start]
+    lead = text[max(0, candidate.name_start - 2) : candidate.name_start]
+    quoted = bool(joint) and joint[-1] in "\"'`"
+    stripped = joint.rstrip("\"'` \t\\").lstrip("\"'` \t\\]")
+    tail = joint.rstrip(" \t")
+    if tail.endswith(">") and not tail.endswith(("=>", "->")):
+        return "form:xml", True
+    if lead.endswith("-") and (not stripped or stripped.endswith(",")):
+        return "form:flag", quoted
+    if "value" in stripped.lower() or "content" in stripped.lower():
+        return "form:attr", quoted
+    if stripped.endswith(","):
+        # ("DB_PASSWORD", "...") defines a setting; ("secret", "HS256") is any call's arguments
+        return ("form:arg" if len(split_words(candidate.name)) > 1 else "form:arg-word"), quoted
+    if lead[-1:] in ("?", "&") and stripped == "=":
+        return "form:query", True
+    if stripped.startswith("=="):
+        return "form:compare", quoted
+    if stripped.endswith("("):
+        return "form:call", quoted
+    if "=" in stripped:
+        return "form:assign", quoted
+    return ("form:colon" if ":" in stripped else "form:space"), quoted
+
+
+def line_of(candidate: Candidate) -> tuple[str, str, bool]:
+    """The line around the candidate (at most LINE_REACH characters each way), the part of it before
+    the name, and whether the line goes on beyond what was read."""
+    text = candidate.text
+    low = max(0, candidate.name_start - LINE_REACH)
+    start = text.rfind("\n", low, candidate.name_start) + 1 or low
+    high = min(len(text), candidate.value_end + LINE_REACH)
+    end = text.find("\n", candidate.value_end, high)
+    line = text[start : high if end == -1 else end]
+    cut = (start == low and low > 0 and text[low - 1] != "\n") or (end == -1 and high < len(text))
+    return line, text[start : candidate.name_start], cut
