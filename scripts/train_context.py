@@ -160,7 +160,7 @@ def main() -> None:
     )
     parser.add_argument("dataset", nargs="?", type=Path, default=DEFAULT_DATASET)
     parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--l2", type=float, default=0.001)
+    parser.add_argument("--l2", type=float, default=0.05)
     parser.add_argument("--write", action="store_true", help="write scanner/engine/context_model.py")
     parser.add_argument("--dump", type=Path, help="save the candidates as JSON lines (for inspection)")
     args = parser.parse_args()

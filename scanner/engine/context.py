@@ -28,6 +28,8 @@ from scanner.model import ContextSpec, Judgement
 
 MAX_REASONS = 3
 _KDF = regex.compile(r"\b(?:kdf|scrypt|pbkdf2|bcrypt|argon2\w*|iterations|rounds|cost)\b", regex.I)
+_TEST_OUTPUT = regex.compile(r"[ \t]*(?:---|===|\[)[ \t]*(?:PASS|FAIL|SKIP|RUN|OK)\b")  # go test, gtest
+_URL_AUTHORITY = regex.compile(r"://[^\s\"'`/@]*$")  # scheme://user:pass@host: the URL rules' part
 _IN_URL = regex.compile(r"://[^\s\"'`]*$")
 
 
@@ -41,6 +43,10 @@ def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | Non
     line, before, cut = line_of(candidate)
     if info.kind == "salt" and _KDF.search(line):
         return [], "a salt stored with its hash's parameters (public by design)"
+    if _TEST_OUTPUT.match(line):
+        return [], "a test runner's output"
+    if _URL_AUTHORITY.search(before) and "@" in candidate.value:
+        return [], "credentials in a URL (the URL rules read them)"
     found = [*info.features, form, *path_features(candidate.path)]
     text, start = candidate.text, candidate.name_start
     lead = text[max(0, start - 2) : start]
@@ -50,7 +56,7 @@ def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | Non
         found.append("form:template-default")
     if _IN_URL.search(before):
         found.append("line:in-url")
-    found += value_features(candidate.value, literal, code, info.kind or "", info.word)
+    found += value_features(candidate.value, literal, code, info.kind or "", info.word, info.qualifiers)
     found += line_features(line, before, cut)
     if literal and text[candidate.value_end + 1 : candidate.value_end + 3].lstrip()[:1] == "+":
         found.append("val:concatenated")

@@ -147,16 +147,21 @@ _META = words(
     service provider handler callback request response resp req result results cmd command
     encoder decoder generator factory builder util utils helper helpers test tests spec mock
     ref reference source src provided supplied set is has was
+    encryption method methods algorithm algo scheme cipher kdf rounds iterations cost complexity
+    requirements verbose generate generated
     """
 )
 # Words just before the credential word that say the value is derived from it.
-_HASHED = frozenset({"hashed", "hash", "encrypted", "crypted", "digest", "salted", "masked", "obfuscated"})
+_HASHED = words(
+    "hashed hash encrypted crypted digest salted masked obfuscated sha sha1 sha256 sha512 md5 bcrypt"
+)
 # Words before the credential word that say the value is made up on purpose.
 _FAKE = words("wrong invalid bad incorrect fake dummy mock example sample bogus fake expired revoked other")
 _TEST = frozenset({"test", "testing", "tst", "spec", "fixture", "demo", "default", "dev", "local"})
 # Verbs that start a function name: `getPassword("x")` reads, `setPassword("x")` writes.
 _READERS = words(
-    "get read load fetch find lookup prompt ask input request require show print log mask hide redact"
+    "get read load fetch find lookup prompt ask input request require show print log mask hide redact change"
+    " reset forgot generate"
 )
 _WRITERS = frozenset({"set", "with", "use", "put", "add", "store", "save", "apply", "configure"})
 
@@ -170,6 +175,7 @@ class NameInfo:
     kind: str | None
     features: tuple[str, ...]
     word: str = ""  # the credential word itself (`password` of `DB_PASSWORD`)
+    qualifiers: tuple[str, ...] = ()  # the other words of the name (`db`)
 
 
 def split_words(name: str) -> list[str]:
@@ -237,4 +243,4 @@ def classify_name(name: str) -> NameInfo:
         features.append("name:plural")
     if not before and not after:
         features.append("name:bare")
-    return NameInfo(kind, tuple(features), words[index])
+    return NameInfo(kind, tuple(features), words[index], tuple(before + after))

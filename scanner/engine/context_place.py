@@ -43,6 +43,7 @@ _COMMENT = re.compile(r"[ \t]*(?:#|//|/\*|\*|--|;|<!--|%|rem\b|')")
 _ASSERTION = re.compile(r"assert|expect|should|\.to\.|\beq\(|\bEqual|==")
 _OUTPUT = re.compile(r"\b(?:print|println|printf|echo|puts|log|logger|console|warn|info|debug)\b", re.I)
 _USER = re.compile(r"user|login|account|email|uid\b", re.I)
+_DOC_PARAM = re.compile(r"[:@]param\b|@arg\b|:type\b|@type\b|\bArgs?:")
 
 
 def file_kind(path: str) -> str:
@@ -92,4 +93,6 @@ def line_features(line: str, before: str, truncated: bool) -> list[str]:
         features.append("line:user")
     if truncated:
         features.append("line:long")
+    if _DOC_PARAM.search(line):
+        features.append("line:doc-param")
     return features

@@ -55,6 +55,7 @@ DESCRIPTIONS: dict[str, str] = {
     "line:user": "a user name on the same line",
     "line:long": "on a very long line",
     "line:in-url": "inside a URL",
+    "line:doc-param": "a parameter's documentation",
     # the value
     "val:quoted": "a quoted literal",
     "val:bare": "an unquoted value",
@@ -62,6 +63,7 @@ DESCRIPTIONS: dict[str, str] = {
     "val:well-known": "a well-known default or test value",
     "val:common-word": "holds a placeholder word (test, example, secret, admin)",
     "val:repeats-name": "repeats its own name",
+    "val:repeats-qualifier": "repeats a word of its name",
     "val:run": "a keyboard or counting run (1234, abcd, qwer)",
     "val:short-run": "a short value with a run (abc, 123)",
     "val:repeated": "one short piece repeated",

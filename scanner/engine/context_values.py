@@ -58,6 +58,13 @@ _PASSWORD_HASH = re.compile(
 )
 _DIGEST_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
 _NAME_DEPENDENT = frozenset({"digest", "hex", "uuid", "digits"})
+_STEMS = {"password": ("pass", "pwd"), "secret": ("secret",), "token": ("token",), "credential": ("cred",)}
+# Code that reads a value, written where a value could be (docs, examples): never the value itself.
+_ACCESSOR = re.compile(
+    r"(?:process\.env|import\.meta\.env|os\.environ|os\.getenv|System\.getenv|Deno\.env|ENV|env"
+    r"|self|this|config|settings|params|args|options|req|request)[.\[(]"
+)
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^=]")  # `X= Y=z`: the next assignment, not a value
 _MASK = re.compile(r"[*•xX#?]{3,}")
 
 # Values written to be seen, not kept secret: defaults of common software and the first words anyone
@@ -74,7 +81,8 @@ WELL_KNOWN = words(
 )
 _COMMON = re.compile(
     r"test|demo|dummy|fake|mock|sample|example|foobar|hello|world|secret|passw|admin|guest|qwerty"
-    r"|default|changeit|letmein|invalid|wrong|incorrect|my[_-]?(?:pass|secret|token|key)",
+    r"|default|changeit|letmein|invalid|wrong|incorrect|my[_-]?(?:pass|secret|token|key)"
+    r"|deadbeef|cafebabe|feedface|badc0de",
     re.IGNORECASE,
 )
 
@@ -95,6 +103,12 @@ def veto(value: str, quoted: bool, code: bool) -> str | None:
         return "a masked value"
     if _URL.match(stripped):
         return "a URL (credentials inside one are read by the URL rules)"
+    if stripped.endswith(("...", "\u2026")):
+        return "an elided value"
+    if _ACCESSOR.match(stripped):
+        return "a variable or expression, not a literal"
+    if not quoted and _ASSIGNMENT.match(stripped):
+        return "the next assignment, not a value"
     if not quoted and code and (_EXPRESSION.search(stripped) or _NUMBER_CONSTANT.fullmatch(stripped)):
         return "a variable or expression, not a literal"
     if not quoted and code and _IDENTIFIER.fullmatch(stripped) and not _random_caps(stripped):
@@ -152,7 +166,9 @@ def _classes(value: str) -> int:
     )
 
 
-def value_features(value: str, quoted: bool, code: bool, kind: str, word: str) -> list[str]:
+def value_features(
+    value: str, quoted: bool, code: bool, kind: str, word: str, qualifiers: tuple[str, ...] = ()
+) -> list[str]:
     """Feature names for a value that passed `veto`."""
     features = ["val:quoted" if quoted else ("val:bare-in-code" if code else "val:bare")]
     shape = _shape(value)
@@ -191,9 +207,11 @@ def value_features(value: str, quoted: bool, code: bool, kind: str, word: str) -
         features.append("val:short-run")
     if len(value) >= 4 and _REPEATED.fullmatch(value):
         features.append("val:repeated")
-    stem = word.rstrip("s")  # credentials -> credential
-    if len(stem) >= 3 and stem in lowered.replace("_", "").replace("-", ""):
-        features.append("val:repeats-name")
+    squashed = lowered.replace("_", "").replace("-", "")
+    if any(stem in squashed for stem in _STEMS.get(kind, ()) + (word.rstrip("s"),) if len(stem) >= 3):
+        features.append("val:repeats-name")  # credentials -> credential; pass and pwd for passwords
+    elif any(len(q) >= 4 and q in squashed for q in qualifiers):
+        features.append("val:repeats-qualifier")  # DUBBO_APPLICATION_KEY = "dubboApplication"
     entropy = shannon_entropy(value)
     if len(value) >= 16 and entropy >= 3.8 and _classes(value) >= 3 and shape not in ("text", "ident"):
         features.append("val:random")

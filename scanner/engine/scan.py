@@ -263,16 +263,18 @@ def find_matches(
     return matches, timed_out
 
 
-def _priority(rule: Rule, match: Match) -> tuple[int, int, int, int, float, int, str]:
+def _priority(rule: Rule, match: Match) -> tuple[int, int, int, int, int, float, int, str]:
     """Specific rules beat generic ones; a secret matched as written beats one found by decoding the
-    same text; then confidence, severity, the context score (the command-line rule over the password
-    rule for `-passout pass:X`), and the longer secret."""
+    same text; then confidence, severity, a rule whose syntax names the value over one that reads a
+    name (the command-line rule over the password rule for `-passout pass:X`), the context score, and
+    the longer secret."""
     length = match.secret_span.end - match.secret_span.start
     return (
         0 if rule.is_generic else 1,
         0 if match.decoded else 1,
         rule.confidence.rank,
         rule.severity.rank,
+        1 if rule.context is not None and rule.context.name else 0,
         match.judgement.confidence if match.judgement else 1.0,
         length,
         rule.id,

@@ -125,6 +125,30 @@ def test_salt_beside_hash_parameters_is_public() -> None:
     assert verdict is not None and verdict.confidence == 0.0 and "public by design" in verdict.reasons[0]
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "value", "reason"),
+    [
+        ("--- PASS: TestLogin (0.01s)", "PASS", "TestLogin", "a test runner's output"),
+        (
+            "git clone https://ci-token:Kq8zLm2X@git.example.invalid/r",
+            "ci-token",
+            "Kq8zLm2X@git",
+            "credentials in a",
+        ),
+    ],
+)
+def test_line_vetoes(text: str, name: str, value: str, reason: str) -> None:
+    verdict = judge(ContextSpec(("password", "token"), 0.5, 0.6), candidate(text, name, value, "ci.log"))
+    assert verdict is not None and verdict.confidence == 0.0 and verdict.reasons[0].startswith(f"- {reason}")
+
+
+def test_value_repeating_a_word_of_its_name() -> None:
+    spec = ContextSpec(("key",), 0.3, 0.6)
+    text = 'APPLICATION_KEY = "myApplication"'
+    verdict = judge(spec, candidate(text, "APPLICATION_KEY", "myApplication", "a.py"))
+    assert verdict is not None and "val:repeats-qualifier" in verdict.features
+
+
 def test_quoted_name_template_default_and_url_features() -> None:
     quoted = judge(PASSWORD, candidate('"password": "Kq8zLm2Xw"', "password", "Kq8zLm2Xw"))
     default = judge(PASSWORD, candidate("url: ${DB_PASSWORD:Kq8zLm2Xw}", "DB_PASSWORD", "Kq8zLm2Xw"))
@@ -216,7 +240,7 @@ def test_a_non_credential_first_match_does_not_hide_the_next(ruleset: CompiledRu
     assert found.rule_id == "generic.key-assignment"
 
 
-def test_the_surer_generic_rule_wins_a_shared_value(ruleset: CompiledRuleset) -> None:
+def test_the_rule_whose_syntax_names_the_value_wins_it(ruleset: CompiledRuleset) -> None:
     text = "openssl pkcs12 -export -in c.pem -out b.p12 -passout pass:Wq8zLm2xKp\n"
     matches, _ = find_matches(text, ruleset, Policy(), "build.sh")
     assert {m.rule_id for m in matches} >= {"generic.password-assignment", "generic.command-line-password"}

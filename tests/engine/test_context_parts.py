@@ -98,7 +98,10 @@ def test_name_word() -> None:
         ("pbkdf2_sha256$36000$abc$def", True, False, "a password hash, not a password"),
         ("{SSHA}Zm9vYmFy", True, False, "a password hash, not a password"),
         ("self.password", False, True, "a variable or expression, not a literal"),
-        ("a=b", False, True, "a variable or expression, not a literal"),
+        ("a->b", False, True, "a variable or expression, not a literal"),
+        ("FILTER=unit", False, False, "the next assignment, not a value"),
+        ("eyJhbGciOiJIUzI1NiI...", True, False, "an elided value"),
+        ("process.env.DB_PASSWORD", False, False, "a variable or expression, not a literal"),
         ("0x0001", False, True, "a variable or expression, not a literal"),
         ("password", False, True, "a variable or expression, not a literal"),
     ],
@@ -111,7 +114,7 @@ def test_veto(value: str, quoted: bool, code: bool, reason: str) -> None:
 @pytest.mark.parametrize(
     ("value", "quoted", "code"),
     [
-        ("self.password", True, True),  # quoted: a literal, whatever it says
+        ("a.b", True, True),  # quoted: a literal, whatever it says
         ("password", False, False),  # unquoted in YAML or .env: a literal
         ("WTIEDS", False, True),  # all caps, no separator: as likely a literal in a heredoc
         ("Kq8zLm2Xw", True, True),
@@ -215,6 +218,7 @@ def test_no_place_feature_for_an_ordinary_path() -> None:
         ("assert cfg.password == 'x'", "assert cfg.", "line:assertion"),
         ("print(password='x')", "print(", "line:output"),
         ("connect(user='u', password='x')", "connect(user='u', ", "line:user"),
+        (":param password: the account's password", ":param ", "line:doc-param"),
     ],
 )
 def test_line_features(line: str, before: str, feature: str) -> None:
