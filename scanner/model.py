@@ -114,6 +114,7 @@ class Rule:
     files: FileMatch | None = None  # set for file rules, which have no keywords and no pattern
     paths: tuple[str, ...] = ()  # content rules: regexes searched in the POSIX path; empty = every file
     context: ContextSpec | None = None  # context-scored: a confidence per finding (engine.context)
+    anchored: bool = False  # the pattern is matched where a keyword starts, not searched around it
 
     @property
     def is_generic(self) -> bool:

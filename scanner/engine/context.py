@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import regex
 
 from scanner.engine import context_model
-from scanner.engine.context_form import Candidate, form_of, line_of
+from scanner.engine.context_form import JOINT_START, Candidate, form_of, line_of, name_around
 from scanner.engine.context_names import NameInfo, classify_name
 from scanner.engine.context_place import file_kind, line_features, path_features
 from scanner.engine.context_reasons import DESCRIPTIONS
@@ -82,6 +82,14 @@ def describe(feature: str) -> str:
     if cross and ":" not in kind:  # a name kind with a value shape: `password+digest`
         return f"{kind.replace('_', ' ')} name, {DESCRIPTIONS['shape:' + shape]}"
     return DESCRIPTIONS.get(feature, feature)
+
+
+def owns(spec: ContextSpec, text: str, start: int) -> bool:
+    """Whether a keyword hit at `start` may start a candidate of the rule: the name it sits in is of a
+    kind the rule reports, and something that attaches a value follows it. Checked before the rule's
+    regex runs there, so `tokenize(`, `tokens[0]`, `author =` or `monkey` cost a dictionary lookup."""
+    name, end = name_around(text, start)
+    return text[end : end + 1] in JOINT_START and classify_name(name).kind in spec.kinds
 
 
 def judge(spec: ContextSpec, candidate: Candidate) -> Judgement | None:

@@ -49,6 +49,30 @@ def candidate_of(found: regex.Match[str], text: str, path: str) -> Candidate:
     )
 
 
+# What can follow a name where a value is attached to it: a closing quote or bracket, `=`, `:`, `(`,
+# `>`, `\` (an escaped quote), a space or tab (`--flag value`, `ENV NAME value`, `NAME = value`).
+JOINT_START = frozenset("\"'`]=:(>\\ \t")
+
+
+def name_around(text: str, start: int) -> tuple[str, int]:
+    """The identifier a keyword hit at `start` sits in (what `candidate_of` will call the name), read
+    without running the rule's regex, and where it ends: the hit may start at a quote (`"pass"`), the
+    name runs on at most NAME_REACH characters each way."""
+    begin = start
+    while begin < len(text) and begin - start < 2 and text[begin] in "\\\"'":
+        begin += 1
+    end = begin
+    limit = min(len(text), begin + NAME_REACH)
+    while end < limit and text[end] in _NAME_CHARS and text[end] != "$":
+        end += 1
+    floor = max(0, begin - NAME_REACH)
+    while begin > floor and text[begin - 1] in _NAME_CHARS:
+        begin -= 1
+    while begin < end and text[begin] in "-.$":
+        begin += 1
+    return text[begin:end], end
+
+
 def form_of(candidate: Candidate) -> tuple[str, bool]:
     """How the value is attached to its name, and whether it is a literal (quoted, an XML element's
     text, a query parameter)."""

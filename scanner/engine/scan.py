@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import bisect
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import regex
+
 from scanner.engine.checksums import VALIDATORS
-from scanner.engine.context import judge
+from scanner.engine.context import judge, owns
 from scanner.engine.context_form import candidate_of
 from scanner.engine.decode import (
     CONTAINER_REACH,
@@ -70,7 +73,7 @@ def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
     percent = has_percent_escape(text)  # then a keyword may sit in a URL-encoded value
     windows = hits.windows
     lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
-    plain, multiline = ruleset.plain_keywords, ruleset.multiline
+    plain, multiline, anchored = ruleset.plain_keywords, ruleset.multiline, ruleset.anchored
     containers, url_forms = ruleset.tables.containers, ruleset.tables.url_forms
     for start, keyword in ruleset.prefilter.hits(text):
         if keyword >= plain:
@@ -86,6 +89,9 @@ def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
             if multiline[position]:
                 hits.multiline.append(start)
             width = widths[position] or ruleset.width(position)
+            if anchored[position]:  # matched at the keyword's start: one window per hit, from it
+                windows.setdefault(position, []).append([start, min(length, start + width)])
+                continue
             low, high = start - width, end + width
             found = windows.get(position)
             if found is None:
@@ -196,6 +202,29 @@ def _passes_filters(
     return not (policy.allowlist and compile_allowlist(policy.allowlist).allows_secret(secret))
 
 
+def _found(
+    pattern: regex.Pattern[str],
+    text: str,
+    windows: list[list[int]],
+    rule: Rule,
+    anchored: bool,
+    policy: Policy,
+) -> Iterator[regex.Match[str]]:
+    """Every match in the windows; for an anchored rule, the match starting at each window's start
+    (each is a keyword hit), so a candidate that is not a credential (`key="LicenseKey"` read as key =
+    "LicenseKey") never hides one starting inside it. A context-scored anchored rule skips a hit whose
+    name is not of its kind before running the regex (engine.context.owns)."""
+    timeout = policy.regex_timeout
+    context = rule.context
+    for start, end in windows:
+        if not anchored:
+            yield from pattern.finditer(text, start, end, timeout=timeout)
+        elif context is None or owns(context, text, start):
+            found = pattern.match(text, start, end, timeout=timeout)
+            if found is not None:
+                yield found
+
+
 def find_matches(
     text: str, ruleset: CompiledRuleset, policy: Policy, path: str = "", depth: int = 0
 ) -> tuple[list[Match], list[str]]:
@@ -226,38 +255,32 @@ def find_matches(
         pattern = ruleset.pattern(position)
         seen: set[tuple[int, int]] = set()
         try:
-            for start, end in windows:
-                # context-scored rules start a match at each keyword: a candidate that is not a credential
-                # (`key="LicenseKey"` read as key = "LicenseKey") must not hide one that starts inside it
-                overlapped = rule.context is not None
-                for found in pattern.finditer(
-                    text, start, end, overlapped=overlapped, timeout=policy.regex_timeout
-                ):
-                    secret_start, secret_end = found.span("secret")
-                    if secret_start >= secret_end or (secret_start, secret_end) in seen:
+            for found in _found(pattern, text, windows, rule, ruleset.anchored[position], policy):
+                secret_start, secret_end = found.span("secret")
+                if secret_start >= secret_end or (secret_start, secret_end) in seen:
+                    continue
+                seen.add((secret_start, secret_end))
+                secret = found.group("secret")
+                entropy = shannon_entropy(secret)
+                if not _passes_filters(rule, secret, entropy, ruleset, position, policy):
+                    continue
+                judgement = None
+                if rule.context is not None:  # context-scored: the engine.context hook
+                    judgement = judge(rule.context, candidate_of(found, text, path))
+                    if judgement is None or judgement.confidence < rule.context.report:
                         continue
-                    seen.add((secret_start, secret_end))
-                    secret = found.group("secret")
-                    entropy = shannon_entropy(secret)
-                    if not _passes_filters(rule, secret, entropy, ruleset, position, policy):
-                        continue
-                    judgement = None
-                    if rule.context is not None:  # context-scored: the engine.context hook
-                        judgement = judge(rule.context, candidate_of(found, text, path))
-                        if judgement is None or judgement.confidence < rule.context.report:
-                            continue
-                    if has_marker and inline_allowed(_edge_lines(text, secret_start, secret_end), rule.id):
-                        continue
-                    matches.append(
-                        Match(
-                            rule_id=rule.id,
-                            span=Span(*found.span()),
-                            secret_span=Span(secret_start, secret_end),
-                            secret=secret,
-                            entropy=entropy,
-                            judgement=judgement,
-                        )
+                if has_marker and inline_allowed(_edge_lines(text, secret_start, secret_end), rule.id):
+                    continue
+                matches.append(
+                    Match(
+                        rule_id=rule.id,
+                        span=Span(*found.span()),
+                        secret_span=Span(secret_start, secret_end),
+                        secret=secret,
+                        entropy=entropy,
+                        judgement=judgement,
                     )
+                )
         except TimeoutError:
             timed_out.append(rule.id)
     return matches, timed_out

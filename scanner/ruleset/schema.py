@@ -39,6 +39,7 @@ OPTIONAL = (
     "max_width",
     "paths",
     "context",
+    "anchored",
 )
 KNOWN = frozenset(REQUIRED + OPTIONAL)
 
@@ -168,6 +169,14 @@ def _allowlist(raw: Any, problems: Problems, compile_patterns: bool) -> Allowlis
     )
 
 
+def _flag(raw: dict[str, Any], key: str, problems: Problems) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        problems.add(key, "must be true or false")
+        return False
+    return value
+
+
 CONTEXT_KINDS = ("password", "secret", "token", "api_key", "key", "auth", "credential", "salt")
 
 
@@ -291,7 +300,7 @@ def _files(raw: Any, problems: Problems) -> FileMatch:
 
 
 def _file_rule_fields(raw: dict[str, Any], problems: Problems) -> FileMatch:
-    for field in ("keywords", "pattern", "entropy", "checksum", "max_width", "paths", "context"):
+    for field in ("keywords", "pattern", "entropy", "checksum", "max_width", "paths", "context", "anchored"):
         if field in raw:
             problems.add(field, "does not apply to a file rule (one with `files`)")
     return _files(raw["files"], problems)
@@ -337,5 +346,6 @@ def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rul
         tags=_str_list(raw.get("tags"), "tags", problems),
         references=_str_list(raw.get("references"), "references", problems),
         context=_context(raw.get("context"), pattern, problems) if files is None else None,
+        anchored=_flag(raw, "anchored", problems),
     )
     return (None, problems.items) if problems.items else (rule, [])

@@ -55,6 +55,7 @@ def _rule(raw: dict[str, Any]) -> Rule:
         else FileMatch(_strings(files["paths"]), _strings(files["exclude"]), files["content"]),
         paths=_strings(raw["paths"]),
         context=None if context is None else _context(context),
+        anchored=bool(raw["anchored"]),
     )
 
 

@@ -302,3 +302,43 @@ def test_low_confidence_findings_follow_the_severity_policy(tmp_path: Path, run_
     assert run_cli(*common, "--fail-on", "medium", cwd=tmp_path).exit_code == 0
     hidden = run_cli(*common, "-q", "--min-severity", "medium", cwd=tmp_path)
     assert hidden.exit_code == 0 and json.loads(hidden.stdout)["findings"] == []
+
+
+def test_an_anchored_rule_matches_at_each_keyword_hit() -> None:
+    """An anchored rule's pattern is matched where each keyword starts (not searched around it), so
+    matches may overlap, and rules with the same pattern text compile it once."""
+    pattern = r"(?P<secret>acme_[a-z0-9_]{4,30})"
+    one = model_rule(pattern=pattern, anchored=True)
+    two = model_rule(id="acme.other", pattern=pattern, anchored=True, keywords=("zz_acme_",))
+    ruleset = CompiledRuleset((one, two))
+    text = "x = acme_ab12_acme_cd34\n"
+    matches, _ = find_matches(text, ruleset, Policy())
+    assert sorted(m.secret for m in matches) == ["acme_ab12_acme_cd34", "acme_cd34"]
+    assert ruleset.pattern(0) is ruleset.pattern(1)
+    windowed = CompiledRuleset((model_rule(pattern=pattern),))
+    assert [m.secret for m in find_matches(text, windowed, Policy())[0]] == ["acme_ab12_acme_cd34"]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "expected"),
+    [
+        ('{"pass": 1}', 1, ("pass", 6)),  # from the quote the keyword starts at
+        ("DB_PASSWORD=1", 3, ("DB_PASSWORD", 11)),
+        ("$password = 1", 1, ("password", 9)),
+        ("password", 0, ("password", 8)),  # at the end of the text
+        ("x" * 50 + "token" + "y" * 50 + " = 1", 50, ("x" * 40 + "token" + "y" * 35, 90)),  # at most 40
+    ],
+)
+def test_name_around(text: str, start: int, expected: tuple[str, int]) -> None:
+    from scanner.engine.context_form import name_around
+
+    assert name_around(text, start) == expected
+
+
+def test_owns_needs_a_joint_after_the_name() -> None:
+    from scanner.engine.context import owns
+
+    assert owns(PASSWORD, "password = 'x'", 0)
+    assert not owns(PASSWORD, "password.length", 0)  # nothing attaches a value
+    assert not owns(PASSWORD, "passenger = 'x'", 0)  # not a password name
+    assert not owns(PASSWORD, "password", 0)  # the text ends

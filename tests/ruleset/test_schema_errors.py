@@ -104,6 +104,7 @@ CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({"tags": [1]}, ["field 'tags': must be a list of non-empty strings"]),
     ({"references": "https://acme.invalid"}, ["field 'references': must be a list of non-empty strings"]),
     ({"severity": "urgent"}, ["field 'severity': must be one of low, medium, high, critical, not 'urgent'"]),
+    ({"anchored": "yes"}, ["field 'anchored': must be true or false"]),
     (
         {"context": ["password"]},
         ["field 'context': must be a mapping with kinds, report, full and optional name"],
@@ -244,5 +245,8 @@ def test_context_scored_rule() -> None:
 
 
 def test_file_rule_has_no_context() -> None:
-    raw = {**file_rule(), "context": {"kinds": ["password"], "report": 0.5, "full": 0.7}}
-    assert problems(raw) == ["field 'context': does not apply to a file rule (one with `files`)"]
+    raw = {**file_rule(), "context": {"kinds": ["password"], "report": 0.5, "full": 0.7}, "anchored": True}
+    assert problems(raw) == [
+        "field 'context': does not apply to a file rule (one with `files`)",
+        "field 'anchored': does not apply to a file rule (one with `files`)",
+    ]
