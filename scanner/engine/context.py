@@ -14,9 +14,8 @@ the features that weighed most, in words; they never quote the value.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
-
-import regex
 
 from scanner.engine import context_model
 from scanner.engine.context_form import JOINT_START, Candidate, form_of, line_of, name_around
@@ -27,10 +26,10 @@ from scanner.engine.context_values import value_features, veto
 from scanner.model import ContextSpec, Judgement
 
 MAX_REASONS = 3
-_KDF = regex.compile(r"\b(?:kdf|scrypt|pbkdf2|bcrypt|argon2\w*|iterations|rounds|cost)\b", regex.I)
-_TEST_OUTPUT = regex.compile(r"[ \t]*(?:---|===|\[)[ \t]*(?:PASS|FAIL|SKIP|RUN|OK)\b")  # go test, gtest
-_URL_AUTHORITY = regex.compile(r"://[^\s\"'`/@]*$")  # scheme://user:pass@host: the URL rules' part
-_IN_URL = regex.compile(r"://[^\s\"'`]*$")
+_KDF = re.compile(r"\b(?:kdf|scrypt|pbkdf2|bcrypt|argon2\w*|iterations|rounds|cost)\b", re.I)
+_TEST_OUTPUT = re.compile(r"[ \t]*(?:---|===|\[)[ \t]*(?:PASS|FAIL|SKIP|RUN|OK)\b")  # go test, gtest
+_URL_AUTHORITY = re.compile(r"://[^\s\"'`/@]*$")  # scheme://user:pass@host: the URL rules' part
+_IN_URL = re.compile(r"://[^\s\"'`]*$")
 
 
 def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | None]:
