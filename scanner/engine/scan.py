@@ -1,10 +1,12 @@
 """The detection pipeline for one chunk of text. Pure: no I/O, no clock, no globals.
 
-Order: keyword prefilter -> pattern on windows around hits of candidate rules only -> secret group ->
-entropy -> checksum -> placeholders -> noise shapes (engine.noise) -> rule allowlist -> policy allowlist
--> inline `spillguard:allow` -> one finding per secret span. Lockfiles and minified bundles run only
-trusted rules (engine.noise). Where the prefilter hit the base64 form of a keyword, or a key-block
-keyword inside a JSON string, the value is decoded and goes through the same steps (engine.decode).
+Order: keyword prefilter -> pattern on windows around hits of candidate rules only (an anchored rule:
+at each hit) -> secret group -> entropy -> checksum -> placeholders -> noise shapes (engine.noise) ->
+rule allowlist -> policy allowlist -> context scoring of context-scored rules (engine.context: a
+confidence, reasons, a severity below the rule's when unsure) -> inline `spillguard:allow` -> one
+finding per secret span. Lockfiles and minified bundles run only trusted rules (engine.noise). Where
+the prefilter hit the base64 form of a keyword, or a key-block keyword inside a JSON string, the value
+is decoded and goes through the same steps (engine.decode).
 """
 
 from __future__ import annotations
