@@ -92,6 +92,8 @@ def veto(value: str, quoted: bool, code: bool) -> str | None:
     stripped = value.strip()
     if not stripped:
         return "empty value"
+    if not any(c.isalnum() for c in stripped):
+        return "no letters or digits (a set of characters, not a credential)"
     lowered = stripped.lower()
     if lowered in _KEYWORDS or lowered.strip("[]!?") in _KEYWORDS:
         return "a language keyword or type name"
