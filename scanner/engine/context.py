@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 
 from scanner.engine import context_model
-from scanner.engine.context_form import JOINT_START, Candidate, form_of, line_of, name_around
+from scanner.engine.context_form import Candidate, attaches, form_of, line_of, name_around
 from scanner.engine.context_names import NameInfo, classify_name
 from scanner.engine.context_place import file_kind, line_features, path_features
 from scanner.engine.context_reasons import DESCRIPTIONS
@@ -87,8 +87,8 @@ def owns(spec: ContextSpec, text: str, start: int) -> bool:
     """Whether a keyword hit at `start` may start a candidate of the rule: the name it sits in is of a
     kind the rule reports, and something that attaches a value follows it. Checked before the rule's
     regex runs there, so `tokenize(`, `tokens[0]`, `author =` or `monkey` cost a dictionary lookup."""
-    name, end = name_around(text, start)
-    return text[end : end + 1] in JOINT_START and classify_name(name).kind in spec.kinds
+    name, head, end = name_around(text, start)
+    return attaches(text, head, end) and classify_name(name).kind in spec.kinds
 
 
 def judge(spec: ContextSpec, candidate: Candidate) -> Judgement | None:

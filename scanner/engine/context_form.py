@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import regex
@@ -12,6 +13,11 @@ from scanner.engine.context_names import split_words
 NAME_REACH = 40  # how far a name is followed back from the keyword that starts the match
 LINE_REACH = 160  # the line around a candidate is read this far each way (minified lines are long)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-$")
+_NAME_AHEAD = re.compile(rf"[A-Za-z0-9_.-]{{0,{NAME_REACH}}}")
+SPACE_REACH = 80  # how far past spaces a name's joint, or back before it its line, is looked for
+# Dockerfile `ENV NAME value`, .netrc `login u password p`, an XML element with attributes
+_SPACED_NAME = re.compile(r"\b(?:ENV|ARG)[ \t]+$|\blogin[ \t]+\S+[ \t]+$|<(?:[A-Za-z0-9_-]{1,20}:)?$")
+_NAME_BEHIND = re.compile(r"[A-Za-z0-9_.$-]+\Z")  # searched up to the hit: the run that ends there
 
 
 @dataclass(frozen=True)
@@ -54,23 +60,38 @@ def candidate_of(found: regex.Match[str], text: str, path: str) -> Candidate:
 JOINT_START = frozenset("\"'`]=:(>\\ \t")
 
 
-def name_around(text: str, start: int) -> tuple[str, int]:
+def attaches(text: str, head: int, end: int) -> bool:
+    """Whether something that attaches a value may follow the name `text[head:end]`: a closing quote
+    or bracket, `=`, `:`, `(`, `>`, `\\`; after spaces, `=`, `:` or `(` (`NAME   = value`), or
+    anything where the name is a flag (`--password value`), an XML element's (`<pwd type="x">`) or
+    follows `ENV`, `ARG` or `login`."""
+    following = text[end : end + 1]
+    if following not in JOINT_START:
+        return False
+    if following not in " \t":
+        return True
+    rest = text[end : end + SPACE_REACH].lstrip(" \t")
+    if rest[:1] in ("=", ":", "("):
+        return True
+    low = max(0, head - SPACE_REACH)
+    line = text[text.rfind("\n", low, head) + 1 or low : head]  # at most SPACE_REACH back
+    return line.endswith("-") or _SPACED_NAME.search(line) is not None
+
+
+def name_around(text: str, start: int) -> tuple[str, int, int]:
     """The identifier a keyword hit at `start` sits in (what `candidate_of` will call the name), read
-    without running the rule's regex, and where it ends: the hit may start at a quote (`"pass"`), the
-    name runs on at most NAME_REACH characters each way."""
+    without running the rule's regex, with where it starts and ends: the hit may start at a quote
+    (`"pass"`), the name runs on at most NAME_REACH characters each way."""
     begin = start
     while begin < len(text) and begin - start < 2 and text[begin] in "\\\"'":
         begin += 1
-    end = begin
-    limit = min(len(text), begin + NAME_REACH)
-    while end < limit and text[end] in _NAME_CHARS and text[end] != "$":
-        end += 1
-    floor = max(0, begin - NAME_REACH)
-    while begin > floor and text[begin - 1] in _NAME_CHARS:
-        begin -= 1
-    while begin < end and text[begin] in "-.$":
-        begin += 1
-    return text[begin:end], end
+    end = _NAME_AHEAD.match(text, begin).end()  # type: ignore[union-attr]  # {0,n} always matches
+    head = begin
+    if begin and text[begin - 1] in _NAME_CHARS:  # the name started before the keyword
+        head = _NAME_BEHIND.search(text, max(0, begin - NAME_REACH), begin).start()  # type: ignore[union-attr]
+    while head < end and text[head] in "-.$":
+        head += 1
+    return text[head:end], head, end
 
 
 def form_of(candidate: Candidate) -> tuple[str, bool]:

@@ -46,6 +46,7 @@ _USER = re.compile(r"user|login|account|email|uid\b", re.I)
 _DOC_PARAM = re.compile(r"[:@]param\b|@arg\b|:type\b|@type\b|\bArgs?:")
 
 
+@lru_cache(maxsize=1024)
 def file_kind(path: str) -> str:
     """code, config, docs, script, data, template or other, from the file name."""
     name = posixpath.basename(path).lower()

@@ -75,7 +75,12 @@ def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
     percent = has_percent_escape(text)  # then a keyword may sit in a URL-encoded value
     windows = hits.windows
     lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
-    plain, multiline, anchored = ruleset.plain_keywords, ruleset.multiline, ruleset.anchored
+    plain, multiline, anchored, rules = (
+        ruleset.plain_keywords,
+        ruleset.multiline,
+        ruleset.anchored,
+        ruleset.rules,
+    )
     containers, url_forms = ruleset.tables.containers, ruleset.tables.url_forms
     for start, keyword in ruleset.prefilter.hits(text):
         if keyword >= plain:
@@ -92,7 +97,9 @@ def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
                 hits.multiline.append(start)
             width = widths[position] or ruleset.width(position)
             if anchored[position]:  # matched at the keyword's start: one window per hit, from it
-                windows.setdefault(position, []).append([start, min(length, start + width)])
+                context = rules[position].context  # context-scored: only where the name is of its kind
+                if context is None or owns(context, text, start):
+                    windows.setdefault(position, []).append([start, min(length, start + width)])
                 continue
             low, high = start - width, end + width
             found = windows.get(position)
@@ -205,26 +212,19 @@ def _passes_filters(
 
 
 def _found(
-    pattern: regex.Pattern[str],
-    text: str,
-    windows: list[list[int]],
-    rule: Rule,
-    anchored: bool,
-    policy: Policy,
+    pattern: regex.Pattern[str], text: str, windows: list[list[int]], anchored: bool, policy: Policy
 ) -> Iterator[regex.Match[str]]:
     """Every match in the windows; for an anchored rule, the match starting at each window's start
     (each is a keyword hit), so a candidate that is not a credential (`key="LicenseKey"` read as key =
-    "LicenseKey") never hides one starting inside it. A context-scored anchored rule skips a hit whose
-    name is not of its kind before running the regex (engine.context.owns)."""
+    "LicenseKey") never hides one starting inside it."""
     timeout = policy.regex_timeout
-    context = rule.context
     for start, end in windows:
         if not anchored:
             yield from pattern.finditer(text, start, end, timeout=timeout)
-        elif context is None or owns(context, text, start):
-            found = pattern.match(text, start, end, timeout=timeout)
-            if found is not None:
-                yield found
+            continue
+        found = pattern.match(text, start, end, timeout=timeout)
+        if found is not None:
+            yield found
 
 
 def find_matches(
@@ -257,7 +257,7 @@ def find_matches(
         pattern = ruleset.pattern(position)
         seen: set[tuple[int, int]] = set()
         try:
-            for found in _found(pattern, text, windows, rule, ruleset.anchored[position], policy):
+            for found in _found(pattern, text, windows, ruleset.anchored[position], policy):
                 secret_start, secret_end = found.span("secret")
                 if secret_start >= secret_end or (secret_start, secret_end) in seen:
                     continue

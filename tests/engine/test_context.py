@@ -322,17 +322,42 @@ def test_an_anchored_rule_matches_at_each_keyword_hit() -> None:
 @pytest.mark.parametrize(
     ("text", "start", "expected"),
     [
-        ('{"pass": 1}', 1, ("pass", 6)),  # from the quote the keyword starts at
-        ("DB_PASSWORD=1", 3, ("DB_PASSWORD", 11)),
-        ("$password = 1", 1, ("password", 9)),
-        ("password", 0, ("password", 8)),  # at the end of the text
-        ("x" * 50 + "token" + "y" * 50 + " = 1", 50, ("x" * 40 + "token" + "y" * 35, 90)),  # at most 40
+        ('{"pass": 1}', 1, ("pass", 2, 6)),  # from the quote the keyword starts at
+        ("DB_PASSWORD=1", 3, ("DB_PASSWORD", 0, 11)),
+        ("$password = 1", 1, ("password", 1, 9)),
+        ("password", 0, ("password", 0, 8)),  # at the end of the text
+        ("x" * 50 + "token" + "y" * 50 + " = 1", 50, ("x" * 40 + "token" + "y" * 35, 10, 90)),  # 40 at most
     ],
 )
-def test_name_around(text: str, start: int, expected: tuple[str, int]) -> None:
+def test_name_around(text: str, start: int, expected: tuple[str, int, int]) -> None:
     from scanner.engine.context_form import name_around
 
     assert name_around(text, start) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "attached"),
+    [
+        ("password = 'x'", True),
+        ("password      : x", True),  # aligned
+        ('password("x")', True),
+        ("password> x", True),
+        ("password.length", False),
+        ("the password to keyring", False),  # prose
+        ("mysql --password x", True),  # a flag's value
+        ('<password type="plain">x</password>', True),  # an element with attributes
+        ("ENV DB_PASSWORD x", True),
+        ("machine h login u password p", True),
+        ("password", False),  # the text ends
+        ("x" * 100 + " ENV password x", True),  # a long line is read SPACE_REACH back only
+        ("ENV " + "x" * 100 + " password x", False),
+    ],
+)
+def test_attaches(text: str, attached: bool) -> None:
+    from scanner.engine.context_form import attaches, name_around
+
+    _, head, end = name_around(text, text.lower().index("password"))
+    assert attaches(text, head, end) is attached
 
 
 def test_owns_needs_a_joint_after_the_name() -> None:
