@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner import __version__, jsonio
+from scanner.engine import context_model
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import CommitInfo, Policy, Rule, ScanStats
 
@@ -47,6 +48,8 @@ def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
             __version__,
             FINGERPRINT_ALGORITHM,
             sorted(rules, key=lambda r: r.id),
+            context_model.BIAS,  # what context-scored rules report changes with the model's weights
+            sorted(context_model.WEIGHTS.items()),
             policy.allowlist,
             policy.max_file_size,
         )

@@ -79,12 +79,19 @@ def _result(
     if finding.decoded is not None:
         cell += f" inside {finding.decoded}-encoded text"
     message = f"{rule.name} ({finding.preview}) found{cell}. {rule.remediation.summary}"
-    extra: dict[str, str] = {"commit": loc.commit} if loc.commit else {}
+    extra: dict[str, str | list[str]] = {"commit": loc.commit} if loc.commit else {}
     note = exposure_note(finding)
     if note is not None and finding.exposure:  # raised above the rule's default level: say why
         message += f" {note}"
         extra["exposure"] = finding.exposure
         extra["security-severity"] = SECURITY_SEVERITY[finding.severity_for(rule)]
+    rank = -1.0  # SARIF's "not given", left out of the log
+    if finding.confidence is not None:  # context-scored: SARIF's rank is "how sure", 0 to 100
+        rank = round(finding.confidence * 100, 1)
+        extra["confidence"] = finding.confidence_for(rule).value
+        extra["confidenceReasons"] = list(finding.reasons)
+        if finding.severity is not None:
+            extra["security-severity"] = SECURITY_SEVERITY[finding.severity_for(rule)]
     properties = None
     if extra:
         properties = sarif.PropertyBag()
@@ -101,6 +108,7 @@ def _result(
         locations=[sarif.Location(physical_location=physical)],
         partial_fingerprints={f"{FINGERPRINT_ALGORITHM}": finding.fingerprint},
         properties=properties,
+        rank=rank,
     )
 
 

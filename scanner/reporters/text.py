@@ -67,6 +67,9 @@ def _finding_lines(
     note = exposure_note(finding)
     if note is not None:
         lines.append(f"      {finding.exposure}: {note}")
+    if finding.confidence is not None:
+        why = "; ".join(finding.reasons)
+        lines.append(f"      confidence {finding.confidence:.2f}" + (f": {why}" if why else ""))
     lines.append(f"      fix: {one_line(rule)}")
     return lines
 
