@@ -72,6 +72,15 @@ class SourceOptions:
                 raise click.UsageError(f"{flag} goes with --history")
 
     @property
+    def mode(self) -> str:
+        """What kind of scan this is: staged, range, history or directory (a SARIF run's category)."""
+        if self.staged:
+            return "staged"
+        if self.commit_range or self.since:
+            return "range"
+        return "history" if self.history else "directory"
+
+    @property
     def prune_scope(self) -> tuple[str, ...] | None:
         """Paths under which a finding that was not seen is really gone: the scanned directories, or
         everything (`("",)`) for a full-history audit; None where absence proves nothing (staged changes,
@@ -209,6 +218,17 @@ def _history(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, qu
         return audit()
     with HistoryBar(sys.stderr) as bar:
         return audit(bar)
+
+
+def gone_paths(source: SourceOptions, report: Report) -> frozenset[str]:
+    """Paths of findings from commits (a range, the history) that HEAD no longer holds: deleted or
+    renamed since. Empty for the other modes, whose files are all there."""
+    if not (source.history or source.commit_range or source.since):
+        return frozenset()
+    from scanner.sources.git import absent_at_head, open_repo
+
+    paths = {f.location.path for f in report.findings if f.location.in_file and f.location.commit}
+    return absent_at_head(open_repo(Path.cwd()), paths) if paths else frozenset()
 
 
 def run(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, quiet: bool = False) -> Report:
