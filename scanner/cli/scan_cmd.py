@@ -11,7 +11,7 @@ import click
 
 from scanner.baseline.apply import load_baseline, with_baseline
 from scanner.cli.output import write_output
-from scanner.cli.source_options import SourceOptions, gone_paths, policy_and_rules, run, source_options
+from scanner.cli.source_options import SourceOptions, gone_findings, policy_and_rules, run, source_options
 from scanner.decision import at_or_above, failing
 from scanner.model import Severity
 from scanner.pool import default_jobs
@@ -157,7 +157,7 @@ def scan(
         verbose=verbose,
         playbook=playbook,
         category=sarif_category or f"spillguard/{source.mode}",
-        gone_paths=gone_paths(source, report) if formats & {"sarif", "markdown", "github"} else frozenset(),
+        gone=gone_findings(source, report) if formats & {"sarif", "markdown", "github"} else frozenset(),
         fail_on=threshold,
     )
     for name, path in extra:

@@ -220,15 +220,18 @@ def _history(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, qu
         return audit(bar)
 
 
-def gone_paths(source: SourceOptions, report: Report) -> frozenset[str]:
-    """Paths of findings from commits (a range, the history) that HEAD no longer holds: deleted or
-    renamed since. Empty for the other modes, whose files are all there."""
+def gone_findings(source: SourceOptions, report: Report) -> frozenset[str]:
+    """Fingerprints of findings from commits (a range, the history) that HEAD no longer holds: in a
+    file deleted or renamed since, or (a history audit knows it) a secret removed from its file. Empty
+    for the other modes, whose files are all there."""
     if not (source.history or source.commit_range or source.since):
         return frozenset()
     from scanner.sources.git import absent_at_head, open_repo
 
-    paths = {f.location.path for f in report.findings if f.location.in_file and f.location.commit}
-    return absent_at_head(open_repo(Path.cwd()), paths) if paths else frozenset()
+    in_files = [f for f in report.findings if f.location.in_file and f.location.commit]
+    absent = absent_at_head(open_repo(Path.cwd()), {f.location.path for f in in_files}) if in_files else ()
+    removed = {fp for group in report.groups if not group.present_at_head for fp in group.fingerprints}
+    return frozenset(f.fingerprint for f in in_files if f.location.path in absent or f.fingerprint in removed)
 
 
 def run(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, quiet: bool = False) -> Report:

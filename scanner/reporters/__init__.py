@@ -14,8 +14,9 @@ class RenderOptions:
     verbose: bool = False
     playbook: bool = False  # text: append a rotation playbook grouped by credential
     category: str | None = None  # SARIF: the run's category (automationDetails.id), spillguard/MODE
-    # SARIF: paths of findings from git that no file at HEAD holds any more (deleted since)
-    gone_paths: frozenset[str] = frozenset()
+    # fingerprints of findings from git that HEAD no longer holds (the file deleted since, or the secret
+    # removed from it): SARIF places them on their commit, Markdown and annotations say so
+    gone: frozenset[str] = frozenset()
     # what fails the run (--fail-on; None: new findings only), for formats that mark failing findings
     fail_on: Severity | None = Severity.LOW
 

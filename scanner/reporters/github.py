@@ -1,6 +1,6 @@
 """GitHub Actions workflow commands: one `::error` annotation per finding that fails the run and one
 `::warning` per other finding listed, most severe first, each on the file and lines it is in (a finding
-no file at HEAD holds, a commit message or a file deleted since, is annotated without a file).
+no file at HEAD holds, in a commit message or only in history, is annotated without a file).
 
 Values are escaped as GitHub's workflow-command rules require: in the message `%`, CR and LF; in a
 property (file, title) also `:` and `,`; so text from the scanned repository can neither end a command
@@ -30,7 +30,7 @@ def escape_property(text: str) -> str:
 def _properties(finding: Finding, title: str, gone: frozenset[str]) -> str:
     loc = finding.location
     props = []
-    if loc.in_file and loc.path not in gone:
+    if loc.in_file and finding.fingerprint not in gone:
         props += [f"file={escape_property(loc.path)}", f"line={loc.line}", f"endLine={loc.end_line}"]
         if loc.line == loc.end_line and loc.cell is None:  # a column is only meaningful on one line
             props += [f"col={loc.column}", f"endColumn={loc.end_column}"]
@@ -49,14 +49,14 @@ def render(report: Report, options: RenderOptions) -> str:
         command = "error" if id(finding) in failing else "warning"
         title = f"spillguard: {rule.name} ({finding.severity_for(rule).value})"
         where = ""
-        if not loc.in_file or loc.path in options.gone_paths:
+        if not loc.in_file or finding.fingerprint in options.gone:
             where = f" in {printable(loc.path)} at commit {(loc.commit or '')[:12]}"
-            where += ", deleted since" if loc.in_file else ""
+            where += ", no longer at HEAD" if loc.in_file else ""
         message = (
             f"{rule.name} [{rule.id}] {printable(finding.preview)}{where}. {rule.remediation.summary}"
             f" See: spillguard rules explain {rule.id}"
         )
-        lines.append(f"::{command} {_properties(finding, title, options.gone_paths)}::{escape_data(message)}")
+        lines.append(f"::{command} {_properties(finding, title, options.gone)}::{escape_data(message)}")
     if len(listed) > MAX_ANNOTATIONS:
         more = len(listed) - MAX_ANNOTATIONS
         lines.append(

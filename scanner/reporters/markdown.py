@@ -34,8 +34,8 @@ def _where(finding: Finding, gone: frozenset[str]) -> str:
     where = f"{escape(loc.path)}&#58;{loc.line}"
     if loc.cell is not None:
         where += f" (cell {loc.cell}, line {loc.cell_line})"
-    if loc.path in gone:
-        return f"{where}{commit}, deleted since"
+    if finding.fingerprint in gone:
+        return f"{where}{commit}, no longer at HEAD"
     return where + commit
 
 
@@ -77,7 +77,7 @@ def render(report: Report, options: RenderOptions) -> str:
             mark = marks.get(finding.fingerprint)
             out.append(
                 f"| {_status(mark, id(finding) in failing)} | {finding.severity_for(rule).value} "
-                f"| {escape(rule.name)} ({escape(rule.id)}) | {_where(finding, options.gone_paths)} "
+                f"| {escape(rule.name)} ({escape(rule.id)}) | {_where(finding, options.gone)} "
                 f"| {escape(finding.preview)} | {_rotate(rule)} |"
             )
         if len(listed) > MAX_ROWS:

@@ -102,13 +102,13 @@ def render(report: Report, options: RenderOptions) -> str:
                 seen[finding.fingerprint],
                 marks.get(finding.fingerprint),
                 report.baseline is not None,
-                finding.location.path in options.gone_paths,
+                finding.fingerprint in options.gone,
                 commits.get(finding.location.commit or ""),
             )
         )
         seen[finding.fingerprint] += 1
     bases: dict[str, object] = {SRCROOT: {"description": {"text": "The root of the scanned work tree."}}}
-    if any(not f.location.in_file or f.location.path in options.gone_paths for f in kept):
+    if any(not f.location.in_file or f.fingerprint in options.gone for f in kept):
         bases[GITCOMMITS] = {
             "description": {
                 "text": "The repository's commits, by id: a result here is in a commit message, a git "

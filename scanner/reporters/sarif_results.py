@@ -5,7 +5,8 @@ show them.
   that file, relative to `%SRCROOT%`, its URI percent-encoding the file name's bytes exactly (a name
   that is not UTF-8 reaches the report with each undecodable byte written `\\xNN`, scanner.sources.paths,
   and is turned back into that byte here).
-- A finding that no file at HEAD holds (a commit message, a git note, a file deleted since) keeps the
+- A finding that no file at HEAD holds (a commit message, a git note, a file deleted since or a secret
+  removed from its file since, `gone`) keeps the
   physical location GitHub requires, under the `GITCOMMITS` base: `COMMIT/message`, `COMMIT/note-on-ID`,
   `COMMIT/PATH`; a logical location names the same place as `git show` takes it (`COMMIT`, `COMMIT:PATH`),
   and the message says where it is and how to see it.
@@ -76,9 +77,9 @@ def _history_place(finding: Finding) -> tuple[str, str, str, str]:
     loc = finding.location
     commit = loc.commit or "unknown-commit"
     short = commit[:12]
-    if loc.in_file:  # a file deleted (or renamed) since the commit that holds it
+    if loc.in_file:  # a file deleted or renamed since the commit that holds it, or the secret removed
         show = f"`git show {short}:{loc.path}`"
-        sentence = f"in {loc.path} at commit {short}, a file deleted since ({show})"
+        sentence = f"in {loc.path} at commit {short}, no longer at HEAD ({show})"
         return f"{commit}/{artifact_uri(loc.path)}", f"{commit}:{loc.path}", "git-blob", sentence
     if loc.path == MESSAGE_PATH:
         sentence = f"in the message of commit {short} (`git show {short}`)"
