@@ -265,3 +265,14 @@ def test_properties_bag_holds_commit_author_and_date(repo: Path, run_cli: Invoke
         result["properties"]["commit"] == sha and result["properties"]["author"] == "Test <t@example.invalid>"
     )
     assert result["properties"]["date"]
+
+
+def test_git_note_is_placed_on_its_commit(repo: Path, run_cli: Invoke) -> None:
+    target = commit_file(repo, "a.py", "x = 1\n")
+    git(repo, "notes", "add", "-m", f"deploy token {TOKEN}", target)
+    (result,) = run_of(sarif(run_cli, repo, "--history", "--no-cache"))["results"]
+    artifact = physical(result)["artifactLocation"]
+    assert artifact["uriBaseId"] == "GITCOMMITS"
+    assert artifact["uri"].endswith(f"/note-on-{target[:12]}")
+    assert result["locations"][0]["logicalLocations"][0]["kind"] == "git-note"
+    assert f"in a git note on {target[:12]} (`git notes show {target[:12]}`)" in result["message"]["text"]
