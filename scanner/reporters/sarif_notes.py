@@ -62,7 +62,11 @@ def notifications(report: Report, left_out: str | None) -> list[dict[str, object
             "file-too-large",
             "file(s) or blob(s) over the size limit not scanned",
         ),
-        (stats.skipped_allowlisted, "allowlisted", "file(s) skipped by the path allowlist"),
+        (
+            stats.skipped_allowlisted,
+            "allowlisted",
+            "file(s) skipped by the path allowlist or as another scanner's baseline or report",
+        ),
     ):
         if count > 0:
             level = "warning" if rule == "file-too-large" else "note"

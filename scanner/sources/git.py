@@ -203,6 +203,28 @@ def absent_at_head(repo: pygit2.Repository, paths: Iterable[str]) -> frozenset[s
     return frozenset(absent)
 
 
+def conflict_stages(
+    repo: pygit2.Repository, path: str
+) -> tuple[bytes | None, bytes | None, bytes | None] | None:
+    """The three versions a conflicted merge left of `path` (relative to the work tree root) in the
+    index: the common ancestor's, ours, theirs (None where a side has no such file); None when the
+    path is not in conflict."""
+    conflicts = repo.index.conflicts
+    if conflicts is None:
+        return None
+    try:
+        stages = conflicts[path]
+    except KeyError:
+        return None
+    ancestor, ours, theirs = (None if entry is None else read_blob_data(repo, entry.id) for entry in stages)
+    return ancestor, ours, theirs
+
+
+def set_config(repo: pygit2.Repository, key: str, value: str) -> None:
+    """Sets `key` in the repository's own config (.git/config), like `git config key value`."""
+    repo.config[key] = value
+
+
 def has_commit(repo: pygit2.Repository, revision: str) -> bool:
     try:
         resolve(repo, revision)
