@@ -116,6 +116,10 @@ def hook(
     ruleset = build_ruleset(policy, prefilter)
     from_ref = os.environ.get("PRE_COMMIT_FROM_REF")
     to_ref = os.environ.get("PRE_COMMIT_TO_REF")
+    if not (from_ref or to_ref) and os.environ.get("PRE_COMMIT_REMOTE_NAME"):
+        # the framework's pre-push of a history down to its root commit (a first push) names no refs,
+        # only the branch pushed: every commit of it not yet on a remote-tracking branch
+        from_ref, to_ref = ZERO_SHA, os.environ.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
     if from_ref and to_ref:
         # a new branch, or a remote tip this clone does not have (a force push over commits never
         # fetched): every commit not yet on a remote-tracking branch

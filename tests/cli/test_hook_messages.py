@@ -48,3 +48,14 @@ def test_blocked_commit_keeps_the_commit_stage_advice(repo: Path, run_cli: Invok
         result.exit_code == 1 and "rotate it (`spillguard rules explain github.pat-classic`)" in result.stderr
     )
     assert "git rebase" not in result.stderr
+
+
+def test_framework_pre_push_of_a_whole_history_is_scanned(repo: Path, run_cli: Invoke, monkeypatch) -> None:
+    """pre-commit's pre-push of a history down to its root commit (a first push) sets no FROM/TO refs,
+    only the branch: every commit not yet on a remote-tracking branch is scanned, not the (empty) index."""
+    commit_file(repo, "a.py", f"t = '{TOKEN}'\n")
+    commit_file(repo, "b.py", "x = 1\n")
+    monkeypatch.setenv("PRE_COMMIT_REMOTE_NAME", "origin")
+    monkeypatch.setenv("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/main")
+    result = run_cli("hook", cwd=repo)
+    assert result.exit_code == 1 and "push blocked: 1 secret found" in result.stderr
