@@ -195,3 +195,18 @@ def test_audit_from_a_subdirectory_with_the_configs_rules_and_file_rules(repo: P
         "baseline", "audit", "-b", BASE, "--rules", "../ci/rules.yml", cwd=repo / "sub", input="s\n" * 5
     )
     assert "(not in the work tree now; it may remain in git history)" in gone.output
+
+
+def test_a_content_rules_entry_in_a_file_a_file_rule_also_flags(repo: Path, ruleset: RuleIndex) -> None:
+    """A token in a committed .env: two entries, the file rule's (the file) and the token's (its line)."""
+    (repo / ".env").write_text(f"A=1\nGITHUB_TOKEN={TOKEN}\n")
+    baseline = baseline_of(repo, ruleset)
+    token = entry_of(baseline, "github.pat-classic")
+    context = entry_context(token, baseline.params, repo, ruleset, reveal=False)
+    assert (
+        not context.whole_file
+        and context.line == 2
+        and dict(context.lines)[2] == f"GITHUB_TOKEN={redact(TOKEN)}"
+    )
+    dotenv = entry_context(entry_of(baseline, "file.dotenv"), baseline.params, repo, ruleset, reveal=False)
+    assert (dotenv.whole_file, dotenv.lines) == (True, ())  # its content only with reveal
