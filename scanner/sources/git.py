@@ -1,6 +1,7 @@
 """A git repository through pygit2, and the objects in it: opening it, resolving revisions, reading
 blobs (like files, into a `ReadResult`), commit metadata, where hooks and the shared git directory are,
-and the little the CLI asks of the work tree. Nothing here writes to the repository."""
+and the little the CLI asks of the work tree and the index (the versions a conflicted merge left).
+Nothing here writes to the repository, but `set_config` (the baseline's merge driver, on request)."""
 
 from __future__ import annotations
 
