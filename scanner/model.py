@@ -61,6 +61,12 @@ class Match:
     judgement: Judgement | None = None  # context-scored rules only
 
 
+# Where a finding that no file holds is reported: a commit message, a git note (scanner.sources).
+MESSAGE_PATH = "(commit message)"
+NOTE_PATH_PREFIXES = ("(git note on ", "(git notes) ")
+NOTICE_BINARY = "binary, not scanned"  # the notice of a file skipped as binary
+
+
 @dataclass(frozen=True)
 class Location:
     path: str
@@ -72,6 +78,12 @@ class Location:
     blob: str | None = None
     cell: int | None = None  # notebooks: 1-based cell number
     cell_line: int | None = None  # notebooks: line within the cell; `line` is then the file's line
+    cell_column: int | None = None  # notebooks: column within the cell's line; `column` is the file's
+
+    @property
+    def in_file(self) -> bool:
+        """False for a commit message or a git note, which no file holds."""
+        return self.path != MESSAGE_PATH and not self.path.startswith(NOTE_PATH_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,10 @@ class Chunk:
     commit: str | None = None
     blob: str | None = None
     cell: int | None = None  # a notebook cell's part: its number, and
-    line_map: tuple[int, ...] | None = None  # the file line of each of its lines
+    line_map: tuple[int, ...] | None = None  # the file line of each of its lines, and where in that
+    # file line each line's JSON-encoded text starts: (1-based column, whether non-ASCII characters
+    # are written as \u escapes); column 0 when it was not found
+    column_map: tuple[tuple[int, bool], ...] | None = None
 
 
 @dataclass(frozen=True)

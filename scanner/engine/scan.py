@@ -36,7 +36,7 @@ from scanner.engine.hits import Hits, candidate_windows, encoded_spans
 from scanner.engine.index import RuleIndex
 from scanner.engine.noise import is_noise, quiet_file, trusted_anywhere
 from scanner.engine.overlaps import resolve_overlaps
-from scanner.engine.positions import LineIndex, line_bounds
+from scanner.engine.positions import LineIndex, encoded_column, line_bounds
 from scanner.fingerprint import fingerprint, secret_hash
 from scanner.model import Chunk, Finding, Location, Match, Notice, Policy, Rule, Severity, Span
 from scanner.redact import redact
@@ -217,9 +217,16 @@ def scan_chunk(chunk: Chunk, ruleset: RuleIndex, policy: Policy) -> ChunkResult:
     for match in resolve_overlaps(matches, rules):
         line, column = index.locate(match.secret_span.start)
         end_line, end_column = index.locate(match.secret_span.end)
-        cell_line = None
-        if chunk.line_map:  # a notebook cell: lines count within the cell; report the file's too
-            cell_line = line
+        cell_line = cell_column = None
+        if chunk.line_map:  # a notebook cell: lines and columns count within the cell; report the file's
+            cell_line, cell_column = line, column
+            if chunk.column_map:
+                starts = chunk.column_map
+                column = encoded_column(
+                    chunk.text, match.secret_span.start, starts[min(line, len(starts)) - 1]
+                )
+                end_start = starts[min(end_line, len(starts)) - 1]
+                end_column = encoded_column(chunk.text, match.secret_span.end, end_start)
             line = chunk.line_map[min(line, len(chunk.line_map)) - 1]
             end_line = chunk.line_map[min(end_line, len(chunk.line_map)) - 1]
         hashed = secret_hash(match.secret)
@@ -242,6 +249,7 @@ def scan_chunk(chunk: Chunk, ruleset: RuleIndex, policy: Policy) -> ChunkResult:
                     blob=chunk.blob,
                     cell=chunk.cell,
                     cell_line=cell_line,
+                    cell_column=cell_column,
                 ),
                 secret_hash=hashed,
                 fingerprint=fingerprint(match.rule_id, chunk.path, hashed),

@@ -59,6 +59,7 @@ def finding_dict(finding: Finding, rule: Rule, commit: CommitInfo | None = None)
     if loc.cell is not None:
         data["cell"] = loc.cell
         data["cell_line"] = loc.cell_line
+        data["cell_column"] = loc.cell_column
     if loc.commit is not None:
         data["commit"] = loc.commit
     if commit is not None:

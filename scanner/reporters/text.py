@@ -53,7 +53,7 @@ def _finding_lines(
     loc = finding.location
     where = f"{printable(loc.path)}:{loc.line}:{loc.column}"
     if loc.cell is not None:
-        where += f" (cell {loc.cell}, line {loc.cell_line})"
+        where += f" (cell {loc.cell}, line {loc.cell_line}, column {loc.cell_column})"
     if finding.decoded is not None:
         where += f" ({finding.decoded}-decoded)"
     level = finding.severity_for(rule)
