@@ -5,7 +5,7 @@
 - Reported: with `--min-severity`, the findings at or above it (`at_or_above`); with a baseline, the
   new findings and the known ones that still fail, or every known one with `--show-known` (`visible`).
 - The run fails (`failing`) on a finding at or above `--fail-on` that is new or still fails; with
-  `--fail-on new`, on new findings only.
+  `--fail-on new`, on new findings only (`fails` judges one finding, `failing_findings` lists them).
 - SARIF marks a known finding suppressed when it no longer fails and was reviewed as a false positive
   or an accepted risk (`suppressed`).
 - An inventory fails (`inventory_failing`) on an open credential (in a tree, or in a commit message)
@@ -50,24 +50,32 @@ def visible(report: Report) -> tuple[Finding, ...]:
     return tuple(f for f in report.findings if f.fingerprint not in marks or marks[f.fingerprint].failing)
 
 
-def failing(report: Report, threshold: Severity | None) -> bool:
-    """Whether the run fails. `threshold` None means `--fail-on new`: new findings of any severity
-    fail, known ones never. Otherwise findings at or above the severity (their own, which an exposure
-    may have raised above the rule's) fail, except known ones whose baseline entry is not real and not
-    past its expiry."""
+def fails(
+    finding: Finding, rule_severity: Severity, mark: KnownMark | None, threshold: Severity | None
+) -> bool:
+    """Whether this finding fails the run. `threshold` None means `--fail-on new`: a new finding of any
+    severity fails, a known one never. Otherwise a finding at or above the severity (its own, which an
+    exposure may have raised above its rule's, `rule_severity`) fails unless it is known and its
+    baseline entry is neither real nor past its expiry."""
+    if threshold is None:
+        return mark is None
+    if (finding.severity or rule_severity).rank < threshold.rank:
+        return False
+    return mark is None or mark.failing
+
+
+def failing_findings(report: Report, threshold: Severity | None) -> tuple[Finding, ...]:
+    """The findings that fail the run (`fails`), in report order."""
     rules = {rule.id: rule for rule in report.rules}
     marks = dict(report.baseline.known) if report.baseline is not None else {}
-    for finding in report.findings:
-        mark = marks.get(finding.fingerprint)
-        if threshold is None:
-            if mark is None:
-                return True
-            continue
-        if finding.severity_for(rules[finding.rule_id]).rank < threshold.rank:
-            continue
-        if mark is None or mark.failing:
-            return True
-    return False
+    return tuple(
+        f for f in report.findings if fails(f, rules[f.rule_id].severity, marks.get(f.fingerprint), threshold)
+    )
+
+
+def failing(report: Report, threshold: Severity | None) -> bool:
+    """Whether the run fails: whether any finding does (`fails`)."""
+    return bool(failing_findings(report, threshold))
 
 
 def suppressed(mark: KnownMark) -> bool:

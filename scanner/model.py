@@ -5,26 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-
-class Severity(str, Enum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_RANK[self]
-
-
-class Confidence(str, Enum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-    @property
-    def rank(self) -> int:
-        return _CONFIDENCE_RANK[self]
+# Rule records live in scanner.rule; every record is importable from here.
+from scanner.rule import Allowlist as Allowlist
+from scanner.rule import Companion as Companion
+from scanner.rule import Confidence as Confidence
+from scanner.rule import ContextSpec as ContextSpec
+from scanner.rule import Examples as Examples
+from scanner.rule import FileMatch as FileMatch
+from scanner.rule import Remediation as Remediation
+from scanner.rule import Rule as Rule
+from scanner.rule import Severity as Severity
 
 
 class ReviewStatus(str, Enum):
@@ -36,83 +26,17 @@ class ReviewStatus(str, Enum):
     ACCEPTED_RISK = "accepted_risk"  # real but accepted, with a reason (and ideally an expiry)
 
 
-_SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
-_CONFIDENCE_RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
+HIGH_CONFIDENCE = 0.9  # a context-scored finding's score from which its confidence level is high
 
 
 @dataclass(frozen=True)
-class Remediation:
-    summary: str
-    rotate: tuple[str, ...]
-    revoke_url: str | None = None
+class Judgement:
+    """Context scoring's verdict on one candidate: a confidence from 0 to 1, the reasons that weighed
+    most (in words, never the value), and the features it was computed from."""
 
-
-@dataclass(frozen=True)
-class Allowlist:
-    """Drops a candidate secret: `regexes` match the secret, `stopwords` are substrings of it,
-    `paths` are glob patterns over the POSIX path of the file."""
-
-    regexes: tuple[str, ...] = ()
-    stopwords: tuple[str, ...] = ()
-    paths: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.regexes or self.stopwords or self.paths)
-
-
-@dataclass(frozen=True)
-class Examples:
-    positive: tuple[str, ...]
-    negative: tuple[str, ...]
-    path: str | None = None  # where a path-scoped rule's examples are scanned (matches its `paths`)
-
-
-@dataclass(frozen=True)
-class FileMatch:
-    """A file rule: the file itself is the leak (a committed .env, a private key file). `paths` and
-    `exclude` are regexes searched in the POSIX path; `content`, when set, must also occur in the text
-    (a .npmrc only counts when it holds auth)."""
-
-    paths: tuple[str, ...]
-    exclude: tuple[str, ...] = ()
-    content: str | None = None
-
-
-@dataclass(frozen=True)
-class Companion:
-    """The other half of a credential pair: `pattern` must match within `within_lines` lines of a
-    rule's secret (above, below or on its line) for the secret to count (an access key id near its
-    secret, an account SID near its auth token)."""
-
-    pattern: str
-    within_lines: int
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    name: str
-    description: str
-    severity: Severity
-    confidence: Confidence
-    keywords: tuple[str, ...]
-    pattern: str
-    max_width: int
-    remediation: Remediation
-    examples: Examples
-    source: str
-    min_entropy: float | None = None
-    checksum: str | None = None
-    allowlist: Allowlist = field(default_factory=Allowlist)
-    tags: tuple[str, ...] = ()
-    references: tuple[str, ...] = ()
-    files: FileMatch | None = None  # set for file rules, which have no keywords and no pattern
-    paths: tuple[str, ...] = ()  # content rules: regexes searched in the POSIX path; empty = every file
-    companion: Companion | None = None  # content rules: the pair's other half, required nearby
-
-    @property
-    def is_generic(self) -> bool:
-        return self.id.startswith("generic.")
+    confidence: float
+    reasons: tuple[str, ...]
+    features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +58,13 @@ class Match:
     secret: str
     entropy: float
     decoded: str | None = None  # how the secret was encoded where it sits: base64, json-escaped
+    judgement: Judgement | None = None  # context-scored rules only
+
+
+# Where a finding that no file holds is reported: a commit message, a git note (scanner.sources).
+MESSAGE_PATH = "(commit message)"
+NOTE_PATH_PREFIXES = ("(git note on ", "(git notes) ")
+NOTICE_BINARY = "binary, not scanned"  # the notice of a file skipped as binary
 
 
 @dataclass(frozen=True)
@@ -147,6 +78,12 @@ class Location:
     blob: str | None = None
     cell: int | None = None  # notebooks: 1-based cell number
     cell_line: int | None = None  # notebooks: line within the cell; `line` is then the file's line
+    cell_column: int | None = None  # notebooks: column within the cell's line; `column` is the file's
+
+    @property
+    def in_file(self) -> bool:
+        """False for a commit message or a git note, which no file holds."""
+        return self.path != MESSAGE_PATH and not self.path.startswith(NOTE_PATH_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -161,10 +98,21 @@ class Finding:
     decoded: str | None = None  # found after decoding the text at the location: base64, json-escaped
     severity: Severity | None = None  # overrides the rule's severity (raised by an exposure)
     exposure: str | None = None  # how far the value travels beyond the repository: client-bundle
+    confidence: float | None = None  # context-scored rules: how sure the engine is, 0 to 1
+    reasons: tuple[str, ...] = ()  # context-scored rules: what weighed most in `confidence`
 
     def severity_for(self, rule: Rule) -> Severity:
         """The severity this finding is reported and judged at: its own, else its rule's."""
         return self.severity or rule.severity
+
+    def confidence_for(self, rule: Rule) -> Confidence:
+        """The rule's confidence, or for a context-scored finding the level of its score: below the
+        rule's `full`, low; from it, medium, and high from HIGH_CONFIDENCE on."""
+        if self.confidence is None or rule.context is None:
+            return rule.confidence
+        if self.confidence < rule.context.full:
+            return Confidence.LOW
+        return Confidence.HIGH if self.confidence >= HIGH_CONFIDENCE else Confidence.MEDIUM
 
 
 @dataclass(frozen=True)
@@ -178,7 +126,10 @@ class Chunk:
     commit: str | None = None
     blob: str | None = None
     cell: int | None = None  # a notebook cell's part: its number, and
-    line_map: tuple[int, ...] | None = None  # the file line of each of its lines
+    line_map: tuple[int, ...] | None = None  # the file line of each of its lines, and where in that
+    # file line each line's JSON-encoded text starts: (1-based column, whether non-ASCII characters
+    # are written as \u escapes); column 0 when it was not found
+    column_map: tuple[tuple[int, bool], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,24 @@ def private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
         yield directory
 
 
+@pytest.fixture(autouse=True)
+def every_sarif_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every SARIF log a test renders in this process (through the CLI or the library) is validated
+    against the official 2.1.0 schema before the test sees it; tests that run spillguard in a
+    subprocess validate what it wrote themselves (tests.sarif_schema.load_sarif)."""
+    from scanner.reporters import sarif
+    from tests.sarif_schema import assert_valid
+
+    render = sarif.render
+
+    def validated(report: object, options: object) -> str:
+        text = render(report, options)  # type: ignore[arg-type]
+        assert_valid(text)
+        return text
+
+    monkeypatch.setattr(sarif, "render", validated)
+
+
 @pytest.fixture(scope="session")
 def ruleset() -> CompiledRuleset:
     return CompiledRuleset(load_rules(), "pyahocorasick")

@@ -53,3 +53,17 @@ def test_dependencies_are_bounded_and_the_pinned_set_fits_them() -> None:
         if name not in ("regex", "distributed") and not name.startswith("types-"):  # versioned by date
             assert "<" in operators, text
         assert name in pinned and requirement.specifier.contains(pinned[name]), (text, pinned.get(name))
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is in the standard library from 3.11")
+def test_readme_pins_the_release_tag_of_this_version() -> None:
+    """Releases are tagged vVERSION (README, Pre-commit hook): the examples name the tag of the version
+    being released, so they work once it is tagged."""
+    import re
+
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    readme = (ROOT / "README.md").read_text()
+    assert set(re.findall(r"rev: (\S+)", readme)) == {f"v{version}"}
+    assert set(re.findall(r"uses: OWNER/spillguard@(\S+)", readme)) == {f"v{version}"}

@@ -6,8 +6,10 @@ Version 1:
      "hash": {"kdf": "scrypt", "n": 256, "r": 8, "p": 1, "salt": HEX},
      "entries": [{"fingerprint", "rule_id", "path", "line", "secret_hash", "status", "reason",
                   "reviewer", "expires"}, ...]}
-Entries are sorted by path, rule id and fingerprint, one per line, keys sorted, no timestamps: two
-branches that add different entries usually merge without a conflict.
+Entries are sorted by path, rule id and fingerprint, one per line, keys sorted, no timestamps. Two
+branches that each added entries merge with git's merge driver, `spillguard baseline merge`
+(scanner.baseline.merge); a file a line merge left with conflict markers is refused with the way out.
+A UTF-8 byte-order mark (Windows editors) is accepted.
 """
 
 from __future__ import annotations
@@ -178,9 +180,25 @@ def _bounded_int(raw: dict[str, Any], key: str, most: int, name: str) -> int:
     return value
 
 
+CONFLICT_MARKERS = ("<<<<<<< ", "=======\n", ">>>>>>> ")
+
+
+def conflicted(text: str) -> bool:
+    """Whether `text` holds the markers git leaves in a file whose line merge conflicted."""
+    return any(line.startswith(CONFLICT_MARKERS) for line in text.splitlines(keepends=True))
+
+
 def parse(text: str, name: str, consistent: Callable[[HashParams, Entry], bool]) -> Baseline:
     """`consistent(params, entry)` recomputes an entry's fingerprint; a mismatch means the file was
     edited by hand in a way that cannot be trusted."""
+    text = text.removeprefix("\ufeff")
+    if conflicted(text):
+        base = Path(name).name
+        raise BaselineError(
+            f"{name}: holds git conflict markers (<<<<<<<, =======, >>>>>>>): a merge left it unresolved. "
+            f"Run `spillguard baseline merge -b {name}` to merge both sides' entries from git's index, then "
+            f"`git add {base}`; `spillguard install-hook --merge-driver` makes git merge it that way itself"
+        )
     try:
         document = jsonio.loads(text)
     except jsonio.TooDeep as exc:

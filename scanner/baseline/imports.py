@@ -8,12 +8,15 @@ reports how many foreign entries matched nothing.
   (`findings` with a location): matched on path and line.
 - `.gitleaksignore`: one gitleaks fingerprint per line, `[commit:]file:rule:line`: matched on path and
   line; those findings were deliberately ignored, so they come in as false positives to be reviewed.
+
+Each foreign entry that names none of our findings comes back with why (`Unmatched`): the file was not
+scanned, is gone, holds nothing spillguard flags, or holds findings at other lines.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +57,7 @@ def _read_text(path: Path) -> str:
     if len(data) > MAX_BASELINE_BYTES:
         raise BaselineError(f"{path}: larger than {MAX_BASELINE_BYTES // 1024**2} MiB")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark (Windows editors) is no error
     except UnicodeDecodeError:
         raise BaselineError(f"{path}: not UTF-8 text") from None
 
@@ -172,11 +175,46 @@ _STRENGTH = {
 }
 
 
-def match(foreign: list[ForeignEntry], findings: Iterable[Finding]) -> tuple[list[Imported], int]:
-    """Our findings that a foreign entry names (with its review), and how many foreign entries matched
-    none. detect-secrets entries match on path and the SHA-1 of the secret (findings must carry it: a
-    scan with reveal; it is hashed here and not kept); an entry whose SHA-1 matches nothing, as with
-    detect-secrets plugins that hash only part of a token, falls back to its path and line, like the
+@dataclass(frozen=True)
+class Unmatched:
+    entry: ForeignEntry
+    reason: str
+
+
+def _why(
+    entry: ForeignEntry, lines: dict[str, list[int]], skipped: dict[str, str], present: Callable[[str], bool]
+) -> str:
+    """Why a foreign entry names none of our findings, in words a user can act on."""
+    path = _norm(entry.path)
+    where = f"{path}:{entry.line}" if entry.line is not None else path
+    if path in skipped:
+        return f"{path}: not scanned ({skipped[path]})"
+    if path not in lines:
+        if not present(path):
+            return f"{path}: no such file in the scanned source (deleted, renamed, ignored, or outside it)"
+        return f"{where}: spillguard finds no secret in this file (no rule for it, or its filters reject it)"
+    found = ", ".join(str(n) for n in sorted(set(lines[path]))[:5])
+    if entry.sha1 is not None:
+        return (
+            f"{where}: the SHA-1 matches no secret spillguard found in this file (lines {found}), nor does "
+            "the line: the plugin may hash part of the value, or the file changed since"
+        )
+    if entry.line is None:
+        return f"{path}: the entry has no line to match (spillguard found secrets at lines {found})"
+    return f"{where}: no finding on this line (spillguard found secrets at lines {found}; the file changed?)"
+
+
+def match(
+    foreign: list[ForeignEntry],
+    findings: Iterable[Finding],
+    skipped: dict[str, str] | None = None,
+    present: Callable[[str], bool] = lambda path: True,
+) -> tuple[list[Imported], list[Unmatched]]:
+    """Our findings that a foreign entry names (with its review), and the foreign entries that name
+    none, each with why (`skipped`: paths the scan did not read, with the notice; `present`: whether a
+    path exists). detect-secrets entries match on path and the SHA-1 of the secret (findings must carry
+    it: a scan with reveal; it is hashed here and not kept); an entry whose SHA-1 matches nothing, as
+    with detect-secrets plugins that hash only part of a token, falls back to its path and line, like the
     other formats. Where several entries name one finding, the strongest review wins (real first)."""
     findings = list(findings)
     by_sha: dict[tuple[str, str], list[ForeignEntry]] = {}
@@ -196,7 +234,9 @@ def match(foreign: list[ForeignEntry], findings: Iterable[Finding]) -> tuple[lis
     for entry in foreign:
         if id(entry) not in used and entry.line is not None:
             by_line.setdefault((_norm(entry.path), entry.line), []).append(entry)
+    lines: dict[str, list[int]] = {}
     for position, finding in enumerate(findings):
+        lines.setdefault(finding.location.path, []).append(finding.location.line)
         for line in range(finding.location.line, finding.location.end_line + 1):
             for entry in by_line.get((finding.location.path, line), []):
                 candidates.setdefault(position, []).append(entry)
@@ -205,4 +245,5 @@ def match(foreign: list[ForeignEntry], findings: Iterable[Finding]) -> tuple[lis
     for position, entries in sorted(candidates.items()):
         best = max(entries, key=lambda e: _STRENGTH[e.status])
         imported.append(Imported(findings[position], best.status, best.reason))
-    return imported, len(foreign) - len(used)
+    unmatched = [Unmatched(e, _why(e, lines, skipped or {}, present)) for e in foreign if id(e) not in used]
+    return imported, unmatched

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scanner.baseline.format import Entry, HashParams
 from scanner.baseline.match import identify, slow_hashes
+from scanner.engine.file_rules import scan_path
 from scanner.engine.index import RuleIndex
 from scanner.engine.scan import scan_chunk
 from scanner.model import DEFAULT_MAX_FILE_SIZE, Chunk, Finding, Policy, ReviewStatus
@@ -27,10 +28,13 @@ CONTEXT_LINES = 2
 @dataclass(frozen=True)
 class Context:
     """Numbered lines around the entry's secret in the work tree, the secret redacted unless revealed;
-    empty when the file or the secret is no longer there (it may live on in history only)."""
+    empty when the file or the secret is no longer there (it may live on in history only). For a file
+    rule (the file itself is the leak: a committed .env, a key file), `whole_file` is set when the file
+    is there; its first lines are shown only when revealed (no rule points at its secrets)."""
 
     lines: tuple[tuple[int, str], ...]
     line: int
+    whole_file: bool = False
 
 
 def review_root(cwd: Path) -> Path:
@@ -47,10 +51,20 @@ def entry_context(
     reveal: bool,
     max_size: int = DEFAULT_MAX_FILE_SIZE,
 ) -> Context:
-    text = read_file(FileRef(entry.path, str(root / entry.path)), max_size).text
+    read = read_file(FileRef(entry.path, str(root / entry.path)), max_size)
+    text = read.text
+    policy = Policy(reveal_secrets=True)
+    there = not read.stats.skipped_unreadable  # binary or too large, a key file is still there
+    for found in scan_path(entry.path, text, ruleset, policy) if there else ():
+        if (
+            found.rule_id == entry.rule_id
+            and identify(found, slow_hashes([found], params)) == entry.fingerprint
+        ):
+            lines = text.splitlines()[: 2 * CONTEXT_LINES + 1] if reveal and text is not None else []
+            return Context(tuple(enumerate(lines, 1)), 1, whole_file=True)
     if text is None:  # gone, unreadable, too large or binary
         return Context((), entry.line)
-    findings = scan_chunk(Chunk(entry.path, text), ruleset, Policy(reveal_secrets=True)).findings
+    findings = scan_chunk(Chunk(entry.path, text), ruleset, policy).findings
     candidates = [f for f in findings if f.rule_id == entry.rule_id]
     slow = slow_hashes(candidates, params)
     match = next((f for f in candidates if identify(f, slow) == entry.fingerprint), None)

@@ -23,10 +23,12 @@ from scanner.baseline.match import (
     slow_hashes,
     update,
 )
+from scanner.cli.baseline_merge_cmd import merge_cmd
 from scanner.cli.baseline_review_cmd import audit_cmd
-from scanner.cli.options import baseline_option
+from scanner.cli.options import baseline_option, waiting_for
 from scanner.cli.source_options import SourceOptions, policy_and_rules, run, source_options
 from scanner.errors import BaselineError
+from scanner.locked import locked
 from scanner.model import ReviewStatus
 from scanner.pool import default_jobs
 from scanner.reporters.text import printable
@@ -52,6 +54,7 @@ def baseline() -> None:
 
 
 baseline.add_command(audit_cmd)
+baseline.add_command(merge_cmd)
 
 
 @baseline.command("create")
@@ -83,13 +86,15 @@ def create_cmd(source: SourceOptions, output: str, force: bool) -> int:
 @baseline_option()
 def update_cmd(source: SourceOptions, baseline_path: str) -> int:
     """Scan again: add new findings as unreviewed, keep every review, and remove entries no longer
-    found, but only inside what was scanned (a staged or range scan never removes)."""
-    current = load_baseline(baseline_path)
-    policy, ruleset = policy_and_rules(source)
-    report = run(source, ruleset, policy, quiet=True)
-    slow = slow_hashes(report.findings, current.params, source.jobs or default_jobs())
-    updated, added, removed = update(current, report.findings, slow, source.scope_for(report))
-    save(updated, Path(baseline_path))
+    found, but only inside what was scanned (a staged or range scan never removes). Two updates at once
+    take turns: the second waits, then reads what the first wrote."""
+    with locked(Path(baseline_path), waiting_for(baseline_path)):
+        current = load_baseline(baseline_path)
+        policy, ruleset = policy_and_rules(source)
+        report = run(source, ruleset, policy, quiet=True)
+        slow = slow_hashes(report.findings, current.params, source.jobs or default_jobs())
+        updated, added, removed = update(current, report.findings, slow, source.scope_for(report))
+        save(updated, Path(baseline_path))
     click.echo(f"updated {baseline_path}: {added} added, {removed} removed, {len(updated.entries)} entries")
     return 0
 
@@ -171,7 +176,8 @@ def report_cmd(source: SourceOptions, baseline_path: str, fmt: str, no_scan: boo
 def upgrade_cmd(baseline_path: str) -> int:
     """Rewrite a baseline of an older format version in the current one."""
     path = Path(baseline_path)
-    save(load(path, consistent), path)  # read bounded, never from a FIFO; every entry checked
+    with locked(path, waiting_for(baseline_path)):
+        save(load(path, consistent), path)  # read bounded, never from a FIFO; every entry checked
     click.echo(f"{baseline_path}: now version 1")
     return 0
 
@@ -195,22 +201,43 @@ def import_cmd(fmt: str, foreign: str, source: SourceOptions, output: str) -> in
     # secrets stay in memory, only hashed for matching
     policy, ruleset = policy_and_rules(source, reveal=True)
     report = run(source, ruleset, policy, quiet=True)
-    imported, unmatched = match(entries, report.findings)
+    skipped = {notice.path: notice.message for notice in report.notices}
+    git_source = source.history or source.staged or bool(source.commit_range or source.since)
+    imported, unmatched = match(entries, report.findings, skipped, _present(git_source))
     target = Path(output)
-    current = load_baseline(output) if target.exists() else Baseline(new_params(), ())
-    findings = [replace(item.finding, secret=None) for item in imported]
-    slow = slow_hashes(findings, current.params, source.jobs or default_jobs())
-    merged, added, _removed = update(current, findings, slow, None)
-    labels = {identify(item.finding, slow): item for item in imported}
-    entries_out = []
-    for entry in merged.entries:
-        item = labels.get(entry.fingerprint)
-        if item is not None and entry.status is ReviewStatus.UNREVIEWED:
-            entry = replace(entry, status=item.status, reason=item.reason)
-        entries_out.append(entry)
-    save(replace(merged, entries=tuple(entries_out)), target)
+    with locked(target, waiting_for(output)):
+        current = load_baseline(output) if target.exists() else Baseline(new_params(), ())
+        findings = [replace(item.finding, secret=None) for item in imported]
+        slow = slow_hashes(findings, current.params, source.jobs or default_jobs())
+        merged, added, _removed = update(current, findings, slow, None)
+        labels = {identify(item.finding, slow): item for item in imported}
+        entries_out = []
+        for entry in merged.entries:
+            item = labels.get(entry.fingerprint)
+            if item is not None and entry.status is ReviewStatus.UNREVIEWED:
+                entry = replace(entry, status=item.status, reason=item.reason)
+            entries_out.append(entry)
+        save(replace(merged, entries=tuple(entries_out)), target)
     click.echo(
         f"imported {len(imported)} finding(s) from {foreign} into {output} ({added} new "
-        f"entries); {unmatched} of {len(entries)} {fmt} entries matched no current finding"
+        f"entries); {len(unmatched)} of {len(entries)} {fmt} entries matched no current finding"
     )
+    for miss in unmatched[:MAX_REASONS]:
+        click.echo(f"  not matched: {printable(miss.reason)}")
+    if len(unmatched) > MAX_REASONS:
+        click.echo(f"  ... and {len(unmatched) - MAX_REASONS} more")
     return 0
+
+
+MAX_REASONS = 20
+
+
+def _present(git_source: bool) -> Callable[[str], bool]:
+    """Whether a foreign entry's path names a file: in the work tree for a directory scan (paths are
+    reported from the work tree root, or the current directory); any path of a git source."""
+    if git_source:
+        return lambda path: True
+    from scanner.sources.file_walk import find_worktree
+
+    base = find_worktree(Path.cwd()) or Path.cwd()
+    return lambda path: (base / path).is_file()

@@ -22,16 +22,39 @@ ZERO_SHA = "0" * 40
 HOOK_MARKER = "# installed by spillguard install-hook"
 
 
+def _first_commit(report: Report) -> str | None:
+    """The oldest commit (in the order the range was walked) that holds a finding that blocks."""
+    holding = {f.location.commit for f in visible(report) if f.location.commit}
+    return next((info.sha for info in report.commits if info.sha in holding), None) or min(
+        holding, default=None
+    )
+
+
 def _blocked_message(report: Report, what: str) -> str:
     count = len(visible(report))
     lines = [f"spillguard: {what} blocked: {count} secret{'s' if count != 1 else ''} found", ""]
     lines.append(render(report, RenderOptions()).rstrip("\n"))
     first = visible(report)[0].rule_id
+    lines += ["", "What to do:"]
+    if what == "push":
+        commit = _first_commit(report)
+        short = commit[:12] if commit else "COMMIT"
+        lines += [
+            f"  - Rotate the credential first (`spillguard rules explain {first}`) if it ever left this "
+            "machine (a shared branch, CI, a fork).",
+            "  - A new commit that deletes it does not unblock the push: the commit that added it would "
+            "still be pushed. Rewrite the commits not pushed yet:",
+            f"      git rebase -i {short}^   # mark {short} `edit` (and any later commit holding it)",
+            "      (remove the secret from the file)  git commit --amend -a  git rebase --continue",
+            "    or, to redo them as one commit: git reset --soft @{upstream} (a new branch: the commit it "
+            "started from), remove the secret, commit again; then push.",
+        ]
+    else:
+        lines.append(
+            f"  - Treat the credential as leaked if it was ever pushed: rotate it "
+            f"(`spillguard rules explain {first}`), then remove it from the files."
+        )
     lines += [
-        "",
-        "What to do:",
-        f"  - Treat the credential as leaked if it was ever pushed: rotate it "
-        f"(`spillguard rules explain {first}`), then remove it from the files.",
         "  - A false positive: add `spillguard:allow=RULE_ID` in a comment on its line, or an "
         "allowlist entry in .spillguard.yml.",
         f"  - `git {what} --no-verify` skips this check; the secret then "
@@ -93,6 +116,10 @@ def hook(
     ruleset = build_ruleset(policy, prefilter)
     from_ref = os.environ.get("PRE_COMMIT_FROM_REF")
     to_ref = os.environ.get("PRE_COMMIT_TO_REF")
+    if not (from_ref or to_ref) and os.environ.get("PRE_COMMIT_REMOTE_NAME"):
+        # the framework's pre-push of a history down to its root commit (a first push) names no refs,
+        # only the branch pushed: every commit of it not yet on a remote-tracking branch
+        from_ref, to_ref = ZERO_SHA, os.environ.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
     if from_ref and to_ref:
         # a new branch, or a remote tip this clone does not have (a force push over commits never
         # fetched): every commit not yet on a remote-tracking branch
@@ -131,25 +158,61 @@ exit 0
 """
 
 
+_DRIVER = (
+    "if [ -x {python} ]; then exec {python} -m scanner baseline merge %O %A %B; "
+    "else exec spillguard baseline merge %O %A %B; fi"
+)
+
+
+def _install_merge_driver() -> None:
+    """The baseline's merge driver: git config (this clone) and .gitattributes (committed, for all)."""
+    import shlex
+
+    from scanner.baseline.format import DEFAULT_PATH
+    from scanner.cli.baseline_merge_cmd import DRIVER
+    from scanner.sources.git import open_repo, set_config, work_tree
+
+    repo = open_repo(Path.cwd())
+    set_config(repo, f"merge.{DRIVER}.name", "spillguard baseline: merge entries of both branches")
+    set_config(repo, f"merge.{DRIVER}.driver", _DRIVER.format(python=shlex.quote(sys.executable)))
+    attributes = (work_tree(repo) or Path.cwd()) / ".gitattributes"
+    line = f"{DEFAULT_PATH} merge={DRIVER}"
+    try:
+        text = attributes.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    if line not in text.splitlines():
+        attributes.write_text(text + ("\n" if text and not text.endswith("\n") else "") + line + "\n")
+        click.echo(f"added to {attributes}: {line} (commit it, so every clone merges the baseline this way)")
+    click.echo(f"set merge.{DRIVER}.driver in this clone's git config")
+
+
 @click.command("install-hook")
 @click.option(
     "--stage",
     "stages",
     type=click.Choice(["pre-commit", "pre-push"]),
     multiple=True,
-    default=("pre-commit",),
-    show_default=True,
-    help="Which hook to write (repeat for both): pre-commit scans what is staged, pre-push the commits "
-    "being pushed.",
+    help="Which hook to write (repeat for both; default pre-commit, unless only --merge-driver is "
+    "given): pre-commit scans what is staged, pre-push the commits being pushed.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing hook not written by spillguard.")
-def install_hook(stages: tuple[str, ...], force: bool) -> int:
+@click.option(
+    "--merge-driver",
+    is_flag=True,
+    help="Make git merge .spillguard-baseline.json entry by entry (`spillguard baseline merge`): set the "
+    "driver in this clone's git config and add its line to .gitattributes.",
+)
+def install_hook(stages: tuple[str, ...], force: bool, merge_driver: bool) -> int:
     """Write native git hooks that run `spillguard hook`, where git looks for hooks (core.hooksPath
-    when set, else .git/hooks, shared by linked worktrees)."""
+    when set, else .git/hooks, shared by linked worktrees); with --merge-driver, the baseline's merge
+    driver."""
     import shlex
 
     from scanner.sources.git import hooks_dir, open_repo
 
+    if not stages and not merge_driver:
+        stages = ("pre-commit",)
     hooks = hooks_dir(open_repo(Path.cwd()))
     targets = [hooks / stage for stage in dict.fromkeys(stages)]
     for target in targets:  # check all before writing any
@@ -158,7 +221,8 @@ def install_hook(stages: tuple[str, ...], force: bool) -> int:
                 f"{target}: a {target.name} hook already exists; use --force to replace it, or "
                 "call `spillguard hook` from it"
             )
-    hooks.mkdir(parents=True, exist_ok=True)
+    if targets:
+        hooks.mkdir(parents=True, exist_ok=True)
     for target in targets:
         template = _PRE_PUSH if target.name == "pre-push" else _PRE_COMMIT
         target.write_text(
@@ -166,4 +230,6 @@ def install_hook(stages: tuple[str, ...], force: bool) -> int:
         )
         target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         click.echo(f"installed {target}")
+    if merge_driver:
+        _install_merge_driver()
     return 0

@@ -69,6 +69,11 @@ def baseline_option() -> Callable[[F], F]:
     )
 
 
+def waiting_for(path: str) -> Callable[[], None]:
+    """What a baseline command says before it waits for another one holding the file (scanner.locked)."""
+    return lambda: click.echo(f"spillguard: waiting for {path}: another spillguard is updating it", err=True)
+
+
 def build_policy(
     config_path: str | None,
     rule_files: tuple[str, ...],

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+import time
+from dataclasses import replace
 from datetime import date
 
 import click
 
 from scanner.baseline.apply import load_baseline, with_baseline
 from scanner.cli.output import write_output
-from scanner.cli.source_options import SourceOptions, policy_and_rules, run, source_options
+from scanner.cli.source_options import SourceOptions, gone_findings, policy_and_rules, run, source_options
 from scanner.decision import at_or_above, failing
 from scanner.model import Severity
 from scanner.pool import default_jobs
@@ -45,7 +47,23 @@ SCAN_EPILOG = (
 @click.option(
     "--show-secrets",
     is_flag=True,
-    help="Print secret values in clear in text and JSON reports (never in SARIF).",
+    help="Print secret values in clear in text and JSON reports (never in SARIF, Markdown or GitHub "
+    "annotations).",
+)
+@click.option(
+    "--also-write",
+    "also",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write the report in FORMAT (" + ", ".join(FORMATS) + ") to FILE, atomically "
+    "(repeatable): one scan, several reports.",
+)
+@click.option(
+    "--sarif-category",
+    metavar="NAME",
+    help="SARIF: the run's category (automationDetails.id; upload-sarif's `category`), default "
+    "spillguard/MODE (staged, range, history or directory), so uploads of different modes never "
+    "replace each other's alerts.",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
@@ -93,6 +111,8 @@ def scan(
     source: SourceOptions,
     fmt: str,
     output: str | None,
+    also: tuple[str, ...],
+    sarif_category: str | None,
     show_secrets: bool,
     exit_zero: bool,
     fail_on: str,
@@ -112,9 +132,13 @@ def scan(
     """
     if (show_known or fail_on == "new") and baseline_path is None:
         raise click.UsageError("--show-known and --fail-on new go with --baseline")
+    extra = _also_write(also)
+    formats = {fmt, *(name for name, _ in extra)}
     baseline = load_baseline(baseline_path) if baseline_path else None
-    policy, ruleset = policy_and_rules(source, reveal=show_secrets and fmt != "sarif")
+    # only the text and JSON reports ever show a secret; SARIF, Markdown and GitHub annotations never do
+    policy, ruleset = policy_and_rules(source, reveal=show_secrets and bool(formats & {"text", "json"}))
     report = run(source, ruleset, policy, quiet)
+    started = time.monotonic()
     if baseline is not None:
         report = with_baseline(
             report,
@@ -125,14 +149,40 @@ def scan(
             source.jobs or default_jobs(),
         )
     report = at_or_above(report, Severity(min_severity))
+    threshold = None if fail_on == "new" else Severity(fail_on)
     to_terminal = output in (None, "-")
     use_color = (color if color is not None else to_terminal and sys.stdout.isatty()) and fmt == "text"
-    rendered = get_writer(fmt)(report, RenderOptions(color=use_color, verbose=verbose, playbook=playbook))
+    options = RenderOptions(
+        color=use_color,
+        verbose=verbose,
+        playbook=playbook,
+        category=sarif_category or f"spillguard/{source.mode}",
+        gone=gone_findings(source, report) if formats & {"sarif", "markdown", "github"} else frozenset(),
+        fail_on=threshold,
+    )
+    for name, path in extra:
+        write_output(get_writer(name)(report, replace(options, color=False)), path)
+    rendered = get_writer(fmt)(report, options)
     write_output(rendered, output, color=use_color)
+    # the summary's time covers rendering and writing the reports too
+    report = replace(report, seconds=report.seconds + time.monotonic() - started)
     if not quiet and (fmt != "text" or not to_terminal):
         click.echo(summary(report), err=True)
     if verbose and fmt != "text":
         for notice in report.notices:
             click.echo(f"note: {printable(notice.path)}: {printable(notice.message)}", err=True)
-    threshold = None if fail_on == "new" else Severity(fail_on)
     return 1 if failing(report, threshold) and not exit_zero else 0
+
+
+def _also_write(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    """`--also-write FORMAT=FILE` values as (format, file) pairs; a bad one is a usage error."""
+    pairs = []
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or name not in FORMATS or not path or path == "-":
+            raise click.BadParameter(
+                f"{value!r}: expected FORMAT=FILE, FORMAT one of {', '.join(FORMATS)}, FILE a path",
+                param_hint="'--also-write'",
+            )
+        pairs.append((name, path))
+    return pairs

@@ -72,6 +72,15 @@ class SourceOptions:
                 raise click.UsageError(f"{flag} goes with --history")
 
     @property
+    def mode(self) -> str:
+        """What kind of scan this is: staged, range, history or directory (a SARIF run's category)."""
+        if self.staged:
+            return "staged"
+        if self.commit_range or self.since:
+            return "range"
+        return "history" if self.history else "directory"
+
+    @property
     def prune_scope(self) -> tuple[str, ...] | None:
         """Paths under which a finding that was not seen is really gone: the scanned directories, or
         everything (`("",)`) for a full-history audit; None where absence proves nothing (staged changes,
@@ -209,6 +218,20 @@ def _history(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, qu
         return audit()
     with HistoryBar(sys.stderr) as bar:
         return audit(bar)
+
+
+def gone_findings(source: SourceOptions, report: Report) -> frozenset[str]:
+    """Fingerprints of findings from commits (a range, the history) that HEAD no longer holds: in a
+    file deleted or renamed since, or (a history audit knows it) a secret removed from its file. Empty
+    for the other modes, whose files are all there."""
+    if not (source.history or source.commit_range or source.since):
+        return frozenset()
+    from scanner.sources.git import absent_at_head, open_repo
+
+    in_files = [f for f in report.findings if f.location.in_file and f.location.commit]
+    absent = absent_at_head(open_repo(Path.cwd()), {f.location.path for f in in_files}) if in_files else ()
+    removed = {fp for group in report.groups if not group.present_at_head for fp in group.fingerprints}
+    return frozenset(f.fingerprint for f in in_files if f.location.path in absent or f.fingerprint in removed)
 
 
 def run(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, quiet: bool = False) -> Report:

@@ -61,7 +61,9 @@ class RuleIndex(ABC):
         # 0 = not computed yet (built-in rules are parsed without it, to keep start-up short)
         self.widths: list[int] = [reach(rule, rule.max_width) if rule.max_width else 0 for rule in rules]
         self.scoped: tuple[bool, ...] = tuple(bool(rule.paths) for rule in rules)
+        self.anchored: tuple[bool, ...] = tuple(rule.anchored for rule in rules)
         self._patterns: dict[int, regex.Pattern[str]] = {}
+        self._by_text: dict[str, regex.Pattern[str]] = {}  # rules sharing a pattern compile it once
         self._companions: dict[int, regex.Pattern[str]] = {}
         self._scopes: dict[int, tuple[regex.Pattern[str], ...]] = {}
         self._allowlists: dict[int, CompiledAllowlist | None] = {}
@@ -138,7 +140,10 @@ class RuleIndex(ABC):
     def pattern(self, position: int) -> regex.Pattern[str]:
         compiled = self._patterns.get(position)
         if compiled is None:
-            compiled = regex.compile(guarded(self.rules[position].pattern))
+            text = guarded(self.rules[position].pattern)
+            compiled = self._by_text.get(text)
+            if compiled is None:
+                compiled = self._by_text[text] = regex.compile(text)
             self._patterns[position] = compiled
         return compiled
 

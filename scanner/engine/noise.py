@@ -68,6 +68,8 @@ def is_noise(rule: Rule, secret: str) -> bool:
     if trusted_anywhere(rule):
         return False
     kind = noise_kind(secret)
+    if kind == "uuid" and rule.context is not None:
+        return False  # context scoring weighs a UUID by the name it is assigned to
     return kind is not None and not (kind == "uuid" and _expects_uuid(rule.pattern))
 
 

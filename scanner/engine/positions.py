@@ -3,6 +3,8 @@ counts characters from the start of its line."""
 
 from __future__ import annotations
 
+import json
+
 
 class LineIndex:
     """Answers offset -> (line, column); cheap for increasing offsets, correct for any order."""
@@ -28,3 +30,14 @@ def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     first = text.rfind("\n", 0, start) + 1
     last = text.find("\n", end)
     return first, len(text) if last == -1 else last
+
+
+def encoded_column(text: str, offset: int, start: tuple[int, bool]) -> int:
+    """The file column of `offset` in `text` when the line holding it is written in the file as a JSON
+    string (a notebook cell's line) starting at column `start[0]`, non-ASCII characters as \\u escapes
+    when `start[1]`: the start plus the length of the encoded text before `offset` on its line. Column 0
+    (not known) gives the column in `text`."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    if not start[0]:
+        return offset - line_start + 1
+    return start[0] + len(json.dumps(text[line_start:offset], ensure_ascii=start[1])) - 2

@@ -1,42 +1,44 @@
 """The detection pipeline for one chunk of text. Pure: no I/O, no clock, no globals.
 
-Order: keyword prefilter -> pattern on windows around hits of candidate rules only -> secret group ->
-entropy -> checksum -> placeholders -> noise shapes (engine.noise) -> rule allowlist -> policy allowlist
--> a pair rule's companion nearby (engine.companion) -> inline `spillguard:allow` -> one finding per
-secret span. Lockfiles and minified bundles run only trusted rules (engine.noise). Where the prefilter
-hit the base64 form of a keyword, or a key-block keyword inside a JSON string, the value is decoded and
-goes through the same steps (engine.decode).
+Order: keyword prefilter -> pattern on windows around hits of candidate rules only (an anchored rule:
+at each hit) -> secret group -> entropy -> checksum -> placeholders -> noise shapes (engine.noise) ->
+rule allowlist -> policy allowlist -> a pair rule's companion nearby (engine.companion) -> context
+scoring of context-scored rules (engine.context: a confidence, reasons, a severity below the rule's
+when unsure) -> inline `spillguard:allow` -> one finding per secret span. Lockfiles and minified
+bundles run only trusted rules (engine.noise). Where the prefilter hit the base64 form of a keyword, or
+a key-block keyword inside a JSON string, the value is decoded and goes through the same steps
+(engine.encoded).
 """
 
 from __future__ import annotations
 
-import bisect
-from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+import regex
 
 from scanner.engine.checksums import VALIDATORS
 from scanner.engine.companion import companion_near
+from scanner.engine.context import judge
+from scanner.engine.context_form import candidate_of
 from scanner.engine.encoded import (
     CONTAINER_REACH,
     MAX_DEPTH,
-    MIN_RUN,
-    base64_run,
     decode_base64,
     decode_url,
-    has_percent_escape,
-    json_string_around,
     runs_in,
     unescape_json,
-    url_run,
 )
 from scanner.engine.entropy import shannon_entropy
-from scanner.engine.exposure import client_exposure
+from scanner.engine.exposure import client_exposure, raised
 from scanner.engine.filters import INLINE_MARKER, compile_allowlist, inline_allowed, is_placeholder
-from scanner.engine.index import RuleIndex as CompiledRuleset
+from scanner.engine.hits import Hits, candidate_windows, encoded_spans
+from scanner.engine.index import RuleIndex
 from scanner.engine.noise import is_noise, quiet_file, trusted_anywhere
-from scanner.engine.positions import LineIndex, line_bounds
+from scanner.engine.overlaps import resolve_overlaps
+from scanner.engine.positions import LineIndex, encoded_column, line_bounds
 from scanner.fingerprint import fingerprint, secret_hash
-from scanner.model import Chunk, Finding, Location, Match, Notice, Policy, Rule, Span
+from scanner.model import Chunk, Finding, Location, Match, Notice, Policy, Rule, Severity, Span
 from scanner.redact import redact
 
 
@@ -44,91 +46,6 @@ from scanner.redact import redact
 class ChunkResult:
     findings: tuple[Finding, ...]
     notices: tuple[Notice, ...] = ()
-
-
-@dataclass
-class Hits:
-    """What the prefilter found in one text: per candidate rule, the merged windows [start, end] a
-    match could occupy; where the base64 form of a keyword occurs; where a keyword of a multi-line
-    rule occurs (it may sit JSON-escaped inside a string); and where a container word (`auths`) is
-    written."""
-
-    windows: dict[int, list[list[int]]]
-    encoded: list[int]
-    multiline: list[int]
-    containers: list[int]
-    # where a URL-encoded value may hold a keyword: the keyword as URL encoding writes it, and, in a
-    # text holding a %XX escape anywhere, every rule keyword hit
-    plain: array[int]  # machine ints: a file of one keyword repeated has millions of hits
-
-
-def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
-    """Hits arrive ordered by end offset, so overlapping windows are merged as they come; a window that
-    starts before the one it joins widens it (duplicated regions are deduplicated by span later)."""
-    length = len(text)
-    hits = Hits({}, [], [], [], array("q"))
-    percent = has_percent_escape(text)  # then a keyword may sit in a URL-encoded value
-    windows = hits.windows
-    lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
-    plain, multiline = ruleset.plain_keywords, ruleset.multiline
-    containers, url_forms = ruleset.tables.containers, ruleset.tables.url_forms
-    for start, keyword in ruleset.prefilter.hits(text):
-        if keyword >= plain:
-            if keyword >= url_forms:
-                hits.plain.append(start)
-            else:
-                (hits.containers if keyword >= containers else hits.encoded).append(start)
-            continue
-        if percent:
-            hits.plain.append(start)
-        end = start + lengths[keyword]
-        for position in keyword_rules[keyword]:
-            if multiline[position]:
-                hits.multiline.append(start)
-            width = widths[position] or ruleset.width(position)
-            low, high = start - width, end + width
-            found = windows.get(position)
-            if found is None:
-                windows[position] = [[max(0, low), min(length, high)]]
-                continue
-            last = found[-1]
-            if low <= last[1]:
-                if low < last[0]:
-                    last[0] = max(0, low)
-                if high > last[1]:
-                    last[1] = min(length, high)
-            else:
-                found.append([max(0, low), min(length, high)])
-    return hits
-
-
-def _encoded_spans(text: str, hits: Hits) -> list[tuple[str, int, int]]:
-    """(kind, start, end) of each distinct encoded value around a trigger, in text order."""
-    spans: set[tuple[str, int, int]] = set()
-    covered = -1
-    for position in sorted(hits.encoded):
-        if position < covered:
-            continue  # inside a run already taken
-        start, end = base64_run(text, position, max(covered, 0))
-        covered = end
-        if end - start >= MIN_RUN:
-            spans.add(("base64", start, end))
-    covered = -1
-    for position in sorted(set(hits.multiline)):
-        if position < covered:
-            continue
-        found = json_string_around(text, position)
-        if found is not None:
-            covered = found[1]
-            spans.add(("json-escaped", *found))
-    run_start = covered = -1
-    for position in hits.plain:  # ordered by keyword end, so nearly by start: no sorted copy
-        if run_start <= position < covered:
-            continue  # inside the value taken last
-        run_start, covered = url_run(text, position)
-        if decode_url(text[run_start:covered]) is not None:
-            spans.add(("url", run_start, covered))
-    return sorted(spans, key=lambda item: (item[1], item[2], item[0]))
 
 
 _DECODERS = {"base64": decode_base64, "json-escaped": unescape_json, "url": decode_url}
@@ -144,7 +61,7 @@ def _edge_lines(text: str, start: int, end: int) -> tuple[str, ...]:
 def _decoded_matches(
     text: str,
     hits: Hits,
-    ruleset: CompiledRuleset,
+    ruleset: RuleIndex,
     policy: Policy,
     path: str,
     depth: int,
@@ -152,7 +69,7 @@ def _decoded_matches(
 ) -> list[Match]:
     """Matches inside encoded values, placed on the encoded text in the original."""
     found: list[Match] = []
-    for kind, start, end in _encoded_spans(text, hits):
+    for kind, start, end in encoded_spans(text, hits):
         raw = text[start:end]
         decoded = _DECODERS[kind](raw)
         if decoded is None:
@@ -180,7 +97,7 @@ def _decoded_matches(
 
 
 def _passes_filters(
-    rule: Rule, secret: str, entropy: float, ruleset: CompiledRuleset, position: int, policy: Policy
+    rule: Rule, secret: str, entropy: float, ruleset: RuleIndex, position: int, policy: Policy
 ) -> bool:
     if rule.min_entropy is not None and entropy < rule.min_entropy:
         return False
@@ -196,15 +113,31 @@ def _passes_filters(
     return not (policy.allowlist and compile_allowlist(policy.allowlist).allows_secret(secret))
 
 
+def _found(
+    pattern: regex.Pattern[str], text: str, windows: list[list[int]], anchored: bool, policy: Policy
+) -> Iterator[regex.Match[str]]:
+    """Every match in the windows; for an anchored rule, the match starting at each window's start
+    (each is a keyword hit), so a candidate that is not a credential (`key="LicenseKey"` read as key =
+    "LicenseKey") never hides one starting inside it."""
+    timeout = policy.regex_timeout
+    for start, end in windows:
+        if not anchored:
+            yield from pattern.finditer(text, start, end, timeout=timeout)
+            continue
+        found = pattern.match(text, start, end, timeout=timeout)
+        if found is not None:
+            yield found
+
+
 def find_matches(
-    text: str, ruleset: CompiledRuleset, policy: Policy, path: str = "", depth: int = 0
+    text: str, ruleset: RuleIndex, policy: Policy, path: str = "", depth: int = 0
 ) -> tuple[list[Match], list[str]]:
     """All confirmed matches in `text` (before overlap resolution), those inside encoded values
     included, and the ids of rules that timed out."""
     matches: list[Match] = []
     timed_out: list[str] = []
     has_marker = INLINE_MARKER in text  # almost never: then no line is looked at
-    hits = _candidate_windows(text, ruleset)
+    hits = candidate_windows(text, ruleset)
     # lockfile, checksum list, minified bundle: trusted rules only (told only when some rule may run)
     quiet = bool(hits.windows) and quiet_file(path, text)
     if depth > 0:  # a decoded value: look at every run in it
@@ -226,73 +159,47 @@ def find_matches(
         pattern = ruleset.pattern(position)
         seen: set[tuple[int, int]] = set()
         try:
-            for start, end in windows:
-                for found in pattern.finditer(text, start, end, timeout=policy.regex_timeout):
-                    secret_start, secret_end = found.span("secret")
-                    if secret_start >= secret_end or (secret_start, secret_end) in seen:
+            for found in _found(pattern, text, windows, ruleset.anchored[position], policy):
+                secret_start, secret_end = found.span("secret")
+                if secret_start >= secret_end or (secret_start, secret_end) in seen:
+                    continue
+                seen.add((secret_start, secret_end))
+                secret = found.group("secret")
+                entropy = shannon_entropy(secret)
+                if not _passes_filters(rule, secret, entropy, ruleset, position, policy):
+                    continue
+                if rule.companion is not None and not companion_near(
+                    text,
+                    secret_start,
+                    secret_end,
+                    ruleset.companion(position),
+                    rule.companion.within_lines,
+                    policy.regex_timeout,
+                ):
+                    continue  # one half of a pair, the other half not nearby
+                judgement = None
+                if rule.context is not None:  # context-scored: the engine.context hook
+                    judgement = judge(rule.context, candidate_of(found, text, path))
+                    if judgement is None or judgement.confidence < rule.context.report:
                         continue
-                    seen.add((secret_start, secret_end))
-                    secret = found.group("secret")
-                    entropy = shannon_entropy(secret)
-                    if not _passes_filters(rule, secret, entropy, ruleset, position, policy):
-                        continue
-                    if rule.companion is not None and not companion_near(
-                        text,
-                        secret_start,
-                        secret_end,
-                        ruleset.companion(position),
-                        rule.companion.within_lines,
-                        policy.regex_timeout,
-                    ):
-                        continue  # one half of a pair, the other half not nearby
-                    if has_marker and inline_allowed(_edge_lines(text, secret_start, secret_end), rule.id):
-                        continue
-                    matches.append(
-                        Match(
-                            rule_id=rule.id,
-                            span=Span(*found.span()),
-                            secret_span=Span(secret_start, secret_end),
-                            secret=secret,
-                            entropy=entropy,
-                        )
+                if has_marker and inline_allowed(_edge_lines(text, secret_start, secret_end), rule.id):
+                    continue
+                matches.append(
+                    Match(
+                        rule_id=rule.id,
+                        span=Span(*found.span()),
+                        secret_span=Span(secret_start, secret_end),
+                        secret=secret,
+                        entropy=entropy,
+                        judgement=judgement,
                     )
+                )
         except TimeoutError:
             timed_out.append(rule.id)
     return matches, timed_out
 
 
-def _priority(rule: Rule, match: Match) -> tuple[int, int, int, int, int, str]:
-    """Specific rules beat generic ones; a secret matched as written beats one found by decoding the
-    same text; then confidence, severity, and the longer secret."""
-    length = match.secret_span.end - match.secret_span.start
-    return (
-        0 if rule.is_generic else 1,
-        0 if match.decoded else 1,
-        rule.confidence.rank,
-        rule.severity.rank,
-        length,
-        rule.id,
-    )
-
-
-def resolve_overlaps(matches: list[Match], rules: dict[str, Rule]) -> list[Match]:
-    """Keeps one match per secret span: where spans overlap, the more specific rule wins. The kept
-    spans never overlap, so sorted by start only the nearest one before a new span's end can collide
-    with it: O(n log n) however many matches a file holds."""
-    ranked = sorted(matches, key=lambda m: _priority(rules[m.rule_id], m), reverse=True)
-    starts: list[int] = []
-    kept: list[Match] = []  # in the order of `starts`
-    for match in ranked:
-        span = match.secret_span
-        index = bisect.bisect_left(starts, span.end)
-        if index and kept[index - 1].secret_span.end > span.start:
-            continue
-        starts.insert(index, span.start)
-        kept.insert(index, match)
-    return sorted(kept, key=lambda m: (m.secret_span.start, m.secret_span.end, m.rule_id))
-
-
-def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkResult:
+def scan_chunk(chunk: Chunk, ruleset: RuleIndex, policy: Policy) -> ChunkResult:
     matches, timed_out = find_matches(chunk.text, ruleset, policy, chunk.path)
     notices = tuple(
         Notice(
@@ -310,13 +217,25 @@ def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkR
     for match in resolve_overlaps(matches, rules):
         line, column = index.locate(match.secret_span.start)
         end_line, end_column = index.locate(match.secret_span.end)
-        cell_line = None
-        if chunk.line_map:  # a notebook cell: lines count within the cell; report the file's too
-            cell_line = line
+        cell_line = cell_column = None
+        if chunk.line_map:  # a notebook cell: lines and columns count within the cell; report the file's
+            cell_line, cell_column = line, column
+            if chunk.column_map:
+                starts = chunk.column_map
+                column = encoded_column(
+                    chunk.text, match.secret_span.start, starts[min(line, len(starts)) - 1]
+                )
+                end_start = starts[min(end_line, len(starts)) - 1]
+                end_column = encoded_column(chunk.text, match.secret_span.end, end_start)
             line = chunk.line_map[min(line, len(chunk.line_map)) - 1]
             end_line = chunk.line_map[min(end_line, len(chunk.line_map)) - 1]
         hashed = secret_hash(match.secret)
-        exposure = client_exposure(chunk.text, match.secret_span.start, rules[match.rule_id])
+        rule = rules[match.rule_id]
+        exposure = client_exposure(chunk.text, match.secret_span.start, rule)
+        severity = exposure.severity if exposure else None
+        judgement = match.judgement
+        if judgement is not None and rule.context is not None and judgement.confidence < rule.context.full:
+            severity = raised(Severity.LOW) if exposure else Severity.LOW  # unsure: the policy decides
         findings.append(
             Finding(
                 rule_id=match.rule_id,
@@ -330,6 +249,7 @@ def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkR
                     blob=chunk.blob,
                     cell=chunk.cell,
                     cell_line=cell_line,
+                    cell_column=cell_column,
                 ),
                 secret_hash=hashed,
                 fingerprint=fingerprint(match.rule_id, chunk.path, hashed),
@@ -337,8 +257,10 @@ def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkR
                 entropy=round(match.entropy, 3),
                 secret=match.secret if policy.reveal_secrets else None,
                 decoded=match.decoded,
-                severity=exposure.severity if exposure else None,
+                severity=severity,
                 exposure=exposure.kind if exposure else None,
+                confidence=judgement.confidence if judgement else None,
+                reasons=judgement.reasons if judgement else (),
             )
         )
     return ChunkResult(tuple(findings), notices)

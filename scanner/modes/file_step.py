@@ -7,7 +7,8 @@ by window, each window's findings placed back at their file line and column. Out
 (file rules first, then every chunk through the engine), its notices (the read's, then one per regex
 timeout) and its counts, as a `Scanned`.
 
-The path allowlist is compiled once per scan, and the rule index is prepared (keyword tables and
+Another scanner's baseline or report (scanner.sources.foreign) is skipped, counted as allowlisted, with
+a notice. The path allowlist is compiled once per scan, and the rule index is prepared (keyword tables and
 prefilter built, with the user cache) before the first file goes through the engine, never during a
 scan.
 """
@@ -23,6 +24,7 @@ from scanner.engine.filters import compile_allowlist
 from scanner.engine.index import RuleIndex
 from scanner.engine.scan import scan_chunk
 from scanner.model import Chunk, CommitInfo, Finding, Notice, Policy, Report, ScanStats, SecretGroup
+from scanner.sources.foreign import foreign_file, notice_text
 from scanner.sources.reader import ReadResult
 from scanner.sources.windows import LongText
 
@@ -72,6 +74,10 @@ class FileStep:
         notices = () if read.notice is None else (read.notice,)
         if self.allowlisted(path):
             return Scanned((), notices, read.stats)
+        foreign = foreign_file(path, read.text)
+        if foreign is not None:  # another scanner's baseline or report: about secrets, not a source
+            skipped = ScanStats(skipped_allowlisted=1)
+            return Scanned((), (*notices, Notice(path, notice_text(foreign))), read.stats + skipped)
         self.prepare()
         findings: tuple[Finding, ...] = ()
         if file_rules and not read.long:

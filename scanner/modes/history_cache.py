@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner import __version__, jsonio
+from scanner.engine import context_model
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import Policy, Rule, ScanStats
 from scanner.modes.history_snapshot import Snapshot, view_from_json, view_to_json
@@ -57,6 +58,8 @@ def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
             __version__,
             FINGERPRINT_ALGORITHM,
             sorted(rules, key=lambda r: r.id),
+            context_model.BIAS,  # what context-scored rules report changes with the model's weights
+            sorted(context_model.WEIGHTS.items()),
             policy.allowlist,
             policy.max_file_size,
         )

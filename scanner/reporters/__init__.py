@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scanner.inventory_model import Inventory
-from scanner.model import Report
+from scanner.model import Report, Severity
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,12 @@ class RenderOptions:
     color: bool = False
     verbose: bool = False
     playbook: bool = False  # text: append a rotation playbook grouped by credential
+    category: str | None = None  # SARIF: the run's category (automationDetails.id), spillguard/MODE
+    # fingerprints of findings from git that HEAD no longer holds (the file deleted since, or the secret
+    # removed from it): SARIF places them on their commit, Markdown and annotations say so
+    gone: frozenset[str] = frozenset()
+    # what fails the run (--fail-on; None: new findings only), for formats that mark failing findings
+    fail_on: Severity | None = Severity.LOW
 
 
 Writer = Callable[[Report, RenderOptions], str]
@@ -24,12 +30,16 @@ def get_writer(name: str) -> Writer:
         from scanner.reporters.json_report import render
     elif name == "sarif":
         from scanner.reporters.sarif import render
+    elif name == "markdown":
+        from scanner.reporters.markdown import render
+    elif name == "github":
+        from scanner.reporters.github import render
     else:
         from scanner.reporters.text import render
     return render
 
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "markdown", "github")
 
 
 InventoryWriter = Callable[[Inventory], str]

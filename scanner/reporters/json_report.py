@@ -32,7 +32,7 @@ def finding_dict(finding: Finding, rule: Rule, commit: CommitInfo | None = None)
         "rule_id": finding.rule_id,
         "rule_name": rule.name,
         "severity": finding.severity_for(rule).value,
-        "confidence": rule.confidence.value,
+        "confidence": finding.confidence_for(rule).value,
         "path": loc.path,
         "line": loc.line,
         "column": loc.column,
@@ -44,6 +44,11 @@ def finding_dict(finding: Finding, rule: Rule, commit: CommitInfo | None = None)
         "tags": list(rule.tags),
         "remediation": as_dict(rule),
     }
+    if finding.confidence is not None:  # context-scored: how sure, and why (never the value)
+        data["confidence_score"] = finding.confidence
+        data["confidence_reasons"] = list(finding.reasons)
+        if finding.severity is not None and finding.exposure is None:
+            data["rule_severity"] = rule.severity.value
     if finding.decoded is not None:
         data["decoded"] = finding.decoded
     note = exposure_note(finding)
@@ -54,6 +59,7 @@ def finding_dict(finding: Finding, rule: Rule, commit: CommitInfo | None = None)
     if loc.cell is not None:
         data["cell"] = loc.cell
         data["cell_line"] = loc.cell_line
+        data["cell_column"] = loc.cell_column
     if loc.commit is not None:
         data["commit"] = loc.commit
     if commit is not None:

@@ -53,7 +53,7 @@ def _finding_lines(
     loc = finding.location
     where = f"{printable(loc.path)}:{loc.line}:{loc.column}"
     if loc.cell is not None:
-        where += f" (cell {loc.cell}, line {loc.cell_line})"
+        where += f" (cell {loc.cell}, line {loc.cell_line}, column {loc.cell_column})"
     if finding.decoded is not None:
         where += f" ({finding.decoded}-decoded)"
     level = finding.severity_for(rule)
@@ -67,6 +67,9 @@ def _finding_lines(
     note = exposure_note(finding)
     if note is not None:
         lines.append(f"      {finding.exposure}: {note}")
+    if finding.confidence is not None:
+        why = "; ".join(finding.reasons)
+        lines.append(f"      confidence {finding.confidence:.2f}" + (f": {why}" if why else ""))
     lines.append(f"      fix: {one_line(rule)}")
     return lines
 

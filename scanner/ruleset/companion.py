@@ -3,19 +3,16 @@ match near the secret (see scanner.engine.companion)."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import regex
 
 from scanner.engine.companion import MAX_LINES
 from scanner.model import Companion
+from scanner.ruleset.fields import Problems
 
 
-class _Problems(Protocol):
-    def add(self, field: str, message: str) -> None: ...
-
-
-def parse_companion(raw: Any, problems: _Problems, compile_pattern: bool) -> Companion | None:
+def parse_companion(raw: Any, problems: Problems, compile_pattern: bool) -> Companion | None:
     """`{pattern: REGEX, within_lines: 0..MAX_LINES}`, or None when the field is absent."""
     if raw is None:
         return None

@@ -3,15 +3,24 @@ first one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import regex
 
 from scanner.engine.checksums import VALIDATORS
 from scanner.engine.width import MAX_WINDOW, UNBOUNDED, max_match_width
-from scanner.model import Allowlist, Confidence, Examples, FileMatch, Remediation, Rule, Severity
+from scanner.model import (
+    Allowlist,
+    Confidence,
+    Examples,
+    FileMatch,
+    Remediation,
+    Rule,
+    Severity,
+)
 from scanner.ruleset.companion import parse_companion
+from scanner.ruleset.context_spec import parse_context
+from scanner.ruleset.fields import Problems, enum_value, flag, regexes, str_list, str_value
 
 RULE_ID = regex.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 
@@ -30,59 +39,14 @@ OPTIONAL = (
     "max_width",
     "paths",
     "companion",
+    "context",
+    "anchored",
 )
 KNOWN = frozenset(REQUIRED + OPTIONAL)
 
-T = TypeVar("T")
-
-
-class Problems:
-    """Accumulates `field: message` problems for one rule."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.items.append(f"field '{field}': {message}")
-
-
-def _str(raw: dict[str, Any], key: str, problems: Problems) -> str:
-    """A required, non-empty string field."""
-    value = raw.get(key)
-    if value is None:
-        problems.add(key, "is missing")
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        problems.add(key, "must be a non-empty string")
-        return ""
-    return value
-
-
-def _str_list(raw: Any, key: str, problems: Problems, required: bool = False) -> tuple[str, ...]:
-    if raw is None:
-        if required:
-            problems.add(key, "is missing")
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(v, str) and v for v in raw):
-        problems.add(key, "must be a list of non-empty strings")
-        return ()
-    if required and not raw:
-        problems.add(key, "must not be empty")
-    return tuple(raw)
-
-
-def _enum(raw: dict[str, Any], key: str, kind: Callable[[str], T], problems: Problems) -> T | None:
-    value = raw.get(key)
-    try:
-        return kind(value)  # type: ignore[arg-type]
-    except ValueError:
-        choices = ", ".join(m.value for m in kind)  # type: ignore[attr-defined]
-        problems.add(key, f"must be one of {choices}, not {value!r}")
-        return None
-
 
 def _keywords(raw: dict[str, Any], problems: Problems) -> tuple[str, ...]:
-    keywords = _str_list(raw.get("keywords"), "keywords", problems, required=True)
+    keywords = str_list(raw.get("keywords"), "keywords", problems, required=True)
     for keyword in keywords:
         if not keyword.isascii() or keyword != keyword.lower() or len(keyword) < 2:
             problems.add("keywords", f"{keyword!r} must be lowercase ASCII of 2 or more characters")
@@ -90,7 +54,7 @@ def _keywords(raw: dict[str, Any], problems: Problems) -> tuple[str, ...]:
 
 
 def _pattern(raw: dict[str, Any], problems: Problems, compile_pattern: bool) -> tuple[str, int]:
-    pattern = _str(raw, "pattern", problems)
+    pattern = str_value(raw, "pattern", problems)
     if not pattern:
         return "", 0
     if "(?P<secret>" not in pattern:
@@ -146,16 +110,16 @@ def _allowlist(raw: Any, problems: Problems, compile_patterns: bool) -> Allowlis
     unknown = set(raw) - {"regexes", "stopwords", "paths"}
     if unknown:
         problems.add("allowlist", f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
-    regexes = _str_list(raw.get("regexes"), "allowlist.regexes", problems)
-    for pattern in regexes if compile_patterns else ():  # built-in rules: checked by the test suite
+    patterns = str_list(raw.get("regexes"), "allowlist.regexes", problems)
+    for pattern in patterns if compile_patterns else ():  # built-in rules: checked by the test suite
         try:
             regex.compile(pattern)
         except regex.error as exc:
             problems.add("allowlist.regexes", f"{pattern!r} is not a valid regex: {exc}")
     return Allowlist(
-        regexes=regexes,
-        stopwords=_str_list(raw.get("stopwords"), "allowlist.stopwords", problems),
-        paths=_str_list(raw.get("paths"), "allowlist.paths", problems),
+        regexes=patterns,
+        stopwords=str_list(raw.get("stopwords"), "allowlist.stopwords", problems),
+        paths=str_list(raw.get("paths"), "allowlist.paths", problems),
     )
 
 
@@ -166,8 +130,8 @@ def _remediation(raw: Any, problems: Problems) -> Remediation:
     unknown = set(raw) - {"summary", "rotate", "revoke_url"}
     if unknown:
         problems.add("remediation", f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
-    summary = _str(raw, "summary", problems)
-    rotate = _str_list(raw.get("rotate"), "remediation.rotate", problems, required=True)
+    summary = str_value(raw, "summary", problems)
+    rotate = str_list(raw.get("rotate"), "remediation.rotate", problems, required=True)
     revoke = raw.get("revoke_url")
     if revoke is not None and not (isinstance(revoke, str) and revoke.startswith("https://")):
         problems.add("remediation.revoke_url", "must be an https:// URL")
@@ -182,8 +146,8 @@ def _examples(raw: Any, keywords: tuple[str, ...], paths: tuple[str, ...], probl
     unknown = set(raw) - {"positive", "negative", "path"}
     if unknown:
         problems.add("examples", f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
-    positive = _str_list(raw.get("positive"), "examples.positive", problems, required=True)
-    negative = _str_list(raw.get("negative"), "examples.negative", problems, required=True)
+    positive = str_list(raw.get("positive"), "examples.positive", problems, required=True)
+    negative = str_list(raw.get("negative"), "examples.negative", problems, required=True)
     for number, example in enumerate(positive, 1):
         if keywords and not any(k in example.lower() for k in keywords):
             problems.add("examples.positive", f"example {number} contains none of the keywords")
@@ -210,17 +174,7 @@ def _searches(pattern: str, path: str) -> bool:
     try:
         return regex.search(pattern, path) is not None
     except regex.error:
-        return True  # already reported by _regexes
-
-
-def _regexes(raw: Any, field: str, problems: Problems, required: bool = False) -> tuple[str, ...]:
-    values = _str_list(raw, field, problems, required)
-    for value in values:
-        try:
-            regex.compile(value)
-        except regex.error as exc:
-            problems.add(field, f"{value!r} is not a valid regex: {exc}")
-    return values
+        return True  # already reported by fields.regexes
 
 
 def _files(raw: Any, problems: Problems) -> FileMatch:
@@ -232,18 +186,28 @@ def _files(raw: Any, problems: Problems) -> FileMatch:
         problems.add("files", f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
     content = raw.get("content")
     if content is not None:
-        content = _regexes([content], "files.content", problems)[0] if isinstance(content, str) else None
+        content = regexes([content], "files.content", problems)[0] if isinstance(content, str) else None
         if content is None:
             problems.add("files.content", "must be a regex string")
     return FileMatch(
-        paths=_regexes(raw.get("paths"), "files.paths", problems, required=True),
-        exclude=_regexes(raw.get("exclude"), "files.exclude", problems),
+        paths=regexes(raw.get("paths"), "files.paths", problems, required=True),
+        exclude=regexes(raw.get("exclude"), "files.exclude", problems),
         content=content,
     )
 
 
 def _file_rule_fields(raw: dict[str, Any], problems: Problems) -> FileMatch:
-    for field in ("keywords", "pattern", "entropy", "checksum", "max_width", "paths", "companion"):
+    for field in (
+        "keywords",
+        "pattern",
+        "entropy",
+        "checksum",
+        "max_width",
+        "paths",
+        "companion",
+        "context",
+        "anchored",
+    ):
         if field in raw:
             problems.add(field, "does not apply to a file rule (one with `files`)")
     return _files(raw["files"], problems)
@@ -257,7 +221,7 @@ def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rul
     unknown = set(raw) - KNOWN
     if unknown:
         problems.add(", ".join(sorted(map(str, unknown))), "unknown field")
-    rule_id = _str(raw, "id", problems)
+    rule_id = str_value(raw, "id", problems)
     if rule_id and not RULE_ID.match(rule_id):
         problems.add("id", "must be lowercase dotted, like provider.kind")
     checksum = raw.get("checksum")
@@ -266,15 +230,15 @@ def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rul
     files = _file_rule_fields(raw, problems) if "files" in raw else None
     keywords = _keywords(raw, problems) if files is None else ()
     pattern, width = _pattern(raw, problems, compile_pattern) if files is None else ("", 0)
-    paths = _regexes(raw.get("paths"), "paths", problems) if files is None else ()
+    paths = regexes(raw.get("paths"), "paths", problems) if files is None else ()
     if "paths" in raw and files is None and not paths and isinstance(raw["paths"], list):
         problems.add("paths", "must not be empty (leave it out to scan every file)")
     rule = Rule(
         id=rule_id,
-        name=_str(raw, "name", problems),
-        description=_str(raw, "description", problems),
-        severity=_enum(raw, "severity", Severity, problems) or Severity.MEDIUM,
-        confidence=_enum(raw, "confidence", Confidence, problems) or Confidence.LOW,
+        name=str_value(raw, "name", problems),
+        description=str_value(raw, "description", problems),
+        severity=enum_value(raw, "severity", Severity, problems) or Severity.MEDIUM,
+        confidence=enum_value(raw, "confidence", Confidence, problems) or Confidence.LOW,
         keywords=keywords,
         pattern=pattern,
         max_width=width,
@@ -287,7 +251,9 @@ def parse_rule(raw: Any, source: str, compile_pattern: bool = True) -> tuple[Rul
         min_entropy=_entropy(raw, problems),
         checksum=checksum if isinstance(checksum, str) else None,
         allowlist=_allowlist(raw.get("allowlist"), problems, compile_pattern),
-        tags=_str_list(raw.get("tags"), "tags", problems),
-        references=_str_list(raw.get("references"), "references", problems),
+        tags=str_list(raw.get("tags"), "tags", problems),
+        references=str_list(raw.get("references"), "references", problems),
+        context=parse_context(raw.get("context"), pattern, problems) if files is None else None,
+        anchored=flag(raw, "anchored", problems),
     )
     return (None, problems.items) if problems.items else (rule, [])

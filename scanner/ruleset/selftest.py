@@ -174,9 +174,11 @@ def check_rule(rule: Rule, ruleset: RuleIndex, policy: Policy | None = None) -> 
         if not _found_at(rule, example, ruleset, policy):
             problems.append(f"{label} is not detected")
             continue
-        matches, _ = find_matches(example, only, policy)
+        matches, _ = find_matches(example, only, policy, DEFAULT_PATH)
         first = min(matches, key=lambda m: m.span.start)
         start, end = _with_companion(example, first, rule)
+        if rule.context:  # a context-scored rule reads the line its name sits on: embed it from its start
+            start = example.rfind("\n", 0, start) + 1
         matched = example[start:end]
         offset_in_match = first.secret_span.start - start
         for context in CONTEXTS:

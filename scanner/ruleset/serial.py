@@ -10,7 +10,17 @@ from dataclasses import asdict
 from typing import Any
 
 from scanner import jsonio
-from scanner.model import Allowlist, Companion, Confidence, Examples, FileMatch, Remediation, Rule, Severity
+from scanner.model import (
+    Allowlist,
+    Companion,
+    Confidence,
+    ContextSpec,
+    Examples,
+    FileMatch,
+    Remediation,
+    Rule,
+    Severity,
+)
 
 
 def rules_to_json(rules: tuple[Rule, ...]) -> bytes:
@@ -23,9 +33,13 @@ def _strings(values: list[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _context(raw: dict[str, Any]) -> ContextSpec:
+    return ContextSpec(_strings(raw["kinds"]), float(raw["report"]), float(raw["full"]), raw["name"])
+
+
 def _rule(raw: dict[str, Any]) -> Rule:
     remediation, examples = raw["remediation"], raw["examples"]
-    allowlist, files = raw["allowlist"], raw["files"]
+    allowlist, files, context = raw["allowlist"], raw["files"], raw["context"]
     return Rule(
         id=raw["id"],
         name=raw["name"],
@@ -52,6 +66,8 @@ def _rule(raw: dict[str, Any]) -> Rule:
         else FileMatch(_strings(files["paths"]), _strings(files["exclude"]), files["content"]),
         paths=_strings(raw["paths"]),
         companion=_companion(raw["companion"]),
+        context=None if context is None else _context(context),
+        anchored=bool(raw["anchored"]),
     )
 
 

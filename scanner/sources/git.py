@@ -1,22 +1,24 @@
 """A git repository through pygit2, and the objects in it: opening it, resolving revisions, reading
 blobs (like files, into a `ReadResult`), commit metadata, where hooks and the shared git directory are,
-and the little the CLI asks of the work tree. Nothing here writes to the repository."""
+and the little the CLI asks of the work tree and the index (the versions a conflicted merge left).
+Nothing here writes to the repository, but `set_config` (the baseline's merge driver, on request)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pygit2
 
 from scanner.errors import GitError
+from scanner.model import MESSAGE_PATH as MESSAGE_PATH  # where a commit message is reported
 from scanner.model import Chunk, CommitInfo, Notice, ScanStats
 from scanner.sources.reader import ReadResult, text_read
 from scanner.sources.text import SNIFF_BYTES, decode, sniff
 
 GITLINK = 0o160000
-MESSAGE_PATH = "(commit message)"
 
 # What callers outside sources/ hold a repository as (they pass it back here, never use it directly).
 Repository = pygit2.Repository
@@ -181,6 +183,47 @@ def user_email(repo: pygit2.Repository) -> str | None:
         return str(repo.config["user.email"])
     except (KeyError, pygit2.GitError):
         return None
+
+
+def absent_at_head(repo: pygit2.Repository, paths: Iterable[str]) -> frozenset[str]:
+    """The paths (as reported: POSIX, relative to the work tree root) that HEAD's tree does not hold: a
+    file deleted or renamed since the commit a finding came from. A name shown with `\\xNN` escapes (not
+    UTF-8) is not looked up; nothing is absent when HEAD is unborn or unreadable."""
+    try:
+        tree = repo.head.peel(pygit2.Commit).tree
+    except (pygit2.GitError, KeyError, ValueError):
+        return frozenset()
+    absent = set()
+    for path in paths:
+        if "\\x" in path:
+            continue
+        try:
+            tree[path]
+        except KeyError:
+            absent.add(path)
+    return frozenset(absent)
+
+
+def conflict_stages(
+    repo: pygit2.Repository, path: str
+) -> tuple[bytes | None, bytes | None, bytes | None] | None:
+    """The three versions a conflicted merge left of `path` (relative to the work tree root) in the
+    index: the common ancestor's, ours, theirs (None where a side has no such file); None when the
+    path is not in conflict."""
+    conflicts = repo.index.conflicts
+    if conflicts is None:
+        return None
+    try:
+        stages = conflicts[path]
+    except KeyError:
+        return None
+    ancestor, ours, theirs = (None if entry is None else read_blob_data(repo, entry.id) for entry in stages)
+    return ancestor, ours, theirs
+
+
+def set_config(repo: pygit2.Repository, key: str, value: str) -> None:
+    """Sets `key` in the repository's own config (.git/config), like `git config key value`."""
+    repo.config[key] = value
 
 
 def has_commit(repo: pygit2.Repository, revision: str) -> bool:

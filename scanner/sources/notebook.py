@@ -69,15 +69,19 @@ class _Locator:
     def end_cell(self) -> None:
         self._cell_start = self._furthest
 
-    def line_of(self, value: str) -> int:
+    def line_of(self, value: str) -> tuple[int, tuple[int, bool]]:
+        """The file line of `value` (a line of a cell), and the column of that file line where its
+        JSON-encoded text starts, with whether it was encoded with \\u escapes (column 0: not found,
+        the line is then the last one found before it)."""
         offset, line = self._cursor
-        for encoded in (json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(value)[1:-1]):
+        for ascii_only in (False, True):
+            encoded = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
             found = self._raw.find(encoded, offset) if encoded else -1
             if found != -1:
                 self._cursor = (found, line + self._raw.count("\n", offset, found))
                 self._furthest = max(self._furthest, self._cursor)
-                break
-        return self._cursor[1]
+                return self._cursor[1], (found - self._raw.rfind("\n", 0, found), ascii_only)
+        return self._cursor[1], (0, False)
 
 
 def notebook_chunks(path: str, raw: str, blob: str | None = None) -> tuple[Chunk, ...] | None:
@@ -104,7 +108,16 @@ def notebook_chunks(path: str, raw: str, blob: str | None = None) -> tuple[Chunk
             parts.extend(_output_parts(output))
         for lines in parts:
             locator.start_part()
-            line_map = tuple(locator.line_of(line) for line in lines)
-            chunks.append(Chunk(path=path, text="".join(lines), blob=blob, cell=index, line_map=line_map))
+            located = [locator.line_of(line) for line in lines]
+            chunks.append(
+                Chunk(
+                    path=path,
+                    text="".join(lines),
+                    blob=blob,
+                    cell=index,
+                    line_map=tuple(line for line, _ in located),
+                    column_map=tuple(column for _, column in located),
+                )
+            )
         locator.end_cell()
     return tuple(chunks)

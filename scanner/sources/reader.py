@@ -14,13 +14,13 @@ import stat
 from dataclasses import dataclass, replace
 
 from scanner.bounded import NotRegularFile
-from scanner.model import Chunk, Notice, ScanStats
+from scanner.model import NOTICE_BINARY, Chunk, Notice, ScanStats
 from scanner.sources.file_walk import FileRef
 from scanner.sources.notebook import notebook_chunks
 from scanner.sources.text import SNIFF_BYTES, Encoding, decode_with, sniff
 from scanner.sources.windows import LongText, fits_whole
 
-BINARY = "binary, not scanned"
+BINARY = NOTICE_BINARY
 
 
 def too_large(limit: int) -> str:

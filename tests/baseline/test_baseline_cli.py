@@ -142,20 +142,33 @@ def test_show_known_lists_every_known_finding(project: Path, run_cli: Invoke) ->
 
 
 def test_sarif_baseline_state_and_suppressions(project: Path, run_cli: Invoke) -> None:
+    """Known findings that do not fail are not uploaded as alerts; with --show-known they are listed,
+    unchanged, and those reviewed as false positives or accepted risks are suppressed."""
     run_cli("baseline", "create", cwd=project)
     set_status(project, "lib.py", "false_positive")
     (project / "new.py").write_text(f"T = '{T3}'\n")
-    result = run_cli("scan", "-b", BASELINE, "-f", "sarif", "-q", cwd=project)
-    log = json.loads(result.stdout)
-    sarif_schema_validator().validate(log)
-    results = {
-        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r for r in log["runs"][0]["results"]
-    }
-    assert results["new.py"]["baselineState"] == "new"
-    assert results["app.py"]["baselineState"] == "unchanged" and "suppressions" not in results["app.py"]
-    assert results["lib.py"]["suppressions"] == [
+
+    def results(*extra: str) -> dict[str, dict]:  # type: ignore[type-arg]
+        result = run_cli("scan", "-b", BASELINE, *extra, "-f", "sarif", "-q", cwd=project)
+        log = json.loads(result.stdout)
+        sarif_schema_validator().validate(log)
+        return {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r
+            for r in log["runs"][0]["results"]
+        }
+
+    assert {uri: r["baselineState"] for uri, r in results().items()} == {"new.py": "new"}
+    shown = results("--show-known")
+    assert shown["new.py"]["baselineState"] == "new"
+    assert shown["app.py"]["baselineState"] == "unchanged" and "suppressions" not in shown["app.py"]
+    assert shown["lib.py"]["suppressions"] == [
         {"kind": "external", "status": "accepted", "justification": "false positive"}
     ]
+    set_status(project, "app.py", "real")  # a known real secret still fails: it stays an open alert
+    assert {uri: r["baselineState"] for uri, r in results().items()} == {
+        "app.py": "unchanged",
+        "new.py": "new",
+    }
 
 
 def test_update_keeps_reviews_adds_new_and_prunes_only_in_scope(project: Path, run_cli: Invoke) -> None:

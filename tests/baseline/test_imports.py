@@ -86,9 +86,36 @@ def test_without_revealed_secrets_matching_falls_back_to_lines(ruleset: Compiled
     by_line = ForeignEntry("a.py", 2, None, Status.FALSE_POSITIVE, "ignored")
     stray = ForeignEntry("b.py", 2)
     imported, unmatched = match([by_hash, by_line, stray], [shown])
-    assert [(i.status, i.reason) for i in imported] == [(Status.REAL, "imported")] and unmatched == 1
+    assert [(i.status, i.reason) for i in imported] == [(Status.REAL, "imported")]
+    assert [u.entry for u in unmatched] == [stray]
     imported, unmatched = match([by_hash, by_line, stray], [hidden])
-    assert [(i.status, i.reason) for i in imported] == [(Status.FALSE_POSITIVE, "ignored")] and unmatched == 2
+    assert [(i.status, i.reason) for i in imported] == [(Status.FALSE_POSITIVE, "ignored")]
+    assert [u.entry for u in unmatched] == [by_hash, stray]
+
+
+def test_unmatched_entries_say_why(ruleset: CompiledRuleset) -> None:
+    text = f"x = 1\nTOKEN = '{TOKEN}'\n"
+    (found,) = scan_chunk(Chunk("a.py", text), ruleset, Policy(reveal_secrets=True)).findings
+    entries = [
+        ForeignEntry("a.py", 1),  # a line without a finding
+        ForeignEntry("a.py", None),  # no line at all
+        ForeignEntry("a.py", 7, "0" * 40),  # a hash of something else, on no finding's line
+        ForeignEntry("big.bin", 3),  # skipped by the scan
+        ForeignEntry("gone.py", 3),  # not there
+        ForeignEntry("clean.py", 3),  # there, holds nothing spillguard flags
+    ]
+    _, unmatched = match(
+        entries, [found], {"big.bin": "binary, not scanned"}, lambda path: path == "clean.py"
+    )
+    assert [u.reason for u in unmatched] == [
+        "a.py:1: no finding on this line (spillguard found secrets at lines 2; the file changed?)",
+        "a.py: the entry has no line to match (spillguard found secrets at lines 2)",
+        "a.py:7: the SHA-1 matches no secret spillguard found in this file (lines 2), nor does the line: "
+        "the plugin may hash part of the value, or the file changed since",
+        "big.bin: not scanned (binary, not scanned)",
+        "gone.py: no such file in the scanned source (deleted, renamed, ignored, or outside it)",
+        "clean.py:3: spillguard finds no secret in this file (no rule for it, or its filters reject it)",
+    ]
 
 
 def test_cli_import_of_a_malformed_gitleaksignore_is_exit_2(tmp_path: Path, run_cli: Invoke) -> None:

@@ -139,3 +139,74 @@ def test_audit_from_a_subdirectory_shows_the_context(project: Path, run_cli: Inv
     assert result.exit_code == 0
     assert f"  >    3 | TOKEN = '{redact(TOKEN)}'" in result.output
     assert "not in the work tree now" not in result.output
+
+
+BASE = "../.spillguard-baseline.json"
+USER_RULES = """\
+rules:
+  - id: user.token
+    name: User token
+    description: A user token.
+    severity: high
+    confidence: high
+    keywords: [usertok_]
+    pattern: '(?P<secret>usertok_[a-z0-9]{16})'
+    examples:
+      positive: ["usertok_abcdefgh12345678"]
+      negative: ["usertok_short"]
+    remediation:
+      summary: Rotate it.
+      rotate: [Rotate it]
+"""
+
+
+def test_audit_from_a_subdirectory_with_the_configs_rules_and_file_rules(repo: Path, run_cli: Invoke) -> None:
+    """Point 14 of issue 15: run from a subdirectory, every entry whose file is there shows where it is,
+    those of the config's extra rules and of file rules (a committed .env) included."""
+    (repo / "ci").mkdir()
+    (repo / "ci" / "rules.yml").write_text(USER_RULES)
+    (repo / ".spillguard.yml").write_text("rules: [ci/rules.yml]\n")
+    (repo / "sub").mkdir()
+    (repo / "sub" / "b.py").write_text("u = 'usertok_q1w2e3r4t5y6u7i8'\n")
+    (repo / "sub" / ".env").write_text("DB_PASSWORD=hunter2hunter2\n")
+    assert run_cli("baseline", "create", cwd=repo).exit_code == 0
+    audit = run_cli("baseline", "audit", "-b", BASE, cwd=repo / "sub", input="s\n" * 5)
+    assert audit.exit_code == 0, audit.output
+    assert "not in the work tree now" not in audit.output
+    assert ">    1 | u = 'userto…i8'" in audit.output
+    assert "the file itself is the finding, and it is in the work tree; --reveal shows its" in audit.output
+    assert "hunter2" not in audit.output
+    revealed = run_cli("baseline", "audit", "-b", BASE, "--reveal", cwd=repo / "sub", input="s\n" * 5)
+    assert "DB_PASSWORD=hunter2hunter2" in revealed.output
+    (repo / ".spillguard.yml").unlink()  # the rule is gone from what audit loads: it says so
+    (repo / "elsewhere.yml").write_text("{}\n")
+    lost = run_cli("baseline", "audit", "-b", BASE, cwd=repo / "sub", input="s\n" * 5)
+    assert (
+        "rule user.token is not loaded: pass the --config or --rules the baseline was made with"
+        in lost.output
+    )
+    found = run_cli(
+        "baseline", "audit", "-b", BASE, "--rules", "../ci/rules.yml",
+        cwd=repo / "sub", input="s\n" * 5,
+    )  # fmt: skip
+    assert "u = 'userto…i8'" in found.output and "not loaded" not in found.output
+    (repo / "sub" / ".env").unlink()
+    gone = run_cli(
+        "baseline", "audit", "-b", BASE, "--rules", "../ci/rules.yml", cwd=repo / "sub", input="s\n" * 5
+    )
+    assert "(not in the work tree now; it may remain in git history)" in gone.output
+
+
+def test_a_content_rules_entry_in_a_file_a_file_rule_also_flags(repo: Path, ruleset: RuleIndex) -> None:
+    """A token in a committed .env: two entries, the file rule's (the file) and the token's (its line)."""
+    (repo / ".env").write_text(f"A=1\nGITHUB_TOKEN={TOKEN}\n")
+    baseline = baseline_of(repo, ruleset)
+    token = entry_of(baseline, "github.pat-classic")
+    context = entry_context(token, baseline.params, repo, ruleset, reveal=False)
+    assert (
+        not context.whole_file
+        and context.line == 2
+        and dict(context.lines)[2] == f"GITHUB_TOKEN={redact(TOKEN)}"
+    )
+    dotenv = entry_context(entry_of(baseline, "file.dotenv"), baseline.params, repo, ruleset, reveal=False)
+    assert (dotenv.whole_file, dotenv.lines) == (True, ())  # its content only with reveal

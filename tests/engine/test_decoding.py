@@ -56,7 +56,9 @@ def test_kubernetes_dockerconfigjson_nested_base64(ruleset: CompiledRuleset) -> 
     text = f"kind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {b64(config)}\n"
     assert found(text, ruleset) == [("github.pat-classic", 4, 22, "base64+base64")]
     deeper = json.dumps({"auths": {"r": {"auth": b64(b64(f"bot:{TOKEN}"))}}})
-    assert found(f"x: {b64(deeper)}\n", ruleset) == []  # a third level is beyond the bound
+    # a third level is beyond the bound: the token is not found; the second level's `auth` value is
+    # (the generic auth rule reads a registry auth entry as written, whatever it holds)
+    assert found(f"x: {b64(deeper)}\n", ruleset) == [("generic.auth-assignment", 1, 4, "base64")]
 
 
 def test_json_escaped_private_key(ruleset: CompiledRuleset) -> None:
@@ -112,7 +114,7 @@ def test_docker_config_auths_decode_every_auth_value(ruleset: CompiledRuleset) -
     config = json.dumps({"auths": {"registry.acme.io": {"auth": auth}}}, indent=2)
     assert [f[0] for f in found(config, ruleset)] == ["replicate.api-token"]
     without = config.replace('"auths"', '"mirrors"')  # no container word: nothing points at the value
-    assert found(without, ruleset) == []
+    assert found(without, ruleset) == [("generic.auth-assignment", 4, 16, None)]  # as written, not decoded
 
 
 def test_url_encoded_values(ruleset: CompiledRuleset) -> None:

@@ -105,3 +105,22 @@ def test_fifty_megabyte_single_line_does_not_hang(ruleset: CompiledRuleset) -> N
     filler = "x=1;password_hint;token;" * (50_000_000 // 24)
     text = filler + f" '{TOKEN}' " + filler[:1000]
     assert scan(text, ruleset) == [("github.pat-classic", 1, len(filler) + 3)]
+
+
+def test_a_notebook_cells_place_maps_to_the_file(ruleset: CompiledRuleset) -> None:
+    """A cell's chunk says where each of its lines is in the .ipynb file (line, and the column where its
+    JSON-encoded text starts): the finding's line and column are the file's, the cell's are kept beside
+    them. Where the encoded text was not found (column 0), the cell's column is all that is known."""
+    text = f'x = "é"; t = "{TOKEN}"\n'
+    chunk = Chunk("n.ipynb", "a\n" + text, cell=3, line_map=(7, 8), column_map=((6, False), (6, True)))
+    (found,) = scan_chunk(chunk, ruleset, Policy()).findings
+    escaped = len('x = \\"\\u00e9\\"; t = \\"')  # what precedes the token in the file, \u escapes on
+    loc = found.location
+    assert (loc.line, loc.column, loc.end_column) == (8, 6 + escaped, 6 + escaped + len(TOKEN))
+    assert (loc.cell, loc.cell_line, loc.cell_column) == (3, 2, len('x = "é"; t = "') + 1)
+    unknown = replace(chunk, column_map=((6, False), (0, False)))
+    (found,) = scan_chunk(unknown, ruleset, Policy()).findings
+    assert (found.location.line, found.location.column) == (8, found.location.cell_column)
+    lines_only = replace(chunk, column_map=None)  # a chunk that maps its lines only
+    (found,) = scan_chunk(lines_only, ruleset, Policy()).findings
+    assert (found.location.line, found.location.column) == (8, found.location.cell_column)

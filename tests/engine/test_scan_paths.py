@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from scanner.engine.scan import Hits, _encoded_spans, scan_chunk
+from scanner.engine.hits import Hits, encoded_spans
+from scanner.engine.scan import scan_chunk
 from scanner.model import Chunk, Policy
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.ruleset.schema import parse_rule
@@ -90,4 +91,4 @@ def test_base64_runs_shorter_than_the_minimum_are_not_decoded() -> None:
     text = "x = 'Z2hwX2FiY2Q=' y = 'Z2hwX2FiY2RlZmdoaWprbG1ub3BxcnN0'"
     short, long = text.index("Z2hwX2FiY2Q="), text.index("Z2hwX2FiY2RlZm")
     hits = Hits({}, [short, long], [], [], array("q"))
-    assert _encoded_spans(text, hits) == [("base64", long, text.rindex("'"))]
+    assert encoded_spans(text, hits) == [("base64", long, text.rindex("'"))]

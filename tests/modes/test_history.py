@@ -238,7 +238,8 @@ def test_non_utf8_path_names(repo: Path, run_cli: Invoke) -> None:
         result = run_cli("scan", *args, "-f", "sarif", "-q", cwd=repo)
         assert result.exit_code == 1
         (location,) = [r["locations"][0] for r in json.loads(result.stdout)["runs"][0]["results"]]
-        assert location["physicalLocation"]["artifactLocation"]["uri"] == "caf%5Cxe9%20menu.py"
+        # the name's own bytes percent-encoded (issue 15), not its escaped display form (caf%5Cxe9)
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "caf%E9%20menu.py"
     text = run_cli("scan", "--no-color", cwd=repo).output
     assert "caf\\xe9 menu.py:1:6" in text
 

@@ -142,7 +142,8 @@ def test_a_complete_history_says_so_and_other_modes_say_nothing(origin: Path, ru
     code, data, stderr = json_audit(run_cli, origin)
     assert code == 1 and data["stats"]["history_complete"] is True and stderr.count("warning") == 0
     sarif = json.loads(run_cli("scan", "--history", "--no-cache", "-f", "sarif", "-q", cwd=origin).stdout)
-    assert "invocations" not in sarif["runs"][0]
+    (invocation,) = sarif["runs"][0]["invocations"]  # complete: no notification
+    assert invocation == {"executionSuccessful": True}
     tree = json.loads(run_cli("scan", "-f", "json", cwd=origin).stdout)
     assert "history_complete" not in tree["stats"] and "history_gaps" not in tree["stats"]
 

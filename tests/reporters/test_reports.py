@@ -61,7 +61,11 @@ def test_sarif_is_valid_and_content_stable(project: Path, run_cli: Invoke) -> No
     assert first["level"] == "error"
     assert first["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
     assert first["locations"][0]["physicalLocation"]["region"]["snippet"]["text"].endswith(TOKEN[-2:])
-    assert set(first["partialFingerprints"]) == {"spillguard-fp-v1"}
+    fingerprint = first["partialFingerprints"]["spillguard-fp-v1"]
+    assert first["partialFingerprints"] == {
+        "spillguard-fp-v1": fingerprint,
+        "primaryLocationLineHash": f"{fingerprint[:16]}:1",  # what code scanning matches alerts on
+    }
     descriptor = run["tool"]["driver"]["rules"][0]
     assert descriptor["properties"]["security-severity"] == "8.0"
     assert "Remediation" in descriptor["help"]["markdown"]

@@ -105,6 +105,41 @@ CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({"tags": [1]}, ["field 'tags': must be a list of non-empty strings"]),
     ({"references": "https://acme.invalid"}, ["field 'references': must be a list of non-empty strings"]),
     ({"severity": "urgent"}, ["field 'severity': must be one of low, medium, high, critical, not 'urgent'"]),
+    ({"anchored": "yes"}, ["field 'anchored': must be true or false"]),
+    (
+        {"context": ["password"]},
+        ["field 'context': must be a mapping with kinds, report, full and optional name"],
+    ),
+    (
+        {"context": {"kinds": ["password"], "report": 0.5, "full": 0.7, "name": "password", "min": 1}},
+        ["field 'context': unknown key(s): min"],
+    ),
+    (
+        {"context": {"report": 0.5, "full": 0.7, "name": "password"}},
+        ["field 'context.kinds': is missing"],
+    ),
+    (
+        {"context": {"kinds": ["pin"], "report": 0.5, "full": 0.7, "name": "password"}},
+        ["field 'context.kinds': 'pin' is not one of password, secret, token"],
+    ),
+    (
+        {"context": {"kinds": ["password"], "report": 1.5, "full": True, "name": "password"}},
+        [
+            "field 'context.report': must be a number from 0 to 1 (a confidence)",
+            "field 'context.full': must be a number from 0 to 1 (a confidence)",
+        ],
+    ),
+    (
+        {"context": {"kinds": ["password"], "report": 0.8, "full": 0.5, "name": "password"}},
+        ["field 'context': report must not be above full"],
+    ),
+    (
+        {"context": {"kinds": ["password"], "report": 0.5, "full": 0.7, "name": " "}},
+        [
+            "field 'context.name': must be a non-empty string",
+            "field 'pattern': of a context-scored rule must capture the name in (?P<name>...)",
+        ],
+    ),
     (
         {
             "paths": [r"(^|/)Dockerfile$"],
@@ -233,3 +268,25 @@ def test_cli_rules_check_reports_schema_problems_exit_2(tmp_path: Path, run_cli:
     assert "rule 'acme.token'" in result.output
     assert "field 'entropy': min must be a number from 0 to 8" in result.output
     assert "field 'remediation.revoke_url': must be an https:// URL" in result.output
+
+
+def test_context_scored_rule() -> None:
+    context = {"kinds": ["password", "secret"], "report": 0.4, "full": 0.8}
+    rule, found = parse_rule(
+        {**base(), "pattern": "(?P<name>acme_)(?P<secret>[a-z0-9]{20})", "context": context}, "custom.yml"
+    )
+    assert found == [] and rule is not None and rule.context is not None
+    assert (rule.context.kinds, rule.context.report, rule.context.full, rule.context.name) == (
+        ("password", "secret"),
+        0.4,
+        0.8,
+        None,
+    )
+
+
+def test_file_rule_has_no_context() -> None:
+    raw = {**file_rule(), "context": {"kinds": ["password"], "report": 0.5, "full": 0.7}, "anchored": True}
+    assert problems(raw) == [
+        "field 'context': does not apply to a file rule (one with `files`)",
+        "field 'anchored': does not apply to a file rule (one with `files`)",
+    ]

@@ -42,6 +42,12 @@ def line_of(text: str, needle: str) -> int:
     return text[: text.index(needle)].count("\n") + 1
 
 
+def column_of(text: str, needle: str) -> int:
+    """The 1-based column of `needle` in the file's text, counted in characters of its line."""
+    offset = text.index(needle)
+    return offset - text.rfind("\n", 0, offset)
+
+
 def findings(run_cli: Invoke, cwd: Path, *args: str) -> list[tuple[str, int, int, int | None, int | None]]:
     data = json.loads(run_cli("scan", *args, "-f", "json", "-q", cwd=cwd).stdout)
     return [
@@ -49,15 +55,33 @@ def findings(run_cli: Invoke, cwd: Path, *args: str) -> list[tuple[str, int, int
     ]
 
 
-def test_cells_and_outputs_report_cell_and_file_lines(tmp_path: Path, run_cli: Invoke) -> None:
+def test_cells_and_outputs_report_cell_and_file_lines_and_columns(tmp_path: Path, run_cli: Invoke) -> None:
+    """`line` and `column` are the place in the .ipynb file (what an editor and code scanning show);
+    `cell`, `cell_line` and the text report's column in the cell say where it is in the notebook."""
     text = notebook()
     (tmp_path / "demo.ipynb").write_text(text)
     assert findings(run_cli, tmp_path, ".") == [
-        ("aws.access-key-id", line_of(text, f"key={KEY}"), 5, 2, 2),
-        ("github.pat-classic", line_of(text, "TOKEN = "), 10, 2, 2),
+        ("aws.access-key-id", line_of(text, f"key={KEY}"), column_of(text, KEY), 2, 2),
+        ("github.pat-classic", line_of(text, "TOKEN = "), column_of(text, TOKEN), 2, 2),
     ]
+    data = json.loads(run_cli("scan", "-f", "json", "-q", cwd=tmp_path).stdout)
+    assert [f["cell_column"] for f in data["findings"]] == [5, 10]
     shown = run_cli("scan", "--no-color", cwd=tmp_path).output
-    assert f"demo.ipynb:{line_of(text, 'TOKEN = ')}:10 (cell 2, line 2)" in shown
+    where = f"demo.ipynb:{line_of(text, 'TOKEN = ')}:{column_of(text, TOKEN)} (cell 2, line 2, column 10)"
+    assert where in shown
+
+
+def test_file_columns_count_escapes_before_the_secret(tmp_path: Path, run_cli: Invoke) -> None:
+    """Quotes, backslashes and tabs before a secret take two characters in the file; a non-ASCII
+    character one, or six where the notebook was written with \\u escapes."""
+    source = [f'msg = "say \\"hi\\"\\tcafé"; t = "{TOKEN}"\n']
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "source": source}
+    document = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    for ascii_only in (False, True):
+        text = json.dumps(document, indent=1, ensure_ascii=ascii_only)
+        (tmp_path / "n.ipynb").write_text(text)
+        ((rule, line, column, _, _),) = findings(run_cli, tmp_path, "n.ipynb")
+        assert (rule, line, column) == ("github.pat-classic", line_of(text, TOKEN), column_of(text, TOKEN))
 
 
 def test_images_are_not_scanned(tmp_path: Path, run_cli: Invoke) -> None:
@@ -69,8 +93,13 @@ def test_images_are_not_scanned(tmp_path: Path, run_cli: Invoke) -> None:
 
 
 def test_minified_notebook_and_broken_json(tmp_path: Path, run_cli: Invoke) -> None:
-    (tmp_path / "min.ipynb").write_text(notebook(indent=None))
-    assert [(r[1], r[3]) for r in findings(run_cli, tmp_path, "min.ipynb")] == [(1, 2), (1, 2)]
+    minified = notebook(indent=None)
+    (tmp_path / "min.ipynb").write_text(minified)
+    found = findings(run_cli, tmp_path, "min.ipynb")
+    assert [(r[1], r[2], r[3]) for r in found] == [
+        (1, column_of(minified, KEY), 2),
+        (1, column_of(minified, TOKEN), 2),
+    ]
     (tmp_path / "broken.ipynb").write_text('{"cells": [' + f"'{TOKEN}'")
     assert [r[0] for r in findings(run_cli, tmp_path, "broken.ipynb")] == ["github.pat-classic"]
 

@@ -1,0 +1,106 @@
+"""Context scoring: how sure the engine is that a value written under a credential-like name is a
+credential. Pure.
+
+A context-scored rule's pattern captures the name (`name` group) and the value (`secret` group). The
+candidate is described by features of the name (engine.context_names), of the value
+(engine.context_values), of where it is (engine.context_place) and of how it is written (the text
+between name and value: `=`, `:`, `==`, a call, an XML element, a command-line flag). A logistic model
+(engine.context_model: weights as data, trained by scripts/train_context.py) turns the features into a
+confidence from 0 to 1; the rule's `context` settings say from which confidence a candidate is reported,
+and from which it keeps the rule's severity (below, it is reported at low severity). The reasons are
+the features that weighed most, in words; they never quote the value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+from scanner.engine import context_model
+from scanner.engine.context_form import Candidate, attaches, form_of, line_of, name_around
+from scanner.engine.context_names import NameInfo, classify_name
+from scanner.engine.context_place import file_kind, line_features, path_features
+from scanner.engine.context_reasons import DESCRIPTIONS
+from scanner.engine.context_values import value_features, veto
+from scanner.model import ContextSpec, Judgement
+
+MAX_REASONS = 3
+_KDF = re.compile(r"\b(?:kdf|scrypt|pbkdf2|bcrypt|argon2\w*|iterations|rounds|cost)\b", re.I)
+_TEST_OUTPUT = re.compile(r"[ \t]*(?:---|===|\[)[ \t]*(?:PASS|FAIL|SKIP|RUN|OK)\b")  # go test, gtest
+_URL_AUTHORITY = re.compile(r"://[^\s\"'`/@]*$")  # scheme://user:pass@host: the URL rules' part
+_IN_URL = re.compile(r"://[^\s\"'`]*$")
+
+
+def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | None]:
+    """The candidate's features, and the veto that drops it whatever they say (or None)."""
+    form, literal = form_of(candidate)
+    code = file_kind(candidate.path) == "code"
+    vetoed = veto(candidate.value, literal, code)
+    if vetoed is not None:
+        return [], vetoed
+    line, before, cut = line_of(candidate)
+    if info.kind == "salt" and _KDF.search(line):
+        return [], "a salt stored with its hash's parameters (public by design)"
+    if _TEST_OUTPUT.match(line):
+        return [], "a test runner's output"
+    if _URL_AUTHORITY.search(before) and "@" in candidate.value:
+        return [], "credentials in a URL (the URL rules read them)"
+    found = [*info.features, form, *path_features(candidate.path)]
+    text, start = candidate.text, candidate.name_start
+    lead = text[max(0, start - 2) : start]
+    if lead[-1:] in ("'", '"'):
+        found.append("name:quoted")
+    elif lead == "${":
+        found.append("form:template-default")
+    if _IN_URL.search(before):
+        found.append("line:in-url")
+    found += value_features(candidate.value, literal, code, info.kind or "", info.word, info.qualifiers)
+    found += line_features(line, before, cut)
+    if literal and text[candidate.value_end + 1 : candidate.value_end + 3].lstrip()[:1] == "+":
+        found.append("val:concatenated")
+    return found, None
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def score(found: list[str], weights: Mapping[str, float], bias: float) -> tuple[float, tuple[str, ...]]:
+    """The model's confidence and the reasons: the features that weighed most, strongest first."""
+    contributions = [(weights[f], f) for f in found if f in weights]
+    z = bias + sum(w for w, _ in contributions)
+    ranked = sorted(contributions, key=lambda item: (-abs(item[0]), item[1]))[:MAX_REASONS]
+    reasons = tuple(f"{'+' if w > 0 else '-'} {describe(f)}" for w, f in ranked if w != 0)
+    return round(_sigmoid(z), 3), reasons
+
+
+def describe(feature: str) -> str:
+    """A feature in words, for a finding's reasons."""
+    kind, cross, shape = feature.partition("+")
+    if cross and ":" not in kind:  # a name kind with a value shape: `password+digest`
+        return f"{kind.replace('_', ' ')} name, {DESCRIPTIONS['shape:' + shape]}"
+    return DESCRIPTIONS.get(feature, feature)
+
+
+def owns(spec: ContextSpec, text: str, start: int) -> bool:
+    """Whether a keyword hit at `start` may start a candidate of the rule: the name it sits in is of a
+    kind the rule reports, and something that attaches a value follows it. Checked before the rule's
+    regex runs there, so `tokenize(`, `tokens[0]`, `author =` or `monkey` cost a dictionary lookup."""
+    name, head, end = name_around(text, start)
+    return attaches(text, head, end) and classify_name(name).kind in spec.kinds
+
+
+def judge(spec: ContextSpec, candidate: Candidate) -> Judgement | None:
+    """The rule's verdict on a candidate: None when the name is not of a kind the rule reports (another
+    rule, or none, owns it); a judgement with confidence 0 and the veto as reason when the value is
+    never a credential; else the model's confidence and reasons."""
+    info = classify_name(candidate.name or spec.name or "")
+    kind = info.kind
+    if kind is None or kind not in spec.kinds:
+        return None
+    found, vetoed = features(candidate, info)
+    if vetoed is not None:
+        return Judgement(0.0, (f"- {vetoed}",))
+    confidence, reasons = score(found, context_model.WEIGHTS, context_model.BIAS)
+    return Judgement(confidence, reasons, tuple(found))
