@@ -89,7 +89,8 @@ def credential_from_json(raw: dict[str, Any], rules: Mapping[str, Rule]) -> Cred
     )
 
 
-def to_json(result: RepoResult, sarif: bool) -> str:
+def to_json(result: RepoResult, sarif: str | None) -> str:
+    """`sarif`: which SARIF report was kept with it (the settings it was rendered with), or None."""
     listing = result.listing or RefListing(())
     document = {
         "version": RESULT_VERSION,
@@ -110,8 +111,8 @@ def to_json(result: RepoResult, sarif: bool) -> str:
     return json.dumps(document, sort_keys=True, indent=1) + "\n"
 
 
-def from_json(text: str, repo: Repo, rules: Mapping[str, Rule]) -> tuple[RepoResult, bool]:
-    """The checkpointed result (and whether a SARIF report was kept with it). Raises ValueError,
+def from_json(text: str, repo: Repo, rules: Mapping[str, Rule]) -> tuple[RepoResult, str | None]:
+    """The checkpointed result (and which SARIF report was kept with it, if any). Raises ValueError,
     TypeError, KeyError or IndexError for anything that does not read back whole (a rule no longer in
     the rule set included)."""
     data = jsonio.loads(text)
@@ -133,4 +134,4 @@ def from_json(text: str, repo: Repo, rules: Mapping[str, Rule]) -> tuple[RepoRes
         baseline=bool(data["baseline"]),
         notes=_strings(data["notes"]),
     )
-    return result, bool(data["sarif"])
+    return result, data["sarif"] if isinstance(data["sarif"], str) else None

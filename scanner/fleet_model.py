@@ -73,6 +73,7 @@ class RepoResult:
     baseline: bool = False  # review statuses came from the repository's committed baseline
     notes: tuple[str, ...] = ()  # warnings met on the way (a history cache not written, a bad baseline)
     report: Report | None = None  # with --sarif-dir: the report, rules stripped, no secret hash
+    gone: frozenset[str] = frozenset()  # with --sarif-dir: fingerprints of findings HEAD no longer holds
 
     @property
     def failed(self) -> bool:

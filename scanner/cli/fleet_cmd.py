@@ -63,14 +63,16 @@ def _repos(args: FleetArgs) -> tuple[Repo, ...]:
     return repos
 
 
-def _sarif_writer(rules: tuple[Rule, ...]) -> Callable[[RepoResult], str]:
-    """Renders a repository's SARIF report on the client (workers send the report without its rules)."""
+def _sarif_writer(rules: tuple[Rule, ...], fail_on: Severity) -> Callable[[RepoResult], str]:
+    """Renders a repository's SARIF report on the client (workers send the report without its rules),
+    as `scan --history -f sarif` would in that repository."""
     from scanner.reporters import RenderOptions
     from scanner.reporters.sarif import render
 
     def write(result: RepoResult) -> str:
         report = result.report if result.report is not None else Report((), (), result.stats)
-        return render(replace(report, rules=rules), RenderOptions())
+        options = RenderOptions(category="spillguard/history", gone=result.gone, fail_on=fail_on)
+        return render(replace(report, rules=rules), options)
 
     return write
 
@@ -105,7 +107,7 @@ def _run(
         retries=args.retries,
         git_timeout=args.git_timeout,
         remove_mirrors=args.remove_mirrors,
-        sarif=args.sarif_dir is not None,
+        sarif=f"fail-on {args.fail_on}" if args.sarif_dir else None,  # what the reports depend on
         skip_errors=args.skip_errors,
     )
     bar = FleetBar.open(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
@@ -113,7 +115,7 @@ def _run(
         on_total=bar.total if bar else None,
         on_result=bar.result if bar else None,
         warn=_warn,
-        render_sarif=_sarif_writer(ruleset.rules) if args.sarif_dir else None,
+        render_sarif=_sarif_writer(ruleset.rules, Severity(args.fail_on)) if args.sarif_dir else None,
     )
     try:
         return run_fleet(repos, ruleset, policy, options, hooks)

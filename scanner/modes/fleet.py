@@ -43,7 +43,7 @@ class FleetOptions:
     retries: int = DEFAULT_RETRIES
     git_timeout: float = 600.0
     remove_mirrors: bool = False
-    sarif: bool = False
+    sarif: str | None = None  # with --sarif-dir: the settings SARIF reports are rendered with
     skip_errors: bool = False
 
 
@@ -96,7 +96,7 @@ class _Fleet:
             str(work),
             options.git_timeout,
             options.remove_mirrors,
-            options.sarif,
+            options.sarif is not None,
             options.skip_errors,
         )
         self.previous: dict[str, RepoResult] = {}
@@ -106,10 +106,12 @@ class _Fleet:
         if result.outcome is Outcome.SCANNED and result.listing is not None:
             result = replace(result, key=checkpoint_key(self.base, result.listing))
             sarif = (
-                self.hooks.render_sarif(result) if self.hooks.render_sarif and self.options.sarif else None
+                self.hooks.render_sarif(result)
+                if self.hooks.render_sarif and self.options.sarif is not None
+                else None
             )
             try:
-                self.checkpoints.save(result, sarif)
+                self.checkpoints.save(result, sarif, self.options.sarif)
             except OSError as exc:
                 self.hooks.warn(
                     f"{result.repo.name}: checkpoint not written ({exc.strerror}); "
@@ -139,7 +141,7 @@ class _Fleet:
                 loaded is not None
                 and previous is not None
                 and previous.key == checkpoint_key(self.base, listing)
-                and (loaded[1] or not self.options.sarif)
+                and (self.options.sarif is None or loaded[1] == self.options.sarif)
             ):
                 known.append(self.record(previous))
             else:

@@ -70,18 +70,19 @@ class Checkpoints:
         self.root = root
         self.rules = rules
 
-    def load(self, repo: Repo) -> tuple[RepoResult, bool] | None:
+    def load(self, repo: Repo) -> tuple[RepoResult, str | None] | None:
         path = repo_dir(self.root, repo) / "checkpoint.json"
         try:
             return from_json(path.read_text(encoding="utf-8"), repo, self.rules)
         except (OSError, ValueError, TypeError, KeyError, IndexError):
             return None
 
-    def save(self, result: RepoResult, sarif: str | None) -> None:
+    def save(self, result: RepoResult, sarif: str | None, variant: str | None = None) -> None:
         """Writes the result (and its SARIF report) as the repository's checkpoint. A failure to write
         costs the next run a scan of this repository, nothing else: raises OSError for the caller to warn."""
         directory = repo_dir(self.root, result.repo)
         directory.mkdir(parents=True, exist_ok=True)
         if sarif is not None:
             write_text(sarif_path(self.root, result.repo), sarif)
-        write_text(directory / "checkpoint.json", to_json(replace(result, report=None), sarif is not None))
+        kept = variant if sarif is not None else None
+        write_text(directory / "checkpoint.json", to_json(replace(result, report=None), kept))

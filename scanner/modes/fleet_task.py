@@ -27,7 +27,7 @@ from scanner.fleet_model import Outcome, RefListing, Repo, RepoResult
 from scanner.model import Policy, Report
 from scanner.modes.fleet_state import history_cache_dir, mirror_dir
 from scanner.modes.history import audit_history
-from scanner.sources.git import head_file
+from scanner.sources.git import absent_at_head, head_file, open_repo
 from scanner.sources.remote import list_local, list_refs, update_mirror
 
 BASELINE_FILE = ".spillguard-baseline.json"  # a repository's committed baseline, read from HEAD
@@ -67,6 +67,15 @@ def _baseline_marks(report: Report, path: Path, today: date, notes: list[str]) -
     return with_baseline(report, baseline, today, None, True)
 
 
+def _gone(report: Report, path: Path) -> frozenset[str]:
+    """Fingerprints of findings HEAD no longer holds (their file deleted or renamed since, or the secret
+    removed from it): SARIF places them on their commit, as `scan --history` does."""
+    in_files = [f for f in report.findings if f.location.in_file and f.location.commit]
+    absent = absent_at_head(open_repo(path), {f.location.path for f in in_files}) if in_files else ()
+    removed = {fp for group in report.groups if not group.present_at_head for fp in group.fingerprints}
+    return frozenset(f.fingerprint for f in in_files if f.location.path in absent or f.fingerprint in removed)
+
+
 def _audit(repo: Repo, listing: RefListing | None, config: TaskConfig, notes: list[str]) -> RepoResult:
     work = Path(config.work)
     if repo.local:
@@ -98,10 +107,11 @@ def _audit(repo: Repo, listing: RefListing | None, config: TaskConfig, notes: li
         shutil.rmtree(path, ignore_errors=True)
     final = reviewed or report
     inventory = build(final, audit.exposure, config.key, today)
-    stripped = None
+    stripped, gone = None, frozenset[str]()
     if config.sarif:  # no rules (the client has them), no secret hash: only what SARIF shows
         findings = tuple(replace(f, secret_hash="") for f in final.findings)
         stripped = replace(final, rules=(), findings=findings)
+        gone = _gone(final, path)
     return RepoResult(
         repo=repo,
         outcome=Outcome.SCANNED,
@@ -113,6 +123,7 @@ def _audit(repo: Repo, listing: RefListing | None, config: TaskConfig, notes: li
         gaps=report.history_gaps or (),
         baseline=reviewed is not None,
         report=stripped,
+        gone=gone,
     )
 
 

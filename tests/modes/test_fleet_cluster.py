@@ -138,6 +138,10 @@ def test_a_sarif_report_per_audited_repository(fleet: Fleet, first: tuple[Path, 
         found[path.name.rsplit("-", 1)[0]] = [r["ruleId"] for r in document["runs"][0]["results"]]
     shared = {name: rules for name, rules in found.items() if "github.pat-classic" in rules}
     assert len(shared) == 5  # the three holding the shared token, the removed one, the reviewed one
+    slug = parse_source(fleet.url(fleet.repos[5])).slug
+    (removed,) = json.loads((tmp / "sarif" / f"{slug}.sarif").read_text())["runs"][0]["results"]
+    artifact = removed["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact["uriBaseId"] == "GITCOMMITS" and artifact["uri"].endswith("/deploy.sh")  # gone from HEAD
 
 
 def test_history_and_review_of_one_repository(fleet: Fleet, first: tuple[Path, Run]) -> None:

@@ -154,7 +154,7 @@ def test_what_travels_back_holds_no_secret_nor_its_hashes(
         parse_source(f"file://{repo}"), None, config(ruleset, tmp_path / "w", sarif=True)
     )
     assert result.report is not None and result.report.rules == ()
-    sent = pickle.dumps(result) + to_json(result, True).encode()
+    sent = pickle.dumps(result) + to_json(result, "fail-on low").encode()
     for form in (
         TOKEN,
         secret_hash(TOKEN),
@@ -176,8 +176,8 @@ def test_checkpoints_round_trip_and_bad_ones_are_ignored(
     checkpoints.save(keyed, None)
     loaded = checkpoints.load(source)
     assert loaded is not None
-    back, has_sarif = loaded
-    assert not has_sarif and back.outcome is Outcome.UNCHANGED
+    back, kept_sarif = loaded
+    assert kept_sarif is None and back.outcome is Outcome.UNCHANGED
     assert back.credentials == result.credentials and back.listing == result.listing and back.key == keyed.key
     assert back.tips == result.tips
     assert back.stats == result.stats and back.scanned_at == result.scanned_at
