@@ -2,7 +2,7 @@
 repositories its context model was not trained on, scored by the dataset's own `score.py` (through
 bench/quality_real.py's machinery; nothing of the scoring is re-implemented).
 
-Usage: python bench/quality_cv.py [DATASET] [--folds 5] [--model cv|shipped] [--epochs N] [--l2 X]
+Usage: python bench/quality_cv.py [DATASET] [--folds 5] [--model cv|shipped] [--l2 X] [--shift X]
                                   [--list fn|fp] [--list-folds 0,1,2] [--json OUT]
 
 The dev part (every repository whose RepoId does not start with 0-3; the held-out part is never read)
@@ -77,7 +77,10 @@ def pooled(results: list[dict[str, Any]]) -> dict[str, Any]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     categories: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    rules: dict[str, int] = defaultdict(int)
     for res in results:
+        for rule, count in res["fp_per_rule"].items():
+            rules[rule] += count
         for category, row in res["recall_per_category"].items():
             categories[category][0] += row["t_ranges"]
             categories[category][1] += row["found"]
@@ -89,6 +92,7 @@ def pooled(results: list[dict[str, Any]]) -> dict[str, Any]:
         "recall": r,
         "f1": 2 * p * r / (p + r) if p + r else 0.0,
         "categories": dict(sorted(categories.items(), key=lambda kv: (-kv[1][0], kv[0]))),
+        "fp_per_rule": dict(sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
 
 
@@ -106,8 +110,10 @@ def main() -> None:
     parser.add_argument("dataset", nargs="?", type=Path)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--model", choices=("cv", "shipped"), default="cv")
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--l2", type=float, default=0.05)
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument(
+        "--shift", type=float, default=0.0, help="add this to each fold's bias (a threshold sweep)"
+    )
     parser.add_argument("--list", choices=("fn", "fp"), dest="listing")
     parser.add_argument("--list-folds", default="0,1,2", help="folds whose misses --list shows")
     parser.add_argument("--json", type=Path, help="save the pooled and per-fold numbers as JSON")
@@ -130,9 +136,9 @@ def main() -> None:
         model = None
         if args.model == "cv":
             training = [s for s in samples if fold_of.get(s.repo) != fold]
-            bias, weights = fit(training, args.epochs, args.l2)
+            bias, weights = fit(training, args.l2)
             model = scratch / f"model-{fold}.json"
-            model.write_text(json.dumps({"bias": bias, "weights": weights}))
+            model.write_text(json.dumps({"bias": bias + args.shift, "weights": weights}))
         report = scratch / f"fold-{fold}.sarif"
         scan_fold(files, members, model, report)
         res = evaluate(scorer, report, "sarif", dataset, in_repos(set(members)))
@@ -145,6 +151,9 @@ def main() -> None:
     print("\nrecall per category, pooled (True ranges)")
     for category, (count, found) in total["categories"].items():
         print(f"  {category:34} {count:5} {found / count:6.2f}")
+    print("\nFPs per rule id, pooled (a place flagged by several rules counts for each)")
+    for rule, count in total["fp_per_rule"].items():
+        print(f"  {count:6}  {rule}")
     if args.listing:
         for fold in sorted(listed):
             res = results[fold]
