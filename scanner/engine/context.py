@@ -22,7 +22,7 @@ from scanner.engine.context_form import Candidate, attaches, form_of, line_of, n
 from scanner.engine.context_names import NameInfo, classify_name
 from scanner.engine.context_place import file_kind, line_features, path_features
 from scanner.engine.context_reasons import DESCRIPTIONS
-from scanner.engine.context_values import value_features, veto
+from scanner.engine.context_values import looks_random, value_features, veto
 from scanner.model import ContextSpec, Judgement
 
 MAX_REASONS = 3
@@ -39,6 +39,8 @@ def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | Non
     vetoed = veto(candidate.value, literal, code)
     if vetoed is not None:
         return [], vetoed
+    if info.kind == "plain_key" and not looks_random(candidate.value):
+        return [], "a plain key name without a random-looking value"
     line, before, cut = line_of(candidate)
     if info.kind == "salt" and _KDF.search(line):
         return [], "a salt stored with its hash's parameters (public by design)"
@@ -56,7 +58,9 @@ def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | Non
     if _IN_URL.search(before):
         found.append("line:in-url")
     found += value_features(candidate.value, literal, code, info.kind or "", info.word, info.qualifiers)
-    found += line_features(line, before, cut)
+    at = candidate.value_start - (candidate.name_start - len(before))
+    where = (candidate.value, at, at + len(candidate.value))
+    found += line_features(line, before, cut, where, candidate.path)
     if literal and text[candidate.value_end + 1 : candidate.value_end + 3].lstrip()[:1] == "+":
         found.append("val:concatenated")
     return found, None

@@ -95,14 +95,17 @@ def name_around(text: str, start: int) -> tuple[str, int, int]:
 
 
 def form_of(candidate: Candidate) -> tuple[str, bool]:
-    """How the value is attached to its name, and whether it is a literal (quoted, an XML element's
-    text, a query parameter)."""
+    """How the value is attached to its name, and whether it is a literal (quoted, inside the string
+    that also holds its name, an XML element's text, a query parameter)."""
     text = candidate.text
     if not candidate.name:
         return "form:implied", text[candidate.value_start - 1 : candidate.value_start] in ("'", '"')
     joint = text[candidate.name_end : candidate.value_start]
     lead = text[max(0, candidate.name_start - 2) : candidate.name_start]
     quoted = bool(joint) and joint[-1] in "\"'`"
+    bare = text[candidate.value_start - 1 : candidate.value_start] not in ("'", '"', "`")
+    if bare and lead[-1:] in ("'", '"') and not any(q in joint for q in "\"'`"):
+        quoted = True  # "AccountKey=abc..." : name and value inside one string (a connection string)
     stripped = joint.rstrip("\"'` \t\\").lstrip("\"'` \t\\]")
     tail = joint.rstrip(" \t")
     if tail.endswith(">") and not tail.endswith(("=>", "->")):

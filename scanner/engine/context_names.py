@@ -128,6 +128,17 @@ _KEY_QUALIFIERS = {
     "wallet": "key",
 }
 
+# The word before `key` that makes it a key of a table, a map, a cache or a UI, never a credential.
+_LOOKUP_KEY = words(
+    """
+    primary foreign sort partition cache routing lookup map dict row column col index unique composite
+    natural surrogate idempotency dedup dedupe cursor shard order ordering group bucket object s3 redis
+    hot short shortcut keyboard translation i18n message msg label react list item entry node element
+    field attr attribute property prop param query header json yaml config setting option env state
+    event store record data metadata range next prev start end dom cell grid tab menu
+    """
+)
+
 # Public by design: a public key, a publishable key, a site key.
 _PUBLIC = frozenset({"public", "pub", "publishable", "site", "verify", "verification", "cert", "certificate"})
 
@@ -168,8 +179,10 @@ _WRITERS = frozenset({"set", "with", "use", "put", "add", "store", "save", "appl
 
 @dataclass(frozen=True)
 class NameInfo:
-    """`kind`: the credential kind (password, secret, token, api_key, key, auth, credential, salt),
-    `public` or `meta` (the name is about the credential, not its value), or None (no credential word).
+    """`kind`: the credential kind (password, secret, token, api_key, key, plain_key, auth, credential,
+    salt), `public`, `lookup` (a key of a table or map) or `meta` (the name is about the credential, not
+    its value), or None (no credential word). `plain_key` is `key` without a word that says what it
+    unlocks (`key`, `MY_KEY`): its rule reads only values that look random.
     `features`: names of the features the name sets."""
 
     kind: str | None
@@ -205,8 +218,10 @@ def _last_credential(words: list[str]) -> tuple[int, str] | None:
                 before = words[index - 1] if index else ""
                 if before in _PUBLIC:
                     return index, "public"
+                if before in _LOOKUP_KEY:
+                    return index, "lookup"
                 if before not in _KEY_QUALIFIERS:
-                    return index, "key_bare"
+                    return index, "plain_key"  # `key`, `KEY`, `tenant_key`: read with strict value evidence
                 return index, _KEY_QUALIFIERS[before]
             return index, "key"
         return index, kind
@@ -236,7 +251,7 @@ def classify_name(name: str) -> NameInfo:
         features.append("name:fake-qualifier")
     elif any(w in _TEST for w in before):
         features.append("name:test-qualifier")
-    features.append(f"name:{kind}")
+    features.append("name:key" if kind == "plain_key" else f"name:{kind}")  # one weight for key names
     if words[index] in ("pass", "pw", "pwd", "cred", "creds"):
         features.append("name:short-form")
     if words[index].endswith("s") and words[index] not in ("pass", "creds", "credentials"):

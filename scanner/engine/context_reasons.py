@@ -56,6 +56,7 @@ DESCRIPTIONS: dict[str, str] = {
     "line:long": "on a very long line",
     "line:in-url": "inside a URL",
     "line:doc-param": "a parameter's documentation",
+    "line:example": "the line says example, sample or e.g.",
     # the value
     "val:quoted": "a quoted literal",
     "val:bare": "an unquoted value",
@@ -76,7 +77,7 @@ DESCRIPTIONS: dict[str, str] = {
     "val:camel": "written like a camelCase name",
     "val:kebab": "written like a kebab-case name",
     "val:dotted": "a dotted name",
-    "val:random": "long and random-looking",
+    "val:same-as-user": "the same as the user name beside it",
     "val:concatenated": "only the start of a longer string",
     "shape:uuid": "UUID-shaped",
     "shape:digits": "digits only",
