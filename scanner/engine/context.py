@@ -30,6 +30,7 @@ _KDF = re.compile(r"\b(?:kdf|scrypt|pbkdf2|bcrypt|argon2\w*|iterations|rounds|co
 _TEST_OUTPUT = re.compile(r"[ \t]*(?:---|===|\[)[ \t]*(?:PASS|FAIL|SKIP|RUN|OK)\b")  # go test, gtest
 _URL_AUTHORITY = re.compile(r"://[^\s\"'`/@]*$")  # scheme://user:pass@host: the URL rules' part
 _IN_URL = re.compile(r"://[^\s\"'`]*$")
+_OPTION = re.compile(r"--?[A-Za-z][A-Za-z0-9_-]*")  # `--no-password --insecure`
 
 
 def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | None]:
@@ -39,6 +40,8 @@ def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | Non
     vetoed = veto(candidate.value, literal, code)
     if vetoed is not None:
         return [], vetoed
+    if form == "form:flag" and not literal and _OPTION.fullmatch(candidate.value):
+        return [], "the next command-line option, not a value"
     if info.kind == "plain_key" and not looks_random(candidate.value):
         return [], "a plain key name without a random-looking value"
     line, before, cut = line_of(candidate)

@@ -94,6 +94,13 @@ def name_around(text: str, start: int) -> tuple[str, int, int]:
     return text[head:end], head, end
 
 
+def _in_string(text: str, at: int) -> bool:
+    """Whether `at` is inside a quoted string of its line: an odd number of one quote before it."""
+    low = max(0, at - LINE_REACH)
+    line = text[text.rfind("\n", low, at) + 1 or low : at]
+    return line.count('"') % 2 == 1 or line.count("'") % 2 == 1
+
+
 def form_of(candidate: Candidate) -> tuple[str, bool]:
     """How the value is attached to its name, and whether it is a literal (quoted, inside the string
     that also holds its name, an XML element's text, a query parameter)."""
@@ -104,8 +111,8 @@ def form_of(candidate: Candidate) -> tuple[str, bool]:
     lead = text[max(0, candidate.name_start - 2) : candidate.name_start]
     quoted = bool(joint) and joint[-1] in "\"'`"
     bare = text[candidate.value_start - 1 : candidate.value_start] not in ("'", '"', "`")
-    if bare and lead[-1:] in ("'", '"') and not any(q in joint for q in "\"'`"):
-        quoted = True  # "AccountKey=abc..." : name and value inside one string (a connection string)
+    if bare and not any(q in joint for q in "\"'`") and _in_string(text, candidate.name_start):
+        quoted = True  # "Server=db;AccountKey=abc..." : name and value inside one string
     stripped = joint.rstrip("\"'` \t\\").lstrip("\"'` \t\\]")
     tail = joint.rstrip(" \t")
     if tail.endswith(">") and not tail.endswith(("=>", "->")):

@@ -72,6 +72,7 @@ DESCRIPTIONS: dict[str, str] = {
     "val:space": "two words",
     "val:sentence": "reads like a label or a sentence",
     "val:email": "an email address",
+    "val:non-latin": "mostly letters of another script (a label or a description)",
     "val:const-name": "written like a constant's name",
     "val:snake": "written like a snake_case name",
     "val:camel": "written like a camelCase name",

@@ -229,6 +229,8 @@ def value_features(
             features.append("val:sentence")
     elif value.endswith(":") and value[:-1].isalpha():
         features.append("val:sentence")  # a label: "Password:"
+    elif sum(not c.isascii() and c.isalpha() for c in value) * 2 >= len(value):
+        features.append("val:non-latin")  # text in another script: a label or a description
     elif _EMAIL.fullmatch(value):
         features.append("val:email")
     elif _CONST.fullmatch(value):
