@@ -162,6 +162,8 @@ _META = words(
     requirements verbose generate generated
     """
 )
+# Words after the credential word that say the name holds the value itself.
+_HOLDS_VALUE = words("value val str string plain plaintext raw clear cleartext literal")
 # Words just before the credential word that say the value is derived from it.
 _HASHED = words(
     "hashed hash encrypted crypted digest salted masked obfuscated sha sha1 sha256 sha512 md5 bcrypt"
@@ -241,6 +243,7 @@ def classify_name(name: str) -> NameInfo:
         return NameInfo("public", ("name:public",))
     if any(w in _HASHED for w in before[-2:]) or (after and any(w in _META for w in after)):
         return NameInfo("meta", ("name:meta-suffix",))
+    after = [w for w in after if w not in _HOLDS_VALUE]  # tokenValue, password_str: the value itself
     if after:
         features.append("name:digit-suffix" if all(w.isdigit() for w in after) else "name:other-suffix")
     if before and before[0] in _READERS:

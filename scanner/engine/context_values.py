@@ -92,6 +92,7 @@ WELL_KNOWN = words(
     пароль парола лозинка κωδικός 密码 密碼 パスワード 비밀번호 סיסמה كلمةالسر
     """
 )
+_LEET = str.maketrans("@4310$57", "aaeiosst")
 _COMMON = re.compile(
     r"test|demo|dummy|fake|mock|sample|example|foobar|hello|world|secret|passw|admin|guest|qwerty"
     r"|default|changeit|letmein|invalid|wrong|incorrect|my[_-]?(?:pass|secret|token|key)"
@@ -218,9 +219,10 @@ def value_features(
     if shape in _NAME_DEPENDENT:
         features.append(f"{kind}+{shape}")  # a digest is a secret under `token`, a hash under `password`
     lowered = value.lower()
-    if lowered in WELL_KNOWN:
+    plain = lowered.translate(_LEET).rstrip("!.?#*")  # p@ssw0rd!, s3cr3t, adm1n: the word it spells
+    if lowered in WELL_KNOWN or plain in WELL_KNOWN:
         features.append("val:well-known")
-    elif len(value) <= 24 and _COMMON.search(value):
+    elif len(value) <= 24 and (_COMMON.search(value) or _COMMON.search(plain)):
         features.append("val:common-word")
     if shape == "text":
         words = value.split()

@@ -69,12 +69,13 @@ def test_name_kind(name: str, kind: str | None) -> None:
         ("pwd", "name:short-form"),
         ("passwords", "name:plural"),
         ("password2", "name:digit-suffix"),
-        ("password_plaintext", "name:other-suffix"),
+        ("password_backup", "name:other-suffix"),
         ("getPassword", "name:reader-verb"),
         ("setPassword", "name:writer-verb"),
         ("wrong_password", "name:fake-qualifier"),
         ("test_password", "name:test-qualifier"),
         ("MYSQL_ROOT_PASSWORD", "name:password"),
+        ("tokenValue", "name:bare"),  # the token's value: the token itself
     ],
 )
 def test_name_features(name: str, feature: str) -> None:
@@ -161,6 +162,8 @@ def test_no_veto(value: str, quoted: bool, code: bool) -> None:
         ("x1234y", {"val:run"}),
         ("abab", {"val:repeated"}),
         ("mytoken", {"val:well-known"}),
+        ("P@ssw0rd!", {"val:well-known"}),  # a well-known word with letters swapped for digits
+        ("t3st-k3y-9", {"val:common-word"}),
         ("test-tkn-9", {"val:common-word"}),
         ("tokenvalue8", {"val:repeats-name"}),
         ("a" * 45, {"len:40+", "entropy:low"}),
