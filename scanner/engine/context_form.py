@@ -17,6 +17,7 @@ _NAME_AHEAD = re.compile(rf"[A-Za-z0-9_.-]{{0,{NAME_REACH}}}")
 SPACE_REACH = 80  # how far past spaces a name's joint, or back before it its line, is looked for
 # Dockerfile `ENV NAME value`, .netrc `login u password p`, an XML element with attributes
 _SPACED_NAME = re.compile(r"\b(?:ENV|ARG)[ \t]+$|\blogin[ \t]+\S+[ \t]+$|<(?:[A-Za-z0-9_-]{1,20}:)?$")
+_PREFIX = re.compile(r"(?<=[\s,=:(])[bBrRuUfF]{1,2}$")  # a string literal's prefix: b"", rb''
 _NAME_BEHIND = re.compile(r"[A-Za-z0-9_.$-]+\Z")  # searched up to the hit: the run that ends there
 
 
@@ -111,9 +112,9 @@ def form_of(candidate: Candidate) -> tuple[str, bool]:
     lead = text[max(0, candidate.name_start - 2) : candidate.name_start]
     quoted = bool(joint) and joint[-1] in "\"'`"
     bare = text[candidate.value_start - 1 : candidate.value_start] not in ("'", '"', "`")
-    if bare and not any(q in joint for q in "\"'`") and _in_string(text, candidate.name_start):
+    if bare and joint.strip() == "=" and _in_string(text, candidate.name_start):
         quoted = True  # "Server=db;AccountKey=abc..." : name and value inside one string
-    stripped = joint.rstrip("\"'` \t\\").lstrip("\"'` \t\\]")
+    stripped = _PREFIX.sub("", joint.rstrip("\"'` \t\\")).rstrip(" \t").lstrip("\"'` \t\\]")
     tail = joint.rstrip(" \t")
     if tail.endswith(">") and not tail.endswith(("=>", "->")):
         return "form:xml", True

@@ -325,6 +325,8 @@ def candidate(text: str, name: str, value: str, path: str = "a.txt") -> Candidat
         ('<add key="DbPassword" value="Kq8z"/>', "DbPassword", "Kq8z", ("form:attr", True)),
         ("define('DB_PASSWORD', 'Kq8z')", "DB_PASSWORD", "Kq8z", ("form:arg", True)),
         ("sign('secret', 'HS256')", "secret", "HS256", ("form:arg-word", True)),
+        ('symtable("pass", b"spam")', "pass", "spam", ("form:arg-word", True)),  # a bytes literal
+        ('("user", "pass:word")', "pass", "word", ("form:colon", False)),  # a user:password pair
         ("/cb?token=Kq8z&x=1", "token", "Kq8z", ("form:query", True)),
         ("password == 'Kq8z'", "password", "Kq8z", ("form:compare", True)),
         ('setPassword("Kq8z")', "setPassword", "Kq8z", ("form:call", True)),
