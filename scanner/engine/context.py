@@ -30,6 +30,7 @@ _KDF = re.compile(r"\b(?:kdf|scrypt|pbkdf2|bcrypt|argon2\w*|iterations|rounds|co
 _TEST_OUTPUT = re.compile(r"[ \t]*(?:---|===|\[)[ \t]*(?:PASS|FAIL|SKIP|RUN|OK)\b")  # go test, gtest
 _URL_AUTHORITY = re.compile(r"://[^\s\"'`/@]*$")  # scheme://user:pass@host: the URL rules' part
 _IN_URL = re.compile(r"://[^\s\"'`]*$")
+_DOC_NAME = re.compile(r"(?:[:@]param|@arg|@property|:ivar|:type|@type)(?:[ \t]+[\w.\[\]|]+)?[ \t]+$")
 _OPTION = re.compile(r"--?[A-Za-z][A-Za-z0-9_-]*")  # `--no-password --insecure`
 
 
@@ -47,6 +48,8 @@ def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | Non
     line, before, cut = line_of(candidate)
     if info.kind == "salt" and _KDF.search(line):
         return [], "a salt stored with its hash's parameters (public by design)"
+    if _DOC_NAME.search(before):
+        return [], "a parameter's documentation"
     if _TEST_OUTPUT.match(line):
         return [], "a test runner's output"
     if _URL_AUTHORITY.search(before) and "@" in candidate.value:

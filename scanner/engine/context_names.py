@@ -156,6 +156,7 @@ _META = words(
     reset changed change changes confirm confirmed required enabled enable disabled visible hidden
     id ids index idx position pos list set map dict array table cache store storage manager
     service provider handler callback request response resp req result results cmd command
+    filter filters expr expression script
     encoder decoder generator factory builder util utils helper helpers test tests spec mock
     ref reference source src provided supplied set is has was
     encryption method methods algorithm algo scheme cipher kdf rounds iterations cost complexity
@@ -164,6 +165,8 @@ _META = words(
 )
 # Words after the credential word that say the name holds the value itself.
 _HOLDS_VALUE = words("value val str string plain plaintext raw clear cleartext literal")
+# Words before the credential word that make the name a piece of user interface (labelPassword).
+_UI = words("label placeholder hint title caption prompt tooltip heading")
 # Words just before the credential word that say the value is derived from it.
 _HASHED = words(
     "hashed hash encrypted crypted digest salted masked obfuscated sha sha1 sha256 sha512 md5 bcrypt"
@@ -241,7 +244,7 @@ def classify_name(name: str) -> NameInfo:
     features: list[str] = []
     if any(w in _PUBLIC for w in before[-2:]):
         return NameInfo("public", ("name:public",))
-    if any(w in _HASHED for w in before[-2:]) or (after and any(w in _META for w in after)):
+    if any(w in _HASHED or w in _UI for w in before[-2:]) or (after and any(w in _META for w in after)):
         return NameInfo("meta", ("name:meta-suffix",))
     after = [w for w in after if w not in _HOLDS_VALUE]  # tokenValue, password_str: the value itself
     if after:

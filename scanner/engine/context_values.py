@@ -71,6 +71,7 @@ _ACCESSOR = re.compile(
     r"|self|this|config|settings|params|args|options|req|request)[.\[(]"
 )
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^=]")  # `X= Y=z`: the next assignment, not a value
+_SETTINGS = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*=[^,=\s]*(?:,[A-Za-z_][A-Za-z0-9_.-]*=[^,=\s]*)+")
 _MASK = re.compile(r"[*•xX#?]{3,}")
 
 # Values written to be seen, not kept secret: defaults of common software and the first words anyone
@@ -127,6 +128,8 @@ def veto(value: str, quoted: bool, code: bool) -> str | None:
         return "an elided value"
     if _ACCESSOR.match(stripped):
         return "a variable or expression, not a literal"
+    if _SETTINGS.fullmatch(stripped):
+        return "a list of settings (id=x,src=y), not a value"
     if not quoted and _ASSIGNMENT.match(stripped):
         return "the next assignment, not a value"
     if not quoted and code and (_EXPRESSION.search(stripped) or _NUMBER_CONSTANT.fullmatch(stripped)):

@@ -138,6 +138,7 @@ def test_salt_beside_hash_parameters_is_public() -> None:
     ("text", "name", "value", "reason"),
     [
         ("--- PASS: TestLogin (0.01s)", "PASS", "TestLogin", "a test runner's output"),
+        (":param str password: the account's password", "password", "the", "a parameter's documentation"),
         (
             "git clone https://ci-token:Kq8zLm2X@git.example.invalid/r",
             "ci-token",

@@ -49,6 +49,8 @@ def test_split_words(name: str, words: list[str]) -> None:
         ("password_hash", "meta"),
         ("hashed_password", "meta"),
         ("token_type", "meta"),
+        ("labelPassword", "meta"),  # a piece of user interface
+        ("DOVECOT_PASS_FILTER", "meta"),
         ("password_salt", "salt"),
         ("token_secret", "secret"),
         ("secret_token", "token"),
@@ -114,6 +116,7 @@ def test_name_word() -> None:
         ("secrets.json", True, False, "a file path"),
         ("/run/secrets/db", True, False, "a file path"),
         ("/K9.pem", True, False, "a file path"),
+        ("id=GIT_AUTH_TOKEN,src=/tmp/token", True, False, "a list of settings"),
     ],
 )
 def test_veto(value: str, quoted: bool, code: bool, reason: str) -> None:
