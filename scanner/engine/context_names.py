@@ -132,10 +132,9 @@ _KEY_QUALIFIERS = {
 _LOOKUP_KEY = words(
     """
     primary foreign sort partition cache routing lookup map dict row column col index unique composite
-    natural surrogate idempotency dedup dedupe cursor shard order ordering group bucket object s3 redis
-    hot short shortcut keyboard translation i18n message msg label react list item entry node element
-    field attr attribute property prop param query header json yaml config setting option env state
-    event store record data metadata range next prev start end dom cell grid tab menu
+    natural surrogate idempotency dedup dedupe cursor shard order ordering group hot short shortcut
+    keyboard translation i18n message msg label react list item entry node element field attr
+    attribute property prop param query header json yaml dom cell grid tab menu
     """
 )
 
