@@ -11,13 +11,13 @@ model is fitted (scripts/train_context.py's `collect` and `fit`, the same settin
 on the candidates of the other folds only, and spillguard, run as a user runs it (`scan --format
 sarif`, a fork pool) with those weights in place of the shipped ones, scans the fold's repositories;
 the report is scored against the fold's labels. The folds' TP / FP / FN are summed into one cross-
-validated P / R / F1, with recall per category. `--model shipped` scores every fold with the shipped
-weights instead (the model then has seen every fold: the in-sample figure, for comparison).
+validated P / R / F1, with recall per category and FPs per rule. `--model shipped` scores every fold
+with the shipped weights instead (the model then has seen every fold: the in-sample figure).
 
 Rules and features are written by people who read misses, so a fold only measures them honestly if
 nobody read its misses: `--list` lists misses or false places of the folds in `--list-folds` only
-(default 0, 1, 2, the folds to read while tuning); folds 3 and 4 are kept unread, and their figure is
-printed on its own line.
+(default 0, 1, 2, the folds to read while tuning); the repositories of folds 3 and 4 of the 5-fold
+split are never listed, whatever --folds says, and their figure is printed on its own line.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from quality_real import DEFAULT_DATASET, HOLDOUT_PREFIXES, evaluate, load_scorer, repo_of  # noqa: E402
 from train_context import collect, fit  # noqa: E402
 
+READ_FOLDS = 5  # the split whose folds 3 and 4 are never listed, whatever --folds says
 UNREAD = (3, 4)  # folds whose misses are never listed: the honest check of rule and feature changes
 # spillguard's CLI with the context model's weights replaced (the pool forks, so workers keep them)
 BOOT = (
@@ -120,12 +121,13 @@ def main() -> None:
     args = parser.parse_args()
     dataset = (args.dataset or Path(os.environ.get("SPILLGUARD_CREDDATA", DEFAULT_DATASET))).resolve()
     listed = {int(f) for f in args.list_folds.split(",") if f}
-    if args.listing and listed & set(UNREAD):
+    if args.listing and args.folds == READ_FOLDS and listed & set(UNREAD):
         sys.exit(f"folds {UNREAD} are kept unread: their misses are not listed")
     files = dataset / "files"
     scorer = load_scorer(dataset)
     repos = dev_repos(files)
     fold_of = {repo: i % args.folds for i, repo in enumerate(repos)}
+    unread_repos = {repo for i, repo in enumerate(repos) if i % READ_FOLDS in UNREAD}
     samples = collect(dataset) if args.model == "cv" else []
     scratch = Path(tempfile.mkdtemp(prefix="quality-cv-"))
     results: list[dict[str, Any]] = []
@@ -145,9 +147,10 @@ def main() -> None:
         results.append(res)
         print(line(f"fold {fold}", res))
     total = pooled(results)
-    unread = pooled([results[f] for f in UNREAD if f < len(results)])
+    unread = pooled([results[f] for f in UNREAD]) if args.folds == READ_FOLDS else None
     print(line("pooled", total))
-    print(line("unread 3,4", unread))
+    if unread is not None:
+        print(line("unread 3,4", unread))
     print("\nrecall per category, pooled (True ranges)")
     for category, (count, found) in total["categories"].items():
         print(f"  {category:34} {count:5} {found / count:6.2f}")
@@ -155,12 +158,14 @@ def main() -> None:
     for rule, count in total["fp_per_rule"].items():
         print(f"  {count:6}  {rule}")
     if args.listing:
-        for fold in sorted(listed):
+        for fold in sorted(listed & set(range(args.folds))):
             res = results[fold]
             rows = res["_fn"] if args.listing == "fn" else res["_fp"]
             print(f"\nfold {fold}: {'missed True ranges' if args.listing == 'fn' else 'false places'}")
             for row in rows:
                 path, start, end, *rest = row
+                if repo_of(path) in unread_repos:
+                    continue  # in folds 3 and 4 of the 5-fold split: never listed
                 extra = rest[0] if args.listing == "fn" else f"{','.join(rest[0])}  [{rest[1]}]"
                 print(f"  {path}:{start}{'-' + str(end) if end != start else ''}  {extra}")
     if args.json:

@@ -102,7 +102,6 @@ def line_features(
         features.append("line:example")
     if len(text) >= 2 and _USER.search(rest) and _whole_word(text).search(rest):
         features.append("val:same-as-user")  # user: auth, password: auth; CREATE USER db1 PASSWORD 'db1'
-
     if _ASSERTION.search(line):
         features.append("line:assertion")
     if _OUTPUT.search(before):
