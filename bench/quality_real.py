@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -65,6 +66,11 @@ def in_split(path: str, split: str) -> bool:
     return held if split == "holdout" else not held
 
 
+def split_of(split: str) -> Callable[[str], bool]:
+    """The predicate on paths relative to files/ that keeps one split."""
+    return lambda path: in_split(path, split)
+
+
 def run_spillguard(files: Path, out: Path, extra: list[str]) -> float:
     command = spillguard_command("scan", ".", "--format", "sarif", "--output", str(out), "--quiet", *extra)
     started = time.perf_counter()
@@ -83,17 +89,20 @@ def run_betterleaks(files: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def evaluate(scorer: ModuleType, report: Path, fmt: str, dataset: Path, split: str) -> dict[str, Any]:
-    """The scorer's result on the split: labels and findings outside it are left out before scoring."""
+def evaluate(
+    scorer: ModuleType, report: Path, fmt: str, dataset: Path, keep: Callable[[str], bool]
+) -> dict[str, Any]:
+    """The scorer's result on the paths `keep` selects (a split, or some repositories): labels and
+    findings elsewhere are left out before scoring."""
     root = str(dataset / "files")
     labels = json.loads((dataset / "labels.json").read_text())["labels"]
-    labels = [row for row in labels if in_split(row[0], split)]
+    labels = [row for row in labels if keep(row[0])]
     findings = [
         (scorer.norm(p, root), int(s), int(e), r)
         for p, s, e, r in scorer.PARSERS[fmt](str(report))
         if int(s) > 0
     ]
-    findings = [f for f in findings if in_split(f[0], split)]
+    findings = [f for f in findings if keep(f[0])]
     result: dict[str, Any] = scorer.score(labels, scorer.merged(findings))
     result["findings"] = len(findings)
     return result
@@ -175,11 +184,11 @@ def main() -> None:
         if tool == "spillguard":
             report = scratch / "spillguard.sarif"
             seconds[tool] = run_spillguard(files, report, args.spillguard_args)
-            results[tool] = evaluate(scorer, report, "sarif", dataset, args.split)
+            results[tool] = evaluate(scorer, report, "sarif", dataset, split_of(args.split))
         else:
             report = scratch / "betterleaks.json"
             seconds[tool] = run_betterleaks(files, report)
-            results[tool] = evaluate(scorer, report, "betterleaks", dataset, args.split)
+            results[tool] = evaluate(scorer, report, "betterleaks", dataset, split_of(args.split))
     truths = results[tools[0]]["tp"] + results[tools[0]]["fn"]
     print(f"dataset {dataset}  split {args.split} (held out: RepoId starting with 0-3)  True ranges {truths}")
     print_summary(results, seconds)

@@ -22,7 +22,7 @@ from scanner.engine.context_form import Candidate, attaches, form_of, line_of, n
 from scanner.engine.context_names import NameInfo, classify_name
 from scanner.engine.context_place import file_kind, line_features, path_features
 from scanner.engine.context_reasons import DESCRIPTIONS
-from scanner.engine.context_values import value_features, veto
+from scanner.engine.context_values import looks_random, value_features, veto
 from scanner.model import ContextSpec, Judgement
 
 MAX_REASONS = 3
@@ -30,6 +30,8 @@ _KDF = re.compile(r"\b(?:kdf|scrypt|pbkdf2|bcrypt|argon2\w*|iterations|rounds|co
 _TEST_OUTPUT = re.compile(r"[ \t]*(?:---|===|\[)[ \t]*(?:PASS|FAIL|SKIP|RUN|OK)\b")  # go test, gtest
 _URL_AUTHORITY = re.compile(r"://[^\s\"'`/@]*$")  # scheme://user:pass@host: the URL rules' part
 _IN_URL = re.compile(r"://[^\s\"'`]*$")
+_DOC_NAME = re.compile(r"(?:[:@]param|@arg|@property|:ivar|:type|@type)(?:[ \t]+[\w.\[\]|]+)?[ \t]+$")
+_OPTION = re.compile(r"--?[A-Za-z][A-Za-z0-9_-]*")  # `--no-password --insecure`
 
 
 def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | None]:
@@ -39,9 +41,15 @@ def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | Non
     vetoed = veto(candidate.value, literal, code)
     if vetoed is not None:
         return [], vetoed
+    if form == "form:flag" and not literal and _OPTION.fullmatch(candidate.value):
+        return [], "the next command-line option, not a value"
+    if info.kind == "plain_key" and not looks_random(candidate.value):
+        return [], "a plain key name without a random-looking value"
     line, before, cut = line_of(candidate)
     if info.kind == "salt" and _KDF.search(line):
         return [], "a salt stored with its hash's parameters (public by design)"
+    if _DOC_NAME.search(before):
+        return [], "a parameter's documentation"
     if _TEST_OUTPUT.match(line):
         return [], "a test runner's output"
     if _URL_AUTHORITY.search(before) and "@" in candidate.value:
@@ -56,7 +64,9 @@ def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | Non
     if _IN_URL.search(before):
         found.append("line:in-url")
     found += value_features(candidate.value, literal, code, info.kind or "", info.word, info.qualifiers)
-    found += line_features(line, before, cut)
+    at = candidate.value_start - (candidate.name_start - len(before))
+    where = (candidate.value, at, at + len(candidate.value))
+    found += line_features(line, before, cut, where, candidate.path)
     if literal and text[candidate.value_end + 1 : candidate.value_end + 3].lstrip()[:1] == "+":
         found.append("val:concatenated")
     return found, None

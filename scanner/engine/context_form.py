@@ -17,6 +17,7 @@ _NAME_AHEAD = re.compile(rf"[A-Za-z0-9_.-]{{0,{NAME_REACH}}}")
 SPACE_REACH = 80  # how far past spaces a name's joint, or back before it its line, is looked for
 # Dockerfile `ENV NAME value`, .netrc `login u password p`, an XML element with attributes
 _SPACED_NAME = re.compile(r"\b(?:ENV|ARG)[ \t]+$|\blogin[ \t]+\S+[ \t]+$|<(?:[A-Za-z0-9_-]{1,20}:)?$")
+_PREFIX = re.compile(r"(?<=[\s,=:(])[bBrRuUfF]{1,2}$")  # a string literal's prefix: b"", rb''
 _NAME_BEHIND = re.compile(r"[A-Za-z0-9_.$-]+\Z")  # searched up to the hit: the run that ends there
 
 
@@ -94,16 +95,26 @@ def name_around(text: str, start: int) -> tuple[str, int, int]:
     return text[head:end], head, end
 
 
+def _in_string(text: str, at: int) -> bool:
+    """Whether `at` is inside a quoted string of its line: an odd number of one quote before it."""
+    low = max(0, at - LINE_REACH)
+    line = text[text.rfind("\n", low, at) + 1 or low : at]
+    return line.count('"') % 2 == 1 or line.count("'") % 2 == 1
+
+
 def form_of(candidate: Candidate) -> tuple[str, bool]:
-    """How the value is attached to its name, and whether it is a literal (quoted, an XML element's
-    text, a query parameter)."""
+    """How the value is attached to its name, and whether it is a literal (quoted, inside the string
+    that also holds its name, an XML element's text, a query parameter)."""
     text = candidate.text
     if not candidate.name:
         return "form:implied", text[candidate.value_start - 1 : candidate.value_start] in ("'", '"')
     joint = text[candidate.name_end : candidate.value_start]
     lead = text[max(0, candidate.name_start - 2) : candidate.name_start]
     quoted = bool(joint) and joint[-1] in "\"'`"
-    stripped = joint.rstrip("\"'` \t\\").lstrip("\"'` \t\\]")
+    bare = text[candidate.value_start - 1 : candidate.value_start] not in ("'", '"', "`")
+    if bare and joint.strip() == "=" and _in_string(text, candidate.name_start):
+        quoted = True  # "Server=db;AccountKey=abc..." : name and value inside one string
+    stripped = _PREFIX.sub("", joint.rstrip("\"'` \t\\")).rstrip(" \t").lstrip("\"'` \t\\]")
     tail = joint.rstrip(" \t")
     if tail.endswith(">") and not tail.endswith(("=>", "->")):
         return "form:xml", True

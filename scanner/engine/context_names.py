@@ -128,6 +128,16 @@ _KEY_QUALIFIERS = {
     "wallet": "key",
 }
 
+# The word before `key` that makes it a key of a table, a map, a cache or a UI, never a credential.
+_LOOKUP_KEY = words(
+    """
+    primary foreign sort partition cache routing lookup map dict row column col index unique composite
+    natural surrogate idempotency dedup dedupe cursor shard order ordering group hot short shortcut
+    keyboard translation i18n message msg label react list item entry node element field attr
+    attribute property prop param query header json yaml dom cell grid tab menu
+    """
+)
+
 # Public by design: a public key, a publishable key, a site key.
 _PUBLIC = frozenset({"public", "pub", "publishable", "site", "verify", "verification", "cert", "certificate"})
 
@@ -145,12 +155,17 @@ _META = words(
     reset changed change changes confirm confirmed required enabled enable disabled visible hidden
     id ids index idx position pos list set map dict array table cache store storage manager
     service provider handler callback request response resp req result results cmd command
+    filter filters expr expression script
     encoder decoder generator factory builder util utils helper helpers test tests spec mock
     ref reference source src provided supplied set is has was
     encryption method methods algorithm algo scheme cipher kdf rounds iterations cost complexity
     requirements verbose generate generated
     """
 )
+# Words after the credential word that say the name holds the value itself.
+_HOLDS_VALUE = words("value val str string plain plaintext raw clear cleartext literal")
+# Words before the credential word that make the name a piece of user interface (labelPassword).
+_UI = words("label placeholder hint title caption prompt tooltip heading")
 # Words just before the credential word that say the value is derived from it.
 _HASHED = words(
     "hashed hash encrypted crypted digest salted masked obfuscated sha sha1 sha256 sha512 md5 bcrypt"
@@ -168,8 +183,10 @@ _WRITERS = frozenset({"set", "with", "use", "put", "add", "store", "save", "appl
 
 @dataclass(frozen=True)
 class NameInfo:
-    """`kind`: the credential kind (password, secret, token, api_key, key, auth, credential, salt),
-    `public` or `meta` (the name is about the credential, not its value), or None (no credential word).
+    """`kind`: the credential kind (password, secret, token, api_key, key, plain_key, auth, credential,
+    salt), `public`, `lookup` (a key of a table or map) or `meta` (the name is about the credential, not
+    its value), or None (no credential word). `plain_key` is `key` without a word that says what it
+    unlocks (`key`, `MY_KEY`): its rule reads only values that look random.
     `features`: names of the features the name sets."""
 
     kind: str | None
@@ -205,8 +222,10 @@ def _last_credential(words: list[str]) -> tuple[int, str] | None:
                 before = words[index - 1] if index else ""
                 if before in _PUBLIC:
                     return index, "public"
+                if before in _LOOKUP_KEY:
+                    return index, "lookup"
                 if before not in _KEY_QUALIFIERS:
-                    return index, "key_bare"
+                    return index, "plain_key"  # `key`, `KEY`, `tenant_key`: read with strict value evidence
                 return index, _KEY_QUALIFIERS[before]
             return index, "key"
         return index, kind
@@ -224,8 +243,9 @@ def classify_name(name: str) -> NameInfo:
     features: list[str] = []
     if any(w in _PUBLIC for w in before[-2:]):
         return NameInfo("public", ("name:public",))
-    if any(w in _HASHED for w in before[-2:]) or (after and any(w in _META for w in after)):
+    if any(w in _HASHED or w in _UI for w in before[-2:]) or (after and any(w in _META for w in after)):
         return NameInfo("meta", ("name:meta-suffix",))
+    after = [w for w in after if w not in _HOLDS_VALUE]  # tokenValue, password_str: the value itself
     if after:
         features.append("name:digit-suffix" if all(w.isdigit() for w in after) else "name:other-suffix")
     if before and before[0] in _READERS:
@@ -236,7 +256,7 @@ def classify_name(name: str) -> NameInfo:
         features.append("name:fake-qualifier")
     elif any(w in _TEST for w in before):
         features.append("name:test-qualifier")
-    features.append(f"name:{kind}")
+    features.append("name:key" if kind == "plain_key" else f"name:{kind}")  # one weight for key names
     if words[index] in ("pass", "pw", "pwd", "cred", "creds"):
         features.append("name:short-form")
     if words[index].endswith("s") and words[index] not in ("pass", "creds", "credentials"):

@@ -39,11 +39,18 @@ _I18N_DIRS = words("locale locales i18n l10n lang langs language languages trans
 _I18N_EXTS = words("po pot strings resx xliff xlf arb")
 _SCHEMA = re.compile(r"\.d\.ts$|\.(?:graphql|gql|proto|xsd|avsc)$|schema|swagger|openapi")
 
-_COMMENT = re.compile(r"[ \t]*(?:#|//|/\*|\*|--|;|<!--|%|rem\b|')")
+_COMMENT = re.compile(r"[ \t]*(?:#|//|/\*|\*|--|;|<!--|%|rem\b)")
+_VB_COMMENT = re.compile(r"[ \t]*'")  # Visual Basic only: elsewhere a line may start with a quoted key
+_VB = words("vb vbs bas cls frm")
 _ASSERTION = re.compile(r"assert|expect|should|\.to\.|\beq\(|\bEqual|==")
 _OUTPUT = re.compile(r"\b(?:print|println|printf|echo|puts|log|logger|console|warn|info|debug)\b", re.I)
 _USER = re.compile(r"user|login|account|email|uid\b", re.I)
 _DOC_PARAM = re.compile(r"[:@]param\b|@arg\b|:type\b|@type\b|\bArgs?:")
+_EXAMPLE = re.compile(r"(?<![\w.@/-])(?:e\.g\.|for example|for instance|example|sample)(?![\w@/-])", re.I)
+
+
+def _whole_word(text: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z0-9_]){re.escape(text)}(?![A-Za-z0-9_])")
 
 
 @lru_cache(maxsize=1024)
@@ -80,12 +87,21 @@ def path_features(path: str) -> tuple[str, ...]:
     return tuple(features)
 
 
-def line_features(line: str, before: str, truncated: bool) -> list[str]:
+def line_features(
+    line: str, before: str, truncated: bool, value: tuple[str, int, int], path: str = ""
+) -> list[str]:
     """`line` is the line (or the part of a long line around the candidate: `truncated`), `before`
-    the part of it before the name."""
+    the part of it before the name, `value` the value with where it starts and ends in the line,
+    `path` the file's."""
     features = []
-    if _COMMENT.match(line):
+    text, start, end = value
+    if _COMMENT.match(line) or (path.rpartition(".")[2].lower() in _VB and _VB_COMMENT.match(line)):
         features.append("line:comment")
+    rest = line[:start] + " " + line[end:]  # the line without the value
+    if _EXAMPLE.search(before + " " + line[end:]):
+        features.append("line:example")
+    if len(text) >= 2 and _USER.search(rest) and _whole_word(text).search(rest):
+        features.append("val:same-as-user")  # user: auth, password: auth; CREATE USER db1 PASSWORD 'db1'
     if _ASSERTION.search(line):
         features.append("line:assertion")
     if _OUTPUT.search(before):

@@ -39,6 +39,10 @@ _PATH = re.compile(
     r"(?:\.{0,2}/|~/|[A-Za-z]:\\|\\\\)[^\s]*"
     r"|[^\s]*\.(?:pem|key|crt|cer|p12|pfx|jks|keystore|json|ya?ml|txt|ini|conf|cfg|properties|env|pub)"
 )
+# A path that names a place: a word for a directory (/etc/, /run/secrets, ~/.ssh) or a key file's
+# extension. A value that only starts with "/" may be base64, and is left to the model.
+_PLACE = re.compile(r"^(?:~|\.{1,2})?[/\\]|[/\\](?:[a-z]{2,}|\.[a-z]+)(?=[/\\]|$)|^[A-Za-z]:\\")
+_NAMED_FILE = re.compile(r"\.[A-Za-z0-9]{1,10}$")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,15}://")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 _UUID = re.compile(r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?")
@@ -47,6 +51,8 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _RUN = re.compile(
     r"(.)\1\1\1|0123|1234|2345|3456|4567|5678|6789|9876|8765|7654|6543|5432|4321|abcd|bcde|wxyz|qwer|asdf"
 )
+# In a long value a run must be longer to say anything: four equal characters occur by chance in 40.
+_LONG_RUN = re.compile(r"(.)\1{5}|012345|123456|234567|345678|456789|987654|abcdef|qwerty|asdfgh")
 _SHORT_RUN = re.compile(r"123|234|345|456|567|678|789|987|abc|xyz", re.IGNORECASE)
 _REPEATED = re.compile(r"(.{1,4}?)\1+")
 # Stored password hashes (crypt, bcrypt, argon2, Django, LDAP): a hash of a password is not one.
@@ -65,6 +71,7 @@ _ACCESSOR = re.compile(
     r"|self|this|config|settings|params|args|options|req|request)[.\[(]"
 )
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^=]")  # `X= Y=z`: the next assignment, not a value
+_SETTINGS = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*=[^,=\s]*(?:,[A-Za-z_][A-Za-z0-9_.-]*=[^,=\s]*)+")
 _MASK = re.compile(r"[*•xX#?]{3,}")
 
 # Values written to be seen, not kept secret: defaults of common software and the first words anyone
@@ -78,7 +85,15 @@ WELL_KNOWN = words(
     master token mytoken apikey api_key key value sa postgres mysql redis rabbitmq guest1 pa55word
     123 1234 12345 123456 1234567 12345678 123456789 1234567890 000000 111111 654321 0000 1111
     """
+) | words(  # the word "password" in other languages: a translation file's label, not a password
+    """
+    passwort kennwort wachtwoord wagwoord contrasena contraseña senha palavra-passe motdepasse parola
+    lozinka heslo haslo hasło jelszo jelszó salasana losenord lösenord passord adgangskode cyfrinair
+    sifre şifre geslo parool slaptazodis slaptažodis parole lykilord lykilorð pasahitza contrasenya
+    пароль парола лозинка κωδικός 密码 密碼 パスワード 비밀번호 סיסמה كلمةالسر
+    """
 )
+_LEET = str.maketrans("@4310$57", "aaeiosst")
 _COMMON = re.compile(
     r"test|demo|dummy|fake|mock|sample|example|foobar|hello|world|secret|passw|admin|guest|qwerty"
     r"|default|changeit|letmein|invalid|wrong|incorrect|my[_-]?(?:pass|secret|token|key)"
@@ -103,12 +118,18 @@ def veto(value: str, quoted: bool, code: bool) -> str | None:
         return "a format or template placeholder"
     if _MASK.fullmatch(stripped):
         return "a masked value"
+    if _PATH.fullmatch(stripped) and (
+        not stripped.startswith("/") or _PLACE.search(stripped[1:]) or _NAMED_FILE.search(stripped)
+    ):
+        return "a file path (where the credential is kept, not the credential)"
     if _URL.match(stripped):
         return "a URL (credentials inside one are read by the URL rules)"
     if stripped.endswith(("...", "\u2026")):
         return "an elided value"
     if _ACCESSOR.match(stripped):
         return "a variable or expression, not a literal"
+    if _SETTINGS.fullmatch(stripped):
+        return "a list of settings (id=x,src=y), not a value"
     if not quoted and _ASSIGNMENT.match(stripped):
         return "the next assignment, not a value"
     if not quoted and code and (_EXPRESSION.search(stripped) or _NUMBER_CONSTANT.fullmatch(stripped)):
@@ -116,6 +137,27 @@ def veto(value: str, quoted: bool, code: bool) -> str | None:
     if not quoted and code and _IDENTIFIER.fullmatch(stripped) and not _random_caps(stripped):
         return "a variable or expression, not a literal"
     return None
+
+
+_KEY_CHARS = re.compile(r"[A-Za-z0-9+/=_.~-]{16,300}")
+_PIECES = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_WORD_SEGMENT = re.compile(r"(?:^|[_.~/-])(?:[a-z]{4,}|[A-Z]{4,}|[A-Z][a-z]{3,})(?=$|[_.~/-])")
+
+
+def looks_random(value: str) -> bool:
+    """Whether a value looks generated, as an API, access or license key does: what a name as weak as a
+    plain `key` needs before its value is read at all. At least 16 characters of a key's alphabet
+    (letters, digits, `+/=_.~-`), letters and digits both, not a run or a repeat, no word between
+    separators (`job_1_benchmark`, `V1_TODAY`), and made of short pieces: split where case or class
+    changes, a key averages at most 4 characters a piece, a name (`ProgressBar1Converter`) is words."""
+    if not _KEY_CHARS.fullmatch(value) or _PATH.fullmatch(value) or _WORD_SEGMENT.search(value):
+        return False
+    if not (any(c.isalpha() for c in value) and any(c.isdigit() for c in value)):
+        return False
+    if _LONG_RUN.search(value.lower()) or _REPEATED.fullmatch(value) or shannon_entropy(value) < 3.0:
+        return False
+    pieces = _PIECES.findall(value)
+    return sum(map(len, pieces)) / len(pieces) <= 4.0
 
 
 def _random_caps(value: str) -> bool:
@@ -180,9 +222,10 @@ def value_features(
     if shape in _NAME_DEPENDENT:
         features.append(f"{kind}+{shape}")  # a digest is a secret under `token`, a hash under `password`
     lowered = value.lower()
-    if lowered in WELL_KNOWN:
+    plain = lowered.translate(_LEET).rstrip("!.?#*")  # p@ssw0rd!, s3cr3t, adm1n: the word it spells
+    if lowered in WELL_KNOWN or plain in WELL_KNOWN:
         features.append("val:well-known")
-    elif len(value) <= 24 and _COMMON.search(value):
+    elif len(value) <= 24 and (_COMMON.search(value) or _COMMON.search(plain)):
         features.append("val:common-word")
     if shape == "text":
         words = value.split()
@@ -191,6 +234,8 @@ def value_features(
             features.append("val:sentence")
     elif value.endswith(":") and value[:-1].isalpha():
         features.append("val:sentence")  # a label: "Password:"
+    elif sum(not c.isascii() and c.isalpha() for c in value) * 2 >= len(value):
+        features.append("val:non-latin")  # text in another script: a label or a description
     elif _EMAIL.fullmatch(value):
         features.append("val:email")
     elif _CONST.fullmatch(value):
@@ -203,19 +248,18 @@ def value_features(
         features.append("val:kebab")
     elif _DOTTED.fullmatch(value):
         features.append("val:dotted")
-    if _RUN.search(lowered):
+    if (_RUN if len(value) <= 16 else _LONG_RUN).search(lowered):
         features.append("val:run")
     elif len(value) <= 8 and _SHORT_RUN.search(value):
         features.append("val:short-run")
     if len(value) >= 4 and _REPEATED.fullmatch(value):
         features.append("val:repeated")
-    squashed = lowered.replace("_", "").replace("-", "")
+    secret = lowered.partition(":")[2] if kind in ("credential", "auth") and lowered.count(":") == 1 else ""
+    squashed = (secret or lowered).replace("_", "").replace("-", "")  # user:password: the password
     if any(stem in squashed for stem in _STEMS.get(kind, ()) + (word.rstrip("s"),) if len(stem) >= 3):
         features.append("val:repeats-name")  # credentials -> credential; pass and pwd for passwords
     elif any(len(q) >= 4 and q in squashed for q in qualifiers):
         features.append("val:repeats-qualifier")  # DUBBO_APPLICATION_KEY = "dubboApplication"
     entropy = shannon_entropy(value)
-    if len(value) >= 16 and entropy >= 3.8 and _classes(value) >= 3 and shape not in ("text", "ident"):
-        features.append("val:random")
     features.append("entropy:high" if entropy >= 4.0 else "entropy:mid" if entropy >= 3.0 else "entropy:low")
     return features

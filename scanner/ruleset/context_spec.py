@@ -8,7 +8,7 @@ from typing import Any
 from scanner.model import ContextSpec
 from scanner.ruleset.fields import Problems, str_list
 
-CONTEXT_KINDS = ("password", "secret", "token", "api_key", "key", "auth", "credential", "salt")
+CONTEXT_KINDS = ("password", "secret", "token", "api_key", "key", "plain_key", "auth", "credential", "salt")
 
 
 def _unit(raw: dict[str, Any], key: str, problems: Problems) -> float:

@@ -54,13 +54,16 @@ def candidate(text: str, name: str, value: str, path: str = "config/app.yml") ->
         ("a.py", 'SIGNING_KEY = "Hk2v9QxW7pLmN4tRz8YcB1dF"\n', "generic.key-assignment"),
         ("init.sql", "CREATE USER app WITH PASSWORD 'Xq7-mZp2Lw9v';\n", "generic.sql-password"),
         ("backup.sh", "mysqldump -u backup -pXq7mZp2Lw9 shop > shop.sql\n", "generic.command-line-password"),
+        ("a.py", 'KEY = "4664f9a94501d19620fb822ec0f5777e"\n', "generic.plain-key-assignment"),
+        ("c.json", '{"key": "564054wz-675145246mh3w6016362qkhk"}\n', "generic.plain-key-assignment"),
+        ("a.py", 'conn = "DefaultEndpointsProtocol=https;AccountKey=Vgs4slS82kICttQnzVfKBVypCjxX;"\n', None),
     ],
 )
 def test_literal_under_a_credential_name_is_reported_with_a_confidence(
     path: str, text: str, rule: str, ruleset: CompiledRuleset
 ) -> None:
     [found] = findings(text, ruleset, path)
-    assert found.rule_id == rule
+    assert found.rule_id == (rule or found.rule_id) and found.rule_id.startswith(("generic.", "azure."))
     assert found.confidence is not None and 0.5 <= found.confidence <= 1.0
     assert found.reasons and all(r[:2] in ("+ ", "- ") for r in found.reasons)
 
@@ -77,6 +80,12 @@ def test_literal_under_a_credential_name_is_reported_with_a_confidence(
         'public_key = "MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE="\n',  # public by design
         'label = _("Enter your password:")\n',  # no name at all
         'token = "https://hooks.internal/services/notify"\n',  # a URL
+        'key = "ProgressBarOffset1Converter"\n',  # a plain key name with a name for a value
+        'primary_key = "a3f9c2e7b1d84f6e9c0b5a7d2e8f1c4a"\n',  # a table's key
+        'private_key = "~/.ssh/id_ed25519"\n',  # where the key is kept
+        'args = ["--no-password", "--insecure"]\nrun("pg_dump --no-password --insecure")\n',  # options
+        '"password" => "wachtwoord",\n',  # a translation
+        'users = [{"user": "auth", "password": "auth"}]\n',  # the user name again
     ],
 )
 def test_what_is_not_a_credential_is_not_reported(text: str, ruleset: CompiledRuleset) -> None:
@@ -129,6 +138,7 @@ def test_salt_beside_hash_parameters_is_public() -> None:
     ("text", "name", "value", "reason"),
     [
         ("--- PASS: TestLogin (0.01s)", "PASS", "TestLogin", "a test runner's output"),
+        (":param str password: the account's password", "password", "the", "a parameter's documentation"),
         (
             "git clone https://ci-token:Kq8zLm2X@git.example.invalid/r",
             "ci-token",
