@@ -8,12 +8,17 @@
   `--fail-on new`, on new findings only.
 - SARIF marks a known finding suppressed when it no longer fails and was reviewed as a false positive
   or an accepted risk (`suppressed`).
+- An inventory fails (`inventory_failing`) on an open credential (in a tree, or in a commit message)
+  at or above `--fail-on` that is unreviewed, reviewed as real, or whose review is past its expiry
+  (`credential_failing`); credentials only in history are reported, with their purge steps, but do not
+  fail it.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from scanner.inventory_model import Credential
 from scanner.model import Finding, KnownMark, Report, ReviewStatus, Severity
 
 
@@ -69,3 +74,14 @@ def suppressed(mark: KnownMark) -> bool:
     """Whether SARIF marks a known finding suppressed: reviewed as a false positive or an accepted
     risk, and not failing any more."""
     return not mark.failing and mark.status in (ReviewStatus.FALSE_POSITIVE, ReviewStatus.ACCEPTED_RISK)
+
+
+def credential_failing(credential: Credential, threshold: Severity) -> bool:
+    """Whether an inventoried credential fails the run at `--fail-on threshold`."""
+    review = credential.review
+    due = review.status in (ReviewStatus.UNREVIEWED, ReviewStatus.REAL) or review.expired
+    return credential.window.open and credential.severity.rank >= threshold.rank and due
+
+
+def inventory_failing(credentials: tuple[Credential, ...], threshold: Severity) -> bool:
+    return any(credential_failing(c, threshold) for c in credentials)

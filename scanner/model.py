@@ -232,6 +232,7 @@ class SecretGroup:
     commits: int
     present_at_head: bool
     fingerprints: tuple[str, ...]
+    blobs: tuple[str, ...] = ()  # every blob that holds it (none for a commit message)
 
 
 @dataclass(frozen=True)

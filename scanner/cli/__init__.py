@@ -34,6 +34,7 @@ class LazyGroup(click.Group):
         "hook": "scanner.cli.hook_cmd:hook",
         "install-hook": "scanner.cli.hook_cmd:install_hook",
         "baseline": "scanner.cli.baseline_cmd:baseline",
+        "inventory": "scanner.cli.inventory_cmd:inventory",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

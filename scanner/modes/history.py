@@ -2,7 +2,11 @@
 scan each unique blob once (in a process pool; scanner.modes.history_blobs) and every commit message,
 then map each blob's findings onto every commit and path that introduced it and group them per secret.
 With a cache (scanner.modes.history_cache), blobs and messages scanned clean before are not read again,
-and an audit of refs that have not moved since a complete audit does not walk the history."""
+and an audit of refs that have not moved since a complete audit does not walk the history.
+
+For the credential inventory, `audit_history` also returns the audit's exposure (scanner.trail): where
+the blobs with findings were introduced and removed, and what the ref tips hold of them, computed for
+those few blobs only (scanner.sources.exposure) and kept in the cache per ref state."""
 
 from __future__ import annotations
 
@@ -24,10 +28,13 @@ from scanner.modes.history_blobs import (
     scan_blobs,
 )
 from scanner.modes.history_cache import BlobCache, Snapshot, ruleset_key
+from scanner.modes.history_snapshot import groups_key
 from scanner.pool import run_batches
+from scanner.sources.exposure import tip_view, trail
 from scanner.sources.gaps import gaps_after, gaps_before
 from scanner.sources.git import MESSAGE_PATH, Repository, common_dir, git_dir, missing_object_error, open_repo
 from scanner.sources.history_walk import HistoryIndex, head_blobs, partial_index, ref_state, walk
+from scanner.trail import Exposure, Group
 
 CHECKPOINT_SECONDS = 5.0  # how often the history cache is committed during an audit
 
@@ -77,13 +84,15 @@ class _Scanned:
 
     def snapshot(self, index: HistoryIndex, at_head: set[str]) -> Snapshot:
         dirty = tuple((b, tuple(places)) for b, places in index.occurrences.items() if b in self.dirty_blobs)
-        cited = {commit for _, places in dirty for commit, _ in places} | self.dirty_messages
+        removed = tuple((b, tuple(index.removals[b])) for b, _ in dirty if b in index.removals)
+        cited = {commit for _, places in dirty + removed for commit, _ in places} | self.dirty_messages
         return Snapshot(
             clean=self.clean,
             dirty=dirty,
             messages=tuple(sha for sha, _ in index.messages if sha in self.dirty_messages),
             commits=tuple(sorted((index.order[sha], index.commits[sha]) for sha in cited)),
             at_head=tuple(blob for blob, _ in dirty if blob in at_head),
+            removed=removed,
         )
 
 
@@ -135,6 +144,56 @@ def default_cache_dir(cwd: Path | None = None) -> Path:
     return common_dir(open_repo(cwd or Path.cwd())) / "spillguard"
 
 
+def _groups(findings: list[Finding]) -> dict[str, Group]:
+    """secret hash -> what holds that secret: the (blob, path) pairs and the commit messages."""
+    pairs: dict[str, set[tuple[str, str]]] = {}
+    messages: dict[str, set[str]] = {}
+    for finding in findings:
+        location = finding.location
+        pairs.setdefault(finding.secret_hash, set())
+        if location.blob is not None:
+            pairs[finding.secret_hash].add((location.blob, location.path))
+        elif location.commit is not None:
+            messages.setdefault(finding.secret_hash, set()).add(location.commit)
+    return {
+        secret: Group(tuple(sorted(held)), tuple(sorted(messages.get(secret, ()))))
+        for secret, held in pairs.items()
+    }
+
+
+def _exposure(
+    repo: Repository,
+    refs: tuple[str, ...],
+    index: HistoryIndex,
+    findings: list[Finding],
+    cache: BlobCache | None,
+    state: str | None,
+) -> Exposure:
+    """The trail of the blobs and messages with findings, and what the ref tips hold of each secret:
+    from the cache when an inventory of the same ref state and groups stored it, else asked of the
+    repository (and stored). The cache sees the groups in a canonical order, never a secret hash."""
+    by_secret = _groups(findings)
+    secrets = sorted(by_secret, key=lambda secret: (by_secret[secret].pairs, by_secret[secret].messages))
+    groups = tuple(by_secret[secret] for secret in secrets)
+    blobs = {blob for group in groups for blob, _ in group.pairs}
+    found = trail(index, blobs, {sha for group in groups for sha in group.messages})
+    key = groups_key(groups)
+    view = cache.tip_view(state, key) if cache is not None and state is not None else None
+    if view is None or len(view.presence) != len(groups):
+        view = tip_view(repo, refs, found, groups)
+        if cache is not None and state is not None:
+            cache.store_tip_view(state, key, view)
+    return Exposure(found, view.tips, tuple(zip(secrets, groups, view.presence, strict=True)))
+
+
+@dataclass(frozen=True)
+class Audit:
+    """A history audit's report and, when asked for, its exposure (for the inventory)."""
+
+    report: Report
+    exposure: Exposure | None = None
+
+
 def scan_history(
     ruleset: RuleIndex,
     policy: Policy,
@@ -155,37 +214,76 @@ def scan_history(
     once the walk is done; `progress` with each blob (and its bytes) scanned. A shallow clone is an
     error unless `allow_shallow`; every gap in what can be read (scanner.sources.gaps) is warned about
     and listed in the report."""
+    return audit_history(
+        ruleset,
+        policy,
+        refs,
+        jobs,
+        cwd,
+        progress,
+        on_total,
+        cache_dir,
+        warn,
+        skip_errors,
+        on_commit,
+        allow_shallow=allow_shallow,
+    ).report
+
+
+def audit_history(
+    ruleset: RuleIndex,
+    policy: Policy,
+    refs: tuple[str, ...] = (),
+    jobs: int = 1,
+    cwd: Path | None = None,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+    cache_dir: Path | None = None,
+    warn: Callable[[str], None] | None = None,
+    skip_errors: bool = False,
+    on_commit: Callable[[], None] | None = None,
+    exposure: bool = False,
+    allow_shallow: bool = False,
+) -> Audit:
+    """`scan_history`, and with `exposure` the audit's exposure too."""
     started = time.monotonic()
     repo = open_repo(cwd or Path.cwd())
     gaps = gaps_before(repo, allow_shallow, warn)
     context = _Context(repo, FileStep(ruleset, policy), jobs, skip_errors, progress, on_total)
     cache = None
+    exposed = None
     if cache_dir is not None:
         cache = BlobCache.open(cache_dir, ruleset_key(ruleset.rules, policy), warn or (lambda _: None))
     if cache is None:  # no cache asked for, or another audit holds it
         index = walk(repo, refs, on_commit=on_commit)
         scanned = _scan_index(context, index, None, frozenset(), ScanStats())
         at_head = head_blobs(repo)
+        if exposure:
+            exposed = _exposure(repo, refs, index, scanned.findings, None, None)
     else:
         with cache:
             state = ref_state(repo, refs)
             snapshot = cache.snapshot(state) if state is not None else None
             if snapshot is not None:
-                index = partial_index(repo, snapshot.commits, snapshot.dirty, snapshot.messages)
+                index = partial_index(
+                    repo, snapshot.commits, snapshot.dirty, snapshot.messages, snapshot.removed
+                )
                 scanned = _scan_index(context, index, cache, frozenset(), snapshot.clean)
                 at_head = set(snapshot.at_head)
             else:
-                index = walk(repo, refs, cache.introduced().get, on_commit)
+                index = walk(repo, refs, cache.walked().get, on_commit)
                 cache.remember_walk(index.fresh)
                 cached = cache.lookup(index.occurrences)
                 scanned = _scan_index(context, index, cache, cached.ids, cached.stats)
                 at_head = head_blobs(repo)
                 if state is not None and scanned.complete:
                     cache.store_snapshot(state, scanned.snapshot(index, at_head))
+            if exposure:
+                exposed = _exposure(repo, refs, index, scanned.findings, cache, state)
     gaps = gaps_after(repo, gaps, scanned.stats.skipped_unreadable, warn)
     findings = scanned.findings
     tally = Tally(first_per_fingerprint(findings, index), scanned.notices, scanned.stats)
     cited = sorted({f.location.commit for f in findings if f.location.commit})
     commits = tuple(index.commits[sha] for sha in cited)
     report = build_report(tally, ruleset, started, commits, group(findings, index, at_head))
-    return replace(report, history_gaps=gaps)
+    return Audit(replace(report, history_gaps=gaps), exposed)

@@ -100,6 +100,7 @@ def group(findings: list[Finding], index: HistoryIndex, at_head: set[str]) -> tu
                 commits=len({f.location.commit for f in members}),
                 present_at_head=any(f.location.blob in at_head for f in members),
                 fingerprints=tuple(sorted({f.fingerprint for f in members})),
+                blobs=tuple(sorted({f.location.blob for f in members if f.location.blob})),
             )
         )
     return tuple(sorted(groups, key=lambda g: (g.first.path, g.first.line, g.rule_id)))

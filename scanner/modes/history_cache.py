@@ -11,8 +11,10 @@ reversed by guessing), at the cost of re-reading the few blobs that hold finding
 `.git/` by default, so it is never committed.
 
 Each complete audit also leaves a snapshot keyed by the state of the references it walked: the counts
-of its clean blobs, and where its other blobs and messages sit in history. An audit of the same state
-walks nothing: it scans those few blobs and messages again and takes the rest from the snapshot.
+of its clean blobs, and where its other blobs and messages sit in history (and were removed). An audit
+of the same state walks nothing: it scans those few blobs and messages again and takes the rest from the
+snapshot. An inventory also keeps, per ref state, what the ref tips hold of those blobs (its tip view,
+scanner.trail), so a repeated inventory asks the repository nothing more than a cached audit does.
 """
 
 from __future__ import annotations
@@ -26,18 +28,26 @@ from pathlib import Path
 
 from scanner import __version__, jsonio
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
-from scanner.model import CommitInfo, Policy, Rule, ScanStats
+from scanner.model import Policy, Rule, ScanStats
+from scanner.modes.history_snapshot import Snapshot, view_from_json, view_to_json
+from scanner.sources.history_walk import Changes
+from scanner.trail import TipView
 
-CACHE_FILE = "history-v7.sqlite"  # v7: v6 (nothing derived from a secret) and audit snapshots
+__all__ = ["CACHE_FILE", "KEEP_SNAPSHOTS", "BlobCache", "Cached", "Snapshot", "ruleset_key"]
+
+# v8: v7 (nothing derived from a secret, audit snapshots) and removal events (each walked commit's
+# removed blobs, the snapshot's removals of its dirty blobs) and the inventory's tip views
+CACHE_FILE = "history-v8.sqlite"
 KEEP_SNAPSHOTS = 8  # the latest audits' ref states (different --branch sets, or refs moved back)
 
 
 _COLUMNS = {
     "meta": ("name", "value"),
     "blobs": ("id", "files", "bytes", "binary", "large"),
-    "walks": ("id", "introduced"),
+    "walks": ("id", "introduced", "removed"),
     "messages": ("id",),
     "audits": ("state", "snapshot"),
+    "tip_views": ("state", "trail", "view"),
 }
 
 
@@ -61,47 +71,6 @@ class Cached:
 
     ids: frozenset[str]
     stats: ScanStats
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A complete audit of one ref state, with nothing derived from a secret: the counts of its clean
-    blobs (`cached` = how many), and where each blob and message that held a finding or a notice sits
-    in history, so that the next audit of the same state scans those again and nothing else."""
-
-    clean: ScanStats
-    dirty: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # (blob, its (commit, path) places)
-    messages: tuple[str, ...]  # commits whose message held a finding
-    commits: tuple[tuple[int, CommitInfo], ...]  # (walk position, info) of the commits named above
-    at_head: tuple[str, ...]  # dirty blobs in HEAD's tree
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "clean": [getattr(self.clean, name) for name in _STATS],
-                "dirty": [[blob, [list(p) for p in places]] for blob, places in self.dirty],
-                "messages": list(self.messages),
-                "commits": [[n, c.sha, c.author, c.date] for n, c in self.commits],
-                "at_head": list(self.at_head),
-            },
-            separators=(",", ":"),
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> Snapshot:
-        data = jsonio.loads(text)
-        return cls(
-            clean=ScanStats(**{name: int(n) for name, n in zip(_STATS, data["clean"], strict=True)}),
-            dirty=tuple(
-                (str(blob), tuple((str(c), str(p)) for c, p in places)) for blob, places in data["dirty"]
-            ),
-            messages=tuple(str(sha) for sha in data["messages"]),
-            commits=tuple((int(n), CommitInfo(str(s), str(a), str(d))) for n, s, a, d in data["commits"]),
-            at_head=tuple(str(blob) for blob in data["at_head"]),
-        )
-
-
-_STATS = ("files", "bytes", "skipped_binary", "skipped_large", "skipped_allowlisted", "cached")
 
 
 BUSY_SECONDS = 10.0  # how long to wait for another audit's write to the same cache
@@ -154,12 +123,21 @@ class BlobCache:
                 "CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, files INTEGER NOT NULL, "
                 "bytes INTEGER NOT NULL, binary INTEGER NOT NULL, large INTEGER NOT NULL)"
             )
-            # what each commit introduced, by walk key: independent of the rules, so kept when they change
-            db.execute("CREATE TABLE IF NOT EXISTS walks (id TEXT PRIMARY KEY, introduced TEXT NOT NULL)")
+            # what each commit introduced and removed, by walk key: independent of the rules, so kept
+            # when they change
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS walks (id TEXT PRIMARY KEY, introduced TEXT NOT NULL, "
+                "removed TEXT NOT NULL)"
+            )
             # commits whose message was scanned and held no finding
             db.execute("CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY)")
             # the latest complete audits, by ref state (rowid orders them)
             db.execute("CREATE TABLE IF NOT EXISTS audits (state TEXT PRIMARY KEY, snapshot TEXT NOT NULL)")
+            # what the ref tips of a state hold of the blobs with findings (their trail), by state
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS tip_views (state TEXT PRIMARY KEY, trail TEXT NOT NULL, "
+                "view TEXT NOT NULL)"
+            )
             for table, columns in _COLUMNS.items():  # a file of another layout is not this cache
                 found = tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
                 if found != columns:
@@ -169,6 +147,7 @@ class BlobCache:
                 db.execute("DELETE FROM blobs")
                 db.execute("DELETE FROM messages")
                 db.execute("DELETE FROM audits")
+                db.execute("DELETE FROM tip_views")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('ruleset', ?)", (key,))
             db.execute("PRAGMA quick_check").fetchone()
             db.commit()
@@ -199,21 +178,24 @@ class BlobCache:
         )
         return Cached(frozenset(known), stats)
 
-    def introduced(self) -> dict[str, list[tuple[str, str]]]:
-        """Every remembered commit's (blob id, path) list, by walk key (commit, tree and parents)."""
-        found: dict[str, list[tuple[str, str]]] = {}
-        for sha, text in self._db.execute("SELECT id, introduced FROM walks"):
+    def walked(self) -> dict[str, Changes]:
+        """Every remembered commit's introduced and removed (blob id, path) lists, by walk key (commit,
+        tree and parents)."""
+        found: dict[str, Changes] = {}
+        for sha, introduced, removed in self._db.execute("SELECT id, introduced, removed FROM walks"):
             try:
-                found[sha] = [(str(blob), str(path)) for blob, path in jsonio.loads(text)]
+                found[sha] = (
+                    [(str(blob), str(path)) for blob, path in jsonio.loads(introduced)],
+                    [(str(blob), str(path)) for blob, path in jsonio.loads(removed)],
+                )
             except (ValueError, TypeError):
                 continue
         return found
 
-    def remember_walk(self, fresh: dict[str, list[tuple[str, str]]]) -> None:
-        for key, items in fresh.items():
-            self._write(
-                "INSERT OR REPLACE INTO walks VALUES (?, ?)", (key, json.dumps(items, separators=(",", ":")))
-            )
+    def remember_walk(self, fresh: dict[str, Changes]) -> None:
+        for key, (introduced, removed) in fresh.items():
+            compact = (json.dumps(items, separators=(",", ":")) for items in (introduced, removed))
+            self._write("INSERT OR REPLACE INTO walks VALUES (?, ?, ?)", (key, *compact))
 
     def clean_messages(self) -> set[str]:
         """Commits whose message was scanned before and held no finding."""
@@ -243,6 +225,25 @@ class BlobCache:
         self._write("INSERT INTO audits VALUES (?, ?)", (state, snapshot.to_json()))
         self._write(
             "DELETE FROM audits WHERE rowid NOT IN (SELECT rowid FROM audits ORDER BY rowid DESC LIMIT ?)",
+            (KEEP_SNAPSHOTS,),
+        )
+
+    def tip_view(self, state: str, trail: str) -> TipView | None:
+        """The tip view stored for `state` and trail key `trail`, if it reads back whole."""
+        row = self._db.execute("SELECT trail, view FROM tip_views WHERE state = ?", (state,)).fetchone()
+        if row is None or row[0] != trail:
+            return None
+        try:
+            return view_from_json(str(row[1]))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def store_tip_view(self, state: str, trail: str, view: TipView) -> None:
+        self._write("DELETE FROM tip_views WHERE state = ?", (state,))
+        self._write("INSERT INTO tip_views VALUES (?, ?, ?)", (state, trail, view_to_json(view)))
+        self._write(
+            "DELETE FROM tip_views WHERE rowid NOT IN "
+            "(SELECT rowid FROM tip_views ORDER BY rowid DESC LIMIT ?)",
             (KEEP_SNAPSHOTS,),
         )
 

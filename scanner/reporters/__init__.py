@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from scanner.inventory_model import Inventory
 from scanner.model import Report
 
 
@@ -29,3 +30,20 @@ def get_writer(name: str) -> Writer:
 
 
 FORMATS = ("text", "json", "sarif")
+
+
+InventoryWriter = Callable[[Inventory], str]
+INVENTORY_FORMATS = ("markdown", "json", "csv", "html")
+
+
+def get_inventory_writer(name: str) -> InventoryWriter:
+    """The writer of an inventory format (each module imported only when used: html loads Jinja2)."""
+    if name == "json":
+        from scanner.reporters.inventory_json import render
+    elif name == "csv":
+        from scanner.reporters.inventory_csv import render
+    elif name == "html":
+        from scanner.reporters.inventory_html import render
+    else:
+        from scanner.reporters.inventory_markdown import render
+    return render

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pygit2
@@ -19,6 +19,9 @@ from scanner.sources.paths import display_path
 DEFAULT_REF_PREFIXES = ("refs/heads/", "refs/remotes/", "refs/tags/", "refs/stash", "refs/notes/")
 NOTES = "refs/notes/"
 
+Places = list[tuple[str, str]]  # (blob id, path)
+Changes = tuple[Places, Places]  # what one commit's first-parent diff introduced, and what it removed
+
 
 @dataclass
 class HistoryIndex:
@@ -29,8 +32,11 @@ class HistoryIndex:
     messages: list[tuple[str, str]] = field(default_factory=list)  # (commit sha, message)
     # blob id -> every (commit sha, path) that introduced it, in walk order
     occurrences: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    # commits diffed by this walk (not known from a cache): walk key -> [(blob id, path), ...]
-    fresh: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # commits diffed by this walk (not known from a cache): walk key -> (introduced, removed)
+    fresh: dict[str, Changes] = field(default_factory=dict)
+    # Removal events, for the credential inventory: blob id -> every (commit sha, path) whose diff
+    # deleted or replaced it there (the old side of D, M and T deltas), in walk order
+    removals: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 STASH = "refs/stash"
@@ -135,25 +141,35 @@ def notes_commits(repo: pygit2.Repository, refs: tuple[str, ...]) -> frozenset[s
     return frozenset(str(commit.id) for commit in walker)
 
 
-def _introduced(
-    repo: pygit2.Repository, commit: pygit2.Commit, notes: bool = False
-) -> Iterator[tuple[str, str]]:
+def _changes(repo: pygit2.Repository, commit: pygit2.Commit, notes: bool = False) -> Changes:
+    """The (blob, path) pairs a commit introduced against its first parent, and those it removed: a
+    deleted file, or the old content of a changed one (a removal event for the inventory). In a notes
+    commit (`notes`), paths are where the notes are reported (`note_path`)."""
+    introduced: Places = []
+    removed: Places = []
+
+    def shown(path: str) -> str:
+        return note_path(display_path(path)) if notes else display_path(path)
+
     for delta in commit_diff(repo, commit).deltas:
-        if delta.status_char() == "D" or delta.new_file.mode == GITLINK:
+        old, new = delta.old_file, delta.new_file
+        if delta.status_char() != "A" and old.mode != GITLINK and old.id != new.id:
+            removed.append((str(old.id), shown(old.path)))
+        if delta.status_char() == "D" or new.mode == GITLINK:
             continue
-        path = display_path(delta.new_file.path)
-        yield str(delta.new_file.id), note_path(path) if notes else path
+        introduced.append((str(new.id), shown(new.path)))
+    return introduced, removed
 
 
 def walk(
     repo: pygit2.Repository,
     refs: tuple[str, ...],
-    known: Callable[[str], list[tuple[str, str]] | None] = lambda _sha: None,
+    known: Callable[[str], Changes | None] = lambda _sha: None,
     on_commit: Callable[[], None] | None = None,
 ) -> HistoryIndex:
-    """Walks every commit oldest first. `known(walk key)` may return the (blob, path) list a commit
-    introduced, remembered from an earlier walk, so only new commits are diffed; those are listed in
-    `index.fresh`. `on_commit()` is called after each commit."""
+    """Walks every commit oldest first. `known(walk key)` may return the (blob, path) lists a commit
+    introduced and removed, remembered from an earlier walk, so only new commits are diffed; those are
+    listed in `index.fresh`. `on_commit()` is called after each commit."""
     index = HistoryIndex()
     starts = tips(repo, refs)
     if not starts:
@@ -169,12 +185,13 @@ def walk(
             index.order[sha] = len(index.order)
             index.messages.append((sha, commit.message))
             key = walk_key(commit)
-            introduced = known(key)
-            if introduced is None:
-                introduced = list(_introduced(repo, commit, sha in notes))
-                index.fresh[key] = introduced
-            for blob, path in introduced:
+            changes = known(key)
+            if changes is None:
+                changes = index.fresh[key] = _changes(repo, commit, sha in notes)
+            for blob, path in changes[0]:
                 index.occurrences.setdefault(blob, []).append((sha, path))
+            for blob, path in changes[1]:
+                index.removals.setdefault(blob, []).append((sha, path))
             if on_commit is not None:
                 on_commit()
     except (pygit2.GitError, KeyError, ValueError) as exc:
@@ -189,16 +206,19 @@ def partial_index(
     commits: tuple[tuple[int, CommitInfo], ...],
     occurrences: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
     messages: tuple[str, ...],
+    removals: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (),
 ) -> HistoryIndex:
     """The part of a known history that is to be scanned again, without walking it: the commits
-    named (with their walk positions), where the blobs sit, and the messages, read again from their
-    commits."""
+    named (with their walk positions), where the blobs sit and where they were removed, and the
+    messages, read again from their commits."""
     index = HistoryIndex()
     for position, info in commits:
         index.commits[info.sha] = info
         index.order[info.sha] = position
     for blob, places in occurrences:
         index.occurrences[blob] = list(places)
+    for blob, places in removals:
+        index.removals[blob] = list(places)
     for sha in messages:
         try:
             commit = repo[sha]
