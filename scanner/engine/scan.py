@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scanner.engine.checksums import VALIDATORS
@@ -62,9 +63,12 @@ class Hits:
     plain: array[int]  # machine ints: a file of one keyword repeated has millions of hits
 
 
-def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
+def _candidate_windows(
+    text: str, ruleset: CompiledRuleset, keyword_hits: Iterable[tuple[int, int]] | None
+) -> Hits:
     """Hits arrive ordered by end offset, so overlapping windows are merged as they come; a window that
-    starts before the one it joins widens it (duplicated regions are deduplicated by span later)."""
+    starts before the one it joins widens it (duplicated regions are deduplicated by span later).
+    `keyword_hits`: the prefilter's hits when the caller has them already (engine.lines), else None."""
     length = len(text)
     hits = Hits({}, [], [], [], array("q"))
     percent = has_percent_escape(text)  # then a keyword may sit in a URL-encoded value
@@ -72,7 +76,7 @@ def _candidate_windows(text: str, ruleset: CompiledRuleset) -> Hits:
     lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
     plain, multiline = ruleset.plain_keywords, ruleset.multiline
     containers, url_forms = ruleset.tables.containers, ruleset.tables.url_forms
-    for start, keyword in ruleset.prefilter.hits(text):
+    for start, keyword in ruleset.prefilter.hits(text) if keyword_hits is None else keyword_hits:
         if keyword >= plain:
             if keyword >= url_forms:
                 hits.plain.append(start)
@@ -197,21 +201,28 @@ def _passes_filters(
 
 
 def find_matches(
-    text: str, ruleset: CompiledRuleset, policy: Policy, path: str = "", depth: int = 0
+    text: str,
+    ruleset: CompiledRuleset,
+    policy: Policy,
+    path: str = "",
+    depth: int = 0,
+    keyword_hits: Iterable[tuple[int, int]] | None = None,
+    decode: bool = True,
 ) -> tuple[list[Match], list[str]]:
     """All confirmed matches in `text` (before overlap resolution), those inside encoded values
-    included, and the ids of rules that timed out."""
+    included (unless not `decode`), and the ids of rules that timed out. `keyword_hits`: the
+    prefilter's hits in `text`, ordered by end offset, when the caller has them (engine.lines)."""
     matches: list[Match] = []
     timed_out: list[str] = []
     has_marker = INLINE_MARKER in text  # almost never: then no line is looked at
-    hits = _candidate_windows(text, ruleset)
+    hits = _candidate_windows(text, ruleset, keyword_hits)
     # lockfile, checksum list, minified bundle: trusted rules only (told only when some rule may run)
     quiet = bool(hits.windows) and quiet_file(path, text)
     if depth > 0:  # a decoded value: look at every run in it
         hits.encoded.extend(runs_in(text))
     for start in hits.containers:  # `auths` as written: every run of the Docker config after it
         hits.encoded.extend(runs_in(text, start, start + CONTAINER_REACH))
-    if depth < MAX_DEPTH and (hits.encoded or hits.multiline or hits.plain):
+    if decode and depth < MAX_DEPTH and (hits.encoded or hits.multiline or hits.plain):
         matches.extend(_decoded_matches(text, hits, ruleset, policy, path, depth, timed_out))
     for position, windows in hits.windows.items():
         rule = ruleset.rules[position]
@@ -292,8 +303,15 @@ def resolve_overlaps(matches: list[Match], rules: dict[str, Rule]) -> list[Match
     return sorted(kept, key=lambda m: (m.secret_span.start, m.secret_span.end, m.rule_id))
 
 
-def scan_chunk(chunk: Chunk, ruleset: CompiledRuleset, policy: Policy) -> ChunkResult:
-    matches, timed_out = find_matches(chunk.text, ruleset, policy, chunk.path)
+def scan_chunk(
+    chunk: Chunk,
+    ruleset: CompiledRuleset,
+    policy: Policy,
+    matched: tuple[list[Match], list[str]] | None = None,
+) -> ChunkResult:
+    """The findings in `chunk`; `matched`: its matches and timed-out rules when the caller found them
+    already (engine.lines: a history audit's blob assembled from what its lines hold)."""
+    matches, timed_out = find_matches(chunk.text, ruleset, policy, chunk.path) if matched is None else matched
     notices = tuple(
         Notice(
             chunk.path,

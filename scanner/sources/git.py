@@ -5,6 +5,7 @@ and the little the CLI asks of the work tree. Nothing here writes to the reposit
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pygit2
 from scanner.errors import GitError
 from scanner.model import Chunk, CommitInfo, Notice, ScanStats
 from scanner.sources.reader import ReadResult, text_read
-from scanner.sources.text import SNIFF_BYTES, decode, sniff
+from scanner.sources.text import SNIFF_BYTES, Encoding, decode, sniff
 
 GITLINK = 0o160000
 MESSAGE_PATH = "(commit message)"
@@ -136,13 +137,25 @@ def read_blob_data(repo: pygit2.Repository, oid: pygit2.Oid | str) -> bytes:
     return bytes(data)
 
 
-def read_blob_file(
+@dataclass(frozen=True)
+class BlobText:
+    """The bytes of a text blob, not decoded yet, and their encoding."""
+
+    data: bytes
+    encoding: Encoding
+
+    def read(self, path: str, blob: str) -> ReadResult:
+        """The blob read as `read_blob_file` reads it."""
+        stats = ScanStats(files=1, bytes=len(self.data))
+        return text_read(self.data, self.encoding, stats, Chunk(path=path, text="", blob=blob))
+
+
+def read_blob_text(
     repo: pygit2.Repository, blob: str, path: str, max_size: int, commit: str | None = None
-) -> ReadResult:
-    """A blob read as `scanner.sources.reader.read_file` reads a file: its text as chunks (a notebook's
-    cells one by one) with its counts, or the count of a skip. Its size is read from the object header
-    first, so a blob over `max_size` is never read. A missing or corrupted object is counted
-    unreadable, with a notice naming it, the path it had and the commit that introduced it there."""
+) -> BlobText | ReadResult:
+    """The bytes of a text blob, or the ReadResult of a blob that is not read: too large (told from
+    the object header, before any content is read), binary, or missing or corrupted (counted
+    unreadable, with a notice naming it, the path it had and the commit that introduced it there)."""
     try:
         data = read_blob(repo, blob, max_size)
     except GitError:
@@ -154,9 +167,16 @@ def read_blob_file(
     encoding = sniff(data[:SNIFF_BYTES])
     if encoding is None:
         return ReadResult((), ScanStats(skipped_binary=1))
-    return text_read(
-        data, encoding, ScanStats(files=1, bytes=len(data)), Chunk(path=path, text="", blob=blob)
-    )
+    return BlobText(data, encoding)
+
+
+def read_blob_file(
+    repo: pygit2.Repository, blob: str, path: str, max_size: int, commit: str | None = None
+) -> ReadResult:
+    """A blob read as `scanner.sources.reader.read_file` reads a file: its text as chunks (a notebook's
+    cells one by one) with its counts, or the count of a skip (see `read_blob_text`)."""
+    found = read_blob_text(repo, blob, path, max_size, commit)
+    return found if isinstance(found, ReadResult) else found.read(path, blob)
 
 
 def work_tree(repo: pygit2.Repository) -> Path | None:
