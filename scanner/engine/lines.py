@@ -163,38 +163,42 @@ def shifted(match: Match, by: int) -> Match:
 
 def scan_lines(
     lines: Sequence[str], plan: LinePlan, policy: Policy, path: str, kind: int = MIDDLE
-) -> list[LineFound]:
+) -> dict[int, LineFound]:
     """What each of `lines` holds at place `kind` (several lines only in the middle) in a file at
-    `path`, in one pass of the engine."""
+    `path`, in one pass of the engine: by index, the lines with a keyword hit (the others hold
+    nothing anywhere)."""
     ruleset = plan.ruleset
     text, starts = _context(lines, kind)
     found: list[Hit] = []
-    whole: list[list[Hit]] = [[] for _ in lines]
+    whole: dict[int, list[Hit]] = {}
     flagged: set[int] = set()  # lines holding a container word
     hit: set[int] = set()
+    containers, whole_keywords = plan.containers, plan.whole
     for start, keyword in ruleset.prefilter.hits(text):
         line = bisect.bisect_right(starts, start) - 1
         hit.add(line)
-        if keyword in plan.containers:
+        if keyword in containers:
             flagged.add(line)
             continue  # its text is scanned whole; what it makes of the others' lines is not theirs
         found.append((start, keyword))
-        if keyword in plan.whole:
-            whole[line].append((start - starts[line], keyword))
+        if keyword in whole_keywords:
+            whole.setdefault(line, []).append((start - starts[line], keyword))
     matches, timed_out = find_matches(text, ruleset, policy, path, keyword_hits=found)
+    if timed_out and len(lines) > 1:  # which line made it time out: each alone
+        alone = {n: scan_lines((lines[n],), plan, policy, path, kind) for n in sorted(hit)}
+        return {n: got for n, found_alone in alone.items() for got in found_alone.values()}
     local, positions = plan.local, plan.position
-    by_line: list[list[Match]] = [[] for _ in lines]
+    by_line: dict[int, list[Match]] = {}
     for match in matches:
         if match.decoded is None and not local[positions[match.rule_id]]:
             continue  # (c): the whole-text pass finds it
         line = bisect.bisect_right(starts, match.secret_span.start) - 1
-        by_line[line].append(shifted(match, -starts[line]))
+        by_line.setdefault(line, []).append(shifted(match, -starts[line]))
     slow = bool(timed_out)
-    if slow and len(lines) > 1:  # which line made it time out: each alone
-        return [scan_lines((line,), plan, policy, path, kind)[0] for line in lines]
-    return [
-        LineFound(tuple(by_line[n]), tuple(whole[n]), n in flagged, slow, n in hit) for n in range(len(lines))
-    ]
+    return {
+        n: LineFound(tuple(by_line.get(n, ())), tuple(whole.get(n, ())), n in flagged, slow, hit=True)
+        for n in hit
+    }
 
 
 def place(found: LineFound, at: int) -> list[Match]:

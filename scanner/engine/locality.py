@@ -248,9 +248,10 @@ def lookbehind_width(pattern: str) -> int | None:
     """The most characters before a match's start (or before any position it tries) that `pattern`
     looks at; None when Python's parser cannot tell (a pattern only `regex` reads)."""
     try:
-        return _behind(_Tree(pattern).parsed)
+        width = _behind(_Tree(pattern).parsed)
     except (re.error, RecursionError, OverflowError, ValueError, TypeError):
         return None
+    return width if width <= MAX_WINDOW else None
 
 
 def _known_fields_only(rule: Rule) -> bool:

@@ -9,6 +9,7 @@ way the keyword backend makes cheapest, and what the memo keeps of the lines of 
 from __future__ import annotations
 
 import codecs
+import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from scanner.sources.windows import fits_whole
 # Characters that a case-insensitive pattern takes for the ASCII letters i, k and s (engine.firstset),
 # where the prefilter sees no keyword: a blob holding one is scanned whole.
 FOLDS = ("\u0130".encode(), "\u212a".encode(), "\u017f".encode())
+_FOLDED = re.compile(b"|".join(re.escape(fold) for fold in FOLDS))
+FIND_AT_MOST = 8  # distinct lines looked for one by one in a blob; more, and its lines are walked
 
 ByteHits = Callable[[bytes], tuple["array[int]", "array[int]"]]
 
@@ -67,7 +70,7 @@ def splittable(data: bytes) -> bool:
         breaks = data.count(b"\n", 0, 64 * need)
         if breaks < need and data.count(b"\n") < need and minified(data.decode("utf-8", "replace")):
             return False  # bytes overcount characters: the text decides
-    return data.isascii() or not any(fold in data for fold in FOLDS)
+    return data.isascii() or _FOLDED.search(data) is None
 
 
 def place_of(start: int, end: int, size: int) -> int:
@@ -142,40 +145,49 @@ def by_bytes(
 
 def by_set(
     blobs: list[BlobLines], plan: LinePlan
-) -> tuple[list[bool], list[set[bytes]], dict[int, set[bytes]]]:
-    """The distinct lines of each blob against those seen: the new ones scanned after the batch."""
+) -> tuple[list[bool], list[list[bytes]], dict[int, set[bytes]]]:
+    """The distinct lines of each blob against those seen: the new ones scanned after the batch. Also
+    each usable blob's lines, in order."""
     novel: dict[int, set[bytes]] = {}
-    distinct: list[set[bytes]] = []
+    split: list[list[bytes]] = []
     usable = [splittable(item.text.data) for item in blobs]
     blobs = [item for item, ok in zip(blobs, usable, strict=True) if ok]
     for item in blobs:
-        lines = set(item.text.data.split(b"\n"))
-        distinct.append(lines)
-        fresh = lines - item.memo.seen
+        lines = item.text.data.split(b"\n")
+        split.append(lines)
+        fresh = set(lines) - item.memo.seen
         if fresh:
             novel.setdefault(id(item.memo), set()).update(fresh)
-    return usable, distinct, novel
+    return usable, split, novel
 
 
-def lines_of(item: BlobLines, lines: set[bytes], plan: LinePlan) -> None:
-    """The places of the lines of `item` that hold something, and its hits of whole-text rules."""
+def lines_of(item: BlobLines, lines: list[bytes], plan: LinePlan) -> None:
+    """The places of the lines of `item` that hold something, and its hits of whole-text rules. Its
+    first and last lines are at their own places; a line is looked for with `bytes.find` (at C
+    speed), or, when many are, its lines are walked once."""
     data, memo = item.text.data, item.memo
-    first_end = data.find(b"\n")
-    last_start = data.rfind(b"\n", 0, len(data) - 1) + 1 if data.endswith(b"\n") else data.rfind(b"\n") + 1
-    last_end = len(data) - 1 if data.endswith(b"\n") else len(data)
-    edges = [(0, first_end), (last_start, last_end)]
-    for start, end in edges:
-        line = data[start:end]
+    size = len(data)
+    last = len(lines) - 2 if data.endswith(b"\n") else len(lines) - 1  # the last line's index
+    dirty = set(lines[1:last]) & memo.found.keys() if len(lines) > 2 else set()
+    starts = (0, size - len(lines[last]) - (1 if data.endswith(b"\n") else 0))
+    for start, line in zip(starts, (lines[0], lines[last]), strict=True):
         if line in memo.hit:
-            item.lines.append((start, place_of(start, end, len(data)), line))
-    for line in lines & memo.found.keys():
-        pattern = b"\n" + line + b"\n"
-        at = data.find(pattern)
-        while at >= 0:
-            start = at + 1
-            if start + len(line) < len(data) - 1:  # not the last line: its break is not the final one
-                item.lines.append((start, MIDDLE, line))
-            at = data.find(pattern, start + len(line))
+            item.lines.append((start, place_of(start, start + len(line), size), line))
+    if len(dirty) > FIND_AT_MOST:
+        offset = len(lines[0]) + 1
+        for line in lines[1:last]:
+            if line in dirty:
+                item.lines.append((offset, MIDDLE, line))
+            offset += len(line) + 1
+    else:
+        for line in dirty:
+            pattern = b"\n" + line + b"\n"
+            at = data.find(pattern)
+            while at >= 0:
+                start = at + 1
+                if start + len(line) < size - 1:  # not the last line: its break is not the final one
+                    item.lines.append((start, MIDDLE, line))
+                at = data.find(pattern, start + len(line))
     item.lines.sort()
     for start, _where, line in item.lines:
         hits = memo.found.get(line)  # hits are the line's own wherever it sits

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.engine.file_rules import scan_path
-from scanner.engine.lines import MIDDLE, LinePlan, path_class, scan_lines, shifted
+from scanner.engine.lines import MIDDLE, LineFound, LinePlan, path_class, scan_lines, shifted
 from scanner.engine.prefilter import HyperscanPrefilter
 from scanner.engine.regions import RegionsFound, region_matches, whole_rule_matches
 from scanner.engine.scan import scan_chunk
@@ -88,14 +88,11 @@ class LineMemo:
             memo, path = memos[key], self._paths[key]
             for chunk in _chunks(list(lines)):
                 texts = b"\n".join(chunk).decode("utf-8", "replace").split("\n")
-                for line, found in zip(
-                    chunk, scan_lines(texts, self.plan, self.step.policy, path), strict=True
-                ):
-                    memo.seen.add(line)
+                memo.seen.update(chunk)
+                for n, found in scan_lines(texts, self.plan, self.step.policy, path).items():
+                    memo.hit.add(chunk[n])
                     if found:
-                        memo.found[line] = found
-                    if found.hit:
-                        memo.hit.add(line)
+                        memo.found[chunk[n]] = found
 
     def _scan_edges(self, blobs: list[BlobLines]) -> None:
         """Scans the first and last lines holding a keyword hit not seen at their place before."""
@@ -104,9 +101,8 @@ class LineMemo:
             for _start, where, line in item.lines:
                 if where != MIDDLE and (where, line) not in memo.edges:
                     text = line.decode("utf-8", "replace")
-                    memo.edges[(where, line)] = scan_lines((text,), self.plan, self.step.policy, path, where)[
-                        0
-                    ]
+                    alone = scan_lines((text,), self.plan, self.step.policy, path, where)
+                    memo.edges[(where, line)] = alone.get(0, LineFound())
 
     def _assemble(self, item: BlobLines) -> Scanned | None:
         """The blob's findings from its lines' and its regions', or None when it is to be scanned
