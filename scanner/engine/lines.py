@@ -31,7 +31,6 @@ from functools import cached_property
 from typing import Any
 
 from scanner.engine.index import KeywordTables, RuleIndex
-from scanner.engine.locality import line_local
 from scanner.engine.noise import MINIFIED_MEAN_LINE, MINIFIED_MIN_SIZE, quiet_path
 from scanner.engine.scan import find_matches
 from scanner.model import Match, Policy, Span
@@ -89,7 +88,7 @@ class LinePlan:
     def __init__(self, ruleset: RuleIndex) -> None:
         self.ruleset = ruleset
         tables = ruleset.tables
-        self.local = tuple(line_local(rule) for rule in ruleset.rules)
+        self.local = ruleset.locality
         # keyword ids a hit of which the whole-text pass needs: a keyword of a rule that is not local
         self.whole = frozenset(
             kid for kid in range(tables.plain) if any(not self.local[p] for p in tables.rules[kid])
@@ -199,8 +198,3 @@ def scan_lines(
         n: LineFound(tuple(by_line.get(n, ())), tuple(whole.get(n, ())), n in flagged, slow, hit=True)
         for n in hit
     }
-
-
-def place(found: LineFound, at: int) -> list[Match]:
-    """The matches of a line that starts at offset `at` of a text."""
-    return [shifted(match, at) for match in found.matches]

@@ -76,15 +76,13 @@ def _clusters(hits: Sequence[Hit], reach: int, lengths: Sequence[int]) -> list[t
     current: list[Hit] = []
     for hit in hits:
         start, keyword = hit
-        if start - reach <= last + reach + 1:
-            current.append(hit)
-            first, last = min(first, start), max(last, start + lengths[keyword])
-            continue
-        if current:
+        if start - reach > last + reach + 1:  # its window meets none of the group's: a new group
+            current = []
+            first, last = start, start + lengths[keyword]
             groups.append((first, last, current))
-        first, last, current = start, start + lengths[keyword], [hit]
-    if current:
-        groups.append((first, last, current))
+        current.append(hit)
+        first, last = min(first, start), max(last, start + lengths[keyword])
+        groups[-1] = (first, last, current)
     return groups
 
 

@@ -87,6 +87,10 @@ class _Commit:
         return [(blob, self.shown(self.sha, path)) for path, blob in sorted(entries, key=lambda e: e[0])]
 
 
+class _Malformed(Exception):
+    """Output that is not what git writes: nothing from there on is believed."""
+
+
 def _commits(fields: Iterator[bytes], shown: Callable[[str, bytes], str]) -> Iterator[_Commit]:
     """Each commit of the output with its entries; the last one may be cut short."""
     current: _Commit | None = None
@@ -95,10 +99,10 @@ def _commits(fields: Iterator[bytes], shown: Callable[[str, bytes], str]) -> Ite
         if field.startswith(b":"):
             path = next(fields, None)
             if current is None or path is None or not current.add(field[1:], path):
-                return
+                raise _Malformed
             continue
         if len(field) not in (40, 64) or not set(field) <= _HEX:
-            return
+            raise _Malformed
         if current is not None:
             yield current
         current = _Commit(field.decode("ascii"), shown)
@@ -112,6 +116,8 @@ def changes(
     """(commit, its changes) for `commits`, in their order, as far as git reports them whole: it
     stops, without an error, where git cannot go on (the caller diffs the rest itself). `shown(commit,
     raw path)` is how a path is reported."""
+    if not commits:
+        return  # (git log given no commit would show HEAD's)
     with tempfile.TemporaryFile() as listing:
         listing.write("".join(f"{sha}\n" for sha in commits).encode("ascii"))
         listing.seek(0)
@@ -134,6 +140,8 @@ def changes(
                 held = commit
             if held is not None and process.wait() == 0:
                 yield held.sha, held.changes()
+        except _Malformed:
+            return
         finally:
             if process.poll() is None:
                 process.kill()

@@ -108,7 +108,7 @@ def _blob(text: str) -> BlobText:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_memo_findings_equal_whole_blob_findings(backend: str, data: st.DataObject) -> None:
     step = FileStep(RULESETS[backend], Policy())
