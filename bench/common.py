@@ -71,11 +71,20 @@ def tree_pss_kb(root: int) -> int:
 
 @dataclass(frozen=True)
 class Measured:
-    """One complete run: wall seconds and the sampled peak of the process tree's summed PSS (MB; 0
-    where /proc is not there to read)."""
+    """One complete run: wall seconds, the sampled peak of the process tree's summed PSS (MB; 0 where
+    /proc is not there to read), and the CPU seconds (user + system) of the whole tree, which a busy
+    machine stretches far less than wall time."""
 
     seconds: float
     pss_mb: float
+    cpu: float = 0.0
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _run_sampled(command: list[str], cwd: Path | None, env: dict[str, str]) -> tuple[float, float, Any]:
@@ -103,11 +112,13 @@ def measured(command: list[str], cwd: Path | None = None, attempts: int = 5) -> 
     """Wall seconds and peak tree PSS of one complete run; output discarded; a failing run (other than
     'findings') aborts; a run whose report says it was incomplete is repeated."""
     for _ in range(attempts):
+        cpu = _children_cpu()
         elapsed, pss, done = _run_sampled(command, cwd, bench_env())
+        cpu = _children_cpu() - cpu
         if done.returncode not in (0, 1):
             sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
         if _report_complete(command):
-            return Measured(elapsed, pss)
+            return Measured(elapsed, pss, cpu)
         print(
             f"note: {Path(command[0]).name} reported an incomplete scan; repeating that run", file=sys.stderr
         )

@@ -122,8 +122,8 @@ def summary(name: str, runs: list[Measured], size: int) -> str:
     peaks = [run.pss_mb for run in runs]
     return (
         f"{name:12s} median {wall:6.3f} s  spread {min(seconds):6.3f}-{max(seconds):6.3f} s  "
-        f"{size / 1e6 / wall:7.1f} MB/s  peak tree PSS median {median(peaks):6.1f} MB, "
-        f"max {max(peaks):6.1f} MB"
+        f"{size / 1e6 / wall:7.1f} MB/s  CPU median {median([run.cpu for run in runs]):6.2f} s  "
+        f"peak tree PSS median {median(peaks):6.1f} MB, max {max(peaks):6.1f} MB"
     )
 
 
@@ -164,6 +164,8 @@ def main() -> None:
     times = {name: [run.seconds for run in values] for name, values in runs.items()}
     ratio = median(times["spillguard"]) / median(times["betterleaks"])
     print(f"ratio spillguard/betterleaks wall time: {ratio:.2f} (required <= 1.0, aim <= 0.6)")
+    cpu = {name: median([run.cpu for run in values]) for name, values in runs.items()}
+    print(f"ratio spillguard/betterleaks CPU time: {cpu['spillguard'] / cpu['betterleaks']:.2f}")
     help_text = subprocess.run(spillguard_command("scan", "--help"), capture_output=True, text=True).stdout
     if "--cache" in help_text and not args.no_cache_runs:
         firsts, seconds = [], []

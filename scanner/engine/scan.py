@@ -64,14 +64,14 @@ class Hits:
 
 
 def _candidate_windows(
-    text: str, ruleset: CompiledRuleset, keyword_hits: Iterable[tuple[int, int]] | None
+    text: str, ruleset: CompiledRuleset, keyword_hits: Iterable[tuple[int, int]] | None, decode: bool = True
 ) -> Hits:
     """Hits arrive ordered by end offset, so overlapping windows are merged as they come; a window that
     starts before the one it joins widens it (duplicated regions are deduplicated by span later).
     `keyword_hits`: the prefilter's hits when the caller has them already (engine.lines), else None."""
     length = len(text)
     hits = Hits({}, [], [], [], array("q"))
-    percent = has_percent_escape(text)  # then a keyword may sit in a URL-encoded value
+    percent = decode and has_percent_escape(text)  # then a keyword may sit in a URL-encoded value
     windows = hits.windows
     lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
     plain, multiline = ruleset.plain_keywords, ruleset.multiline
@@ -215,7 +215,7 @@ def find_matches(
     matches: list[Match] = []
     timed_out: list[str] = []
     has_marker = INLINE_MARKER in text  # almost never: then no line is looked at
-    hits = _candidate_windows(text, ruleset, keyword_hits)
+    hits = _candidate_windows(text, ruleset, keyword_hits, decode)
     # lockfile, checksum list, minified bundle: trusted rules only (told only when some rule may run)
     quiet = bool(hits.windows) and quiet_file(path, text)
     if depth > 0:  # a decoded value: look at every run in it
