@@ -152,7 +152,7 @@ def audit_history(
         cache = BlobCache.open(cache_dir, ruleset_key(ruleset.rules, policy), warn or (lambda _: None))
     if cache is None:  # no cache asked for, or another audit holds it
         with BlobFeed(context, frozenset()) as feed:
-            index = walk(repo, refs, on_commit=on_commit, on_introduced=feed.offer)
+            index = walk(repo, refs, on_commit=on_commit, on_introduced=feed.offer, remember=False)
             scanned = feed.collect(index, None, ScanStats())
         at_head = head_blobs(repo)
         if exposure:

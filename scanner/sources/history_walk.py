@@ -124,11 +124,13 @@ def walk(
     on_commit: Callable[[], None] | None = None,
     on_introduced: Callable[[str, str, str], None] | None = None,
     use_git: bool = True,
+    remember: bool = True,
 ) -> HistoryIndex:
     """Walks every commit oldest first. `known(walk key)` may return the (blob, path) lists a commit
     introduced and removed, remembered from an earlier walk, so only new commits are diffed; those are
-    listed in `index.fresh`. `on_introduced(blob, commit, path)` is called for each blob a commit
-    introduced, as soon as it is read, and `on_commit()` after each commit."""
+    listed in `index.fresh` (unless not `remember`: an audit without a cache). `on_introduced(blob,
+    commit, path)` is called for each blob a commit introduced, as soon as it is read, and
+    `on_commit()` after each commit."""
     index = HistoryIndex(commits=CommitInfos(repo))
     starts = tips(repo, refs)
     if not starts:
@@ -139,16 +141,17 @@ def walk(
     diffs = None
     try:
         notes = notes_commits(repo, refs)
-        commits = [(commit, walk_key(commit)) for commit in walker]
-        remembered = [known(key) for _, key in commits]
-        wanted = [str(commit.id) for (commit, _), got in zip(commits, remembered, strict=True) if got is None]
+        commits = [(commit, str(commit.id), walk_key(commit) if remember else "") for commit in walker]
+        remembered = [known(key) for _, _, key in commits] if remember else [None] * len(commits)
+        wanted = [sha for (_, sha, _), got in zip(commits, remembered, strict=True) if got is None]
         diffs = _Diffs(repo, wanted, notes, use_git)
-        for (commit, key), changes in zip(commits, remembered, strict=True):
-            sha = str(commit.id)
+        for (commit, sha, key), changes in zip(commits, remembered, strict=True):
             index.order[sha] = len(index.order)
             index.messages.append((sha, commit.message))
             if changes is None:
-                changes = index.fresh[key] = diffs.of(commit, sha)
+                changes = diffs.of(commit, sha)
+                if remember:
+                    index.fresh[key] = changes
             for blob, path in changes[0]:
                 index.occurrences.setdefault(blob, []).append((sha, path))
                 if on_introduced is not None:
