@@ -9,8 +9,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # Outside any git work tree, so .gitignore rules of this repository do not hide the input.
 WORK = Path(tempfile.gettempdir()) / "spillguard-bench"
@@ -48,34 +51,102 @@ def bench_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(command: list[str], cwd: Path | None = None, attempts: int = 5) -> float:
-    """Wall seconds of one complete run; output discarded; a failing run (other than 'findings')
-    aborts; a run whose report says it was incomplete is repeated."""
+def tree_pss_kb(root: int) -> int:
+    """PSS in KiB summed over `root` and all its live descendants (pages shared by a parent and its
+    forked workers count once, split between them)."""
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                stack.extend(int(child) for child in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue  # the process ended between two reads
+    return total
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One complete run: wall seconds, the sampled peak of the process tree's summed PSS (MB; 0 where
+    /proc is not there to read), and the CPU seconds (user + system) of the whole tree, which a busy
+    machine stretches far less than wall time."""
+
+    seconds: float
+    pss_mb: float
+    cpu: float = 0.0
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run_sampled(command: list[str], cwd: Path | None, env: dict[str, str]) -> tuple[float, float, Any]:
+    """Runs `command`, sampling its process tree's PSS every 50 ms; (seconds, peak MB, completed)."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_pss_kb(child.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, errors = child.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return elapsed, peak[0] / 1024, subprocess.CompletedProcess(command, child.returncode, b"", errors)
+
+
+def measured(command: list[str], cwd: Path | None = None, attempts: int = 5) -> Measured:
+    """Wall seconds and peak tree PSS of one complete run; output discarded; a failing run (other than
+    'findings') aborts; a run whose report says it was incomplete is repeated."""
     for _ in range(attempts):
-        started = time.perf_counter()
-        done = subprocess.run(
-            command, cwd=cwd, env=bench_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        elapsed = time.perf_counter() - started
+        cpu = _children_cpu()
+        elapsed, pss, done = _run_sampled(command, cwd, bench_env())
+        cpu = _children_cpu() - cpu
         if done.returncode not in (0, 1):
             sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
         if _report_complete(command):
-            return elapsed
+            return Measured(elapsed, pss, cpu)
         print(
             f"note: {Path(command[0]).name} reported an incomplete scan; repeating that run", file=sys.stderr
         )
     sys.exit(f"{command[0]} did not complete a scan in {attempts} attempts")
 
 
-def alternate(commands: dict[str, list[str]], runs: int, cwd: Path | None = None) -> dict[str, list[float]]:
+def timed(command: list[str], cwd: Path | None = None, attempts: int = 5) -> float:
+    """Wall seconds of one complete run (see `measured`)."""
+    return measured(command, cwd, attempts).seconds
+
+
+def alternate_measured(
+    commands: dict[str, list[str]], runs: int, cwd: Path | None = None
+) -> dict[str, list[Measured]]:
     """Runs each command once as warm-up, then `runs` times alternating, so drift hits all alike."""
     for command in commands.values():
-        timed(command, cwd)
-    times: dict[str, list[float]] = {name: [] for name in commands}
+        measured(command, cwd)
+    found: dict[str, list[Measured]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
-            times[name].append(timed(command, cwd))
-    return times
+            found[name].append(measured(command, cwd))
+    return found
+
+
+def alternate(commands: dict[str, list[str]], runs: int, cwd: Path | None = None) -> dict[str, list[float]]:
+    """Wall seconds of `alternate_measured`."""
+    runs_by_name = alternate_measured(commands, runs, cwd)
+    return {name: [run.seconds for run in values] for name, values in runs_by_name.items()}
 
 
 def tree_size(root: Path) -> tuple[int, int]:

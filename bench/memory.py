@@ -39,7 +39,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import WORK, bench_env, find_tool, spillguard_command
+from common import WORK, bench_env, find_tool, spillguard_command, tree_pss_kb
 
 from scanner.engine.checksums import base62_encode
 
@@ -177,23 +177,6 @@ def build_history(repo: Path, blobs: int, seed: int = 2) -> None:
     stamp.write_text(json.dumps({"blobs": blobs}))
 
 
-def _tree_pss_kb(root: int) -> int:
-    """PSS in KiB summed over `root` and all its live descendants."""
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-                    break
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                stack.extend(int(child) for child in (task / "children").read_text().split())
-        except (OSError, ValueError):
-            continue  # the process ended between two reads
-    return total
-
-
 @dataclass(frozen=True)
 class Run:
     seconds: float
@@ -217,7 +200,7 @@ def measure(command: list[str], cwd: Path | None = None) -> Run:
 
         def sample() -> None:
             while not done.is_set():
-                peak[0] = max(peak[0], _tree_pss_kb(child.pid))
+                peak[0] = max(peak[0], tree_pss_kb(child.pid))
                 done.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)

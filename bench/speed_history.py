@@ -1,12 +1,15 @@
 """Full-history speed: `spillguard scan --history` vs `betterleaks git`, same repository, alternating.
 
-Usage: python bench/speed_history.py [REPO] [--runs N] [--package NAME] [--releases N]
-Default REPO: built once under $TMPDIR/spillguard-bench/ from successive released versions of one real
-project (default: the last 40 releases of pip, as wheels from PyPI), each unpacked over the previous one
-and committed in order, so the history has real churn. Prints commits, unique blobs, blob bytes, median
-wall times and the ratio spillguard/betterleaks; then, if spillguard supports --cache, the time of a
-second cached run as a share of the first, and the start-up floor under it: the time Python takes to
-import the libraries any audit needs (click, pygit2, sqlite3), as a share of the first run.
+Usage: python bench/speed_history.py [REPO] [--runs N] [--package NAME] [--releases N] [--no-cache-runs]
+REPO: any clone with its full history (pypa/pip, pallets/flask, psf/requests...). Default: built once
+under $TMPDIR/spillguard-bench/ from successive released versions of one real project (default: the last
+40 releases of pip, as wheels from PyPI), each unpacked over the previous one and committed in order, so
+the history has real churn. Prints commits, unique blobs, blob bytes, the keyword backend spillguard
+runs with, each tool's median wall time with its spread (min-max) and peak memory (the process tree's
+summed PSS, sampled every 50 ms, as bench/memory.py samples it), and the ratio spillguard/betterleaks;
+then, if spillguard supports --cache, the time of a second cached run as a share of the first, and the
+start-up floor under it: the time Python takes to import the libraries any audit needs (click, pygit2,
+sqlite3), as a share of the first run.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from common import WORK, alternate, find_tool, median, spillguard_command, timed
+from common import WORK, Measured, alternate_measured, find_tool, median, spillguard_command, timed
 
 # What any audit must load before it can look at a repository: the CLI, git access, the cache.
 FLOOR = "import click, pygit2, sqlite3"
@@ -107,12 +110,30 @@ def repo_figures(repo: Path) -> tuple[int, int, int]:
     return commits, len(blobs), sum(blobs)
 
 
+def backend() -> str:
+    """The keyword backend the spillguard under test runs with, as its --version names it."""
+    shown = subprocess.run(spillguard_command("--version"), capture_output=True, text=True).stdout
+    return shown.strip().splitlines()[0] if shown.strip() else "unknown"
+
+
+def summary(name: str, runs: list[Measured], size: int) -> str:
+    seconds = [run.seconds for run in runs]
+    wall = median(seconds)
+    peaks = [run.pss_mb for run in runs]
+    return (
+        f"{name:12s} median {wall:6.3f} s  spread {min(seconds):6.3f}-{max(seconds):6.3f} s  "
+        f"{size / 1e6 / wall:7.1f} MB/s  CPU median {median([run.cpu for run in runs]):6.2f} s  "
+        f"peak tree PSS median {median(peaks):6.1f} MB, max {max(peaks):6.1f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repo", nargs="?", type=Path)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--package", default="pip")
     parser.add_argument("--releases", type=int, default=40)
+    parser.add_argument("--no-cache-runs", action="store_true", help="skip the cached re-audit figures")
     args = parser.parse_args()
     repo = (args.repo or build_repo(args.package, args.releases)).resolve()
     commits, blobs, size = repo_figures(repo)
@@ -132,19 +153,21 @@ def main() -> None:
                 f"{scratch}/bl.json",
             ],
         }
-        times = alternate(commands, args.runs, cwd=repo)
+        runs = alternate_measured(commands, args.runs, cwd=repo)
         found = len(json.loads(Path(f"{scratch}/sg.json").read_text())["findings"])
     print(
         f"repo: {repo}  commits: {commits}  unique blobs: {blobs}  blob bytes: {size} "
-        f"({size / 1e6:.1f} MB)  runs: {args.runs}  spillguard findings: {found}"
+        f"({size / 1e6:.1f} MB)  runs: {args.runs}  spillguard findings: {found}  ({backend()})"
     )
-    for name, values in times.items():
-        wall = median(values)
-        print(f"{name:12s} median {wall:6.3f} s  min {min(values):6.3f} s  {size / 1e6 / wall:7.1f} MB/s")
+    for name, values in runs.items():
+        print(summary(name, values, size))
+    times = {name: [run.seconds for run in values] for name, values in runs.items()}
     ratio = median(times["spillguard"]) / median(times["betterleaks"])
     print(f"ratio spillguard/betterleaks wall time: {ratio:.2f} (required <= 1.0, aim <= 0.6)")
+    cpu = {name: median([run.cpu for run in values]) for name, values in runs.items()}
+    print(f"ratio spillguard/betterleaks CPU time: {cpu['spillguard'] / cpu['betterleaks']:.2f}")
     help_text = subprocess.run(spillguard_command("scan", "--help"), capture_output=True, text=True).stdout
-    if "--cache" in help_text:
+    if "--cache" in help_text and not args.no_cache_runs:
         firsts, seconds = [], []
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as cache:

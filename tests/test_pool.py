@@ -3,12 +3,13 @@ recorded, since they exit normally), errors reaching the caller, and the serial 
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Generator
 
 import pytest
 
-from scanner.pool import default_jobs, run_batches
+from scanner.pool import Feed, default_jobs, run_batches
 
 
 def _square_plus(batch: list[int], offset: int) -> tuple[int, list[int]]:
@@ -50,3 +51,41 @@ def test_the_consumer_may_stop_early() -> None:
     results.close()
     with pytest.raises(StopIteration):
         next(results)
+
+
+def test_a_feed_runs_one_batch_here_and_more_in_workers_in_order() -> None:
+    with Feed(_square_plus, 1, jobs=2) as feed:
+        feed.submit([2])
+        assert list(feed.results()) == [(os.getpid(), [5])]  # one batch: no pool
+    with Feed(_square_plus, 1, jobs=2) as feed:
+        for n in range(6):
+            feed.submit([n])
+        results = list(feed.results())
+    assert [values for _, values in results] == [[n * n + 1] for n in range(6)]
+    assert os.getpid() not in {pid for pid, _ in results}
+    assert gc.get_freeze_count() == 0  # unfrozen once the workers are gone
+
+
+def test_a_feed_with_one_job_runs_everything_here() -> None:
+    with Feed(_square_plus, 0, jobs=1) as feed:
+        feed.submit([1])
+        feed.submit([2])
+        assert list(feed.results()) == [(os.getpid(), [1]), (os.getpid(), [4])]
+
+
+def test_a_feed_stops_its_workers_on_an_error() -> None:
+    with pytest.raises(ValueError, match="batch three failed"), Feed(_fail_on_three, None, jobs=2) as feed:
+        for n in (1, 2, 3, 4):
+            feed.submit([n])
+        list(feed.results())
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_feed_without_fork_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    with Feed(_square_plus, 0, jobs=2) as feed:
+        feed.submit([1])
+        feed.submit([2])
+        assert [pid for pid, _ in feed.results()] == [os.getpid(), os.getpid()]

@@ -50,8 +50,27 @@ class LazyGroup(click.Group):
         return command
 
 
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`--version`: the version and the keyword prefilter scans run with (`--prefilter auto`)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from scanner.engine.prefilter import resolve_backend
+
+    backend = resolve_backend("auto")
+    note = "" if backend == "hyperscan" else ", hyperscan not installed"
+    click.echo(f"spillguard, version {__version__} (keyword prefilter: {backend}{note})")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="spillguard")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version,
+    help="Show the version and the keyword prefilter in use (hyperscan or pyahocorasick), and exit.",
+)
 def cli() -> None:
     """spillguard finds credentials in files and git history before they leak, and tells you how to
     rotate each one."""

@@ -5,6 +5,7 @@ JSON-escaped, URL-encoded) around a trigger that are decoded and scanned again. 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scanner.engine.context import owns
@@ -35,12 +36,16 @@ class Hits:
     plain: array[int]  # machine ints: a file of one keyword repeated has millions of hits
 
 
-def candidate_windows(text: str, ruleset: RuleIndex) -> Hits:
+def candidate_windows(
+    text: str, ruleset: RuleIndex, keyword_hits: Iterable[tuple[int, int]] | None = None, decode: bool = True
+) -> Hits:
     """Hits arrive ordered by end offset, so overlapping windows are merged as they come; a window that
-    starts before the one it joins widens it (duplicated regions are deduplicated by span later)."""
+    starts before the one it joins widens it (duplicated regions are deduplicated by span later).
+    `keyword_hits`: the prefilter's hits when the caller has them already (engine.lines), else None;
+    without `decode`, no URL-escape search (the text's encoded values are not looked into)."""
     length = len(text)
     hits = Hits({}, [], [], [], array("q"))
-    percent = has_percent_escape(text)  # then a keyword may sit in a URL-encoded value
+    percent = decode and has_percent_escape(text)  # then a keyword may sit in a URL-encoded value
     windows = hits.windows
     lengths, keyword_rules, widths = ruleset.keyword_lengths, ruleset.keyword_rules, ruleset.widths
     plain, multiline, anchored, rules = (
@@ -50,7 +55,7 @@ def candidate_windows(text: str, ruleset: RuleIndex) -> Hits:
         ruleset.rules,
     )
     containers, url_forms = ruleset.tables.containers, ruleset.tables.url_forms
-    for start, keyword in ruleset.prefilter.hits(text):
+    for start, keyword in ruleset.prefilter.hits(text) if keyword_hits is None else keyword_hits:
         if keyword >= plain:
             if keyword >= url_forms:
                 hits.plain.append(start)

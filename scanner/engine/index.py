@@ -79,6 +79,14 @@ class RuleIndex(ABC):
         instead of each building its own."""
         _ = self.tables, self.file_rules
 
+    @cached_property
+    def locality(self) -> tuple[bool, ...]:
+        """Per rule position, whether the rule is line-local (engine.locality), for the history
+        audit's line memo; a builder may supply it from a cache."""
+        from scanner.engine.locality import line_local  # only history audits need it
+
+        return tuple(line_local(rule) for rule in self.rules)
+
     @property
     def prefilter(self) -> Prefilter:
         return self.tables.prefilter

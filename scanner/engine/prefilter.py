@@ -80,19 +80,26 @@ class HyperscanPrefilter:
         return None if self._db is None else bytes(hyperscan.dumpb(self._db))
 
     def hits(self, text: str) -> Iterator[tuple[int, int]]:
-        if self._db is None:
-            return iter(())
+        starts, indexes = self.byte_hits(_ascii_view(text).encode("ascii"))
+        return zip(starts, indexes, strict=True)
+
+    def byte_hits(self, data: bytes) -> tuple[array[int], array[int]]:
+        """(start offsets, keyword indexes) of every keyword in `data`, ordered by end offset. On the
+        bytes of a UTF-8 text these are the hits of its lines (keywords are ASCII, and no byte of a
+        multi-byte character is ASCII), at byte offsets."""
         # Hyperscan reports through a callback, so the hits are kept, in two machine-int arrays
         # (16 bytes a hit, not the 100 of a tuple of ints)
         starts, indexes = array("q"), array("l")
+        if self._db is None:
+            return starts, indexes
         lengths = self._lengths
 
         def on_match(index: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
             starts.append(end - lengths[index])
             indexes.append(index)
 
-        self._db.scan(_ascii_view(text).encode("ascii"), match_event_handler=on_match)
-        return zip(starts, indexes, strict=True)
+        self._db.scan(data, match_event_handler=on_match)
+        return starts, indexes
 
 
 def available_backends() -> tuple[str, ...]:

@@ -12,7 +12,7 @@ a key-block keyword inside a JSON string, the value is decoded and goes through 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import regex
@@ -130,21 +130,28 @@ def _found(
 
 
 def find_matches(
-    text: str, ruleset: RuleIndex, policy: Policy, path: str = "", depth: int = 0
+    text: str,
+    ruleset: RuleIndex,
+    policy: Policy,
+    path: str = "",
+    depth: int = 0,
+    keyword_hits: Iterable[tuple[int, int]] | None = None,
+    decode: bool = True,
 ) -> tuple[list[Match], list[str]]:
     """All confirmed matches in `text` (before overlap resolution), those inside encoded values
-    included, and the ids of rules that timed out."""
+    included (unless not `decode`), and the ids of rules that timed out. `keyword_hits`: the
+    prefilter's hits in `text`, ordered by end offset, when the caller has them (engine.lines)."""
     matches: list[Match] = []
     timed_out: list[str] = []
     has_marker = INLINE_MARKER in text  # almost never: then no line is looked at
-    hits = candidate_windows(text, ruleset)
+    hits = candidate_windows(text, ruleset, keyword_hits, decode)
     # lockfile, checksum list, minified bundle: trusted rules only (told only when some rule may run)
     quiet = bool(hits.windows) and quiet_file(path, text)
     if depth > 0:  # a decoded value: look at every run in it
         hits.encoded.extend(runs_in(text))
     for start in hits.containers:  # `auths` as written: every run of the Docker config after it
         hits.encoded.extend(runs_in(text, start, start + CONTAINER_REACH))
-    if depth < MAX_DEPTH and (hits.encoded or hits.multiline or hits.plain):
+    if decode and depth < MAX_DEPTH and (hits.encoded or hits.multiline or hits.plain):
         matches.extend(_decoded_matches(text, hits, ruleset, policy, path, depth, timed_out))
     for position, windows in hits.windows.items():
         rule = ruleset.rules[position]
@@ -199,8 +206,15 @@ def find_matches(
     return matches, timed_out
 
 
-def scan_chunk(chunk: Chunk, ruleset: RuleIndex, policy: Policy) -> ChunkResult:
-    matches, timed_out = find_matches(chunk.text, ruleset, policy, chunk.path)
+def scan_chunk(
+    chunk: Chunk,
+    ruleset: RuleIndex,
+    policy: Policy,
+    matched: tuple[list[Match], list[str]] | None = None,
+) -> ChunkResult:
+    """The findings in `chunk`; `matched`: its matches and timed-out rules when the caller found them
+    already (engine.lines: a history audit's blob assembled from what its lines hold)."""
+    matches, timed_out = find_matches(chunk.text, ruleset, policy, chunk.path) if matched is None else matched
     notices = tuple(
         Notice(
             chunk.path,

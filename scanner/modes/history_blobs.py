@@ -4,14 +4,15 @@ the report (placed at every commit and path that introduced the blob, grouped pe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from scanner.fingerprint import fingerprint
 from scanner.model import Finding, Notice, ScanStats, SecretGroup
 from scanner.modes.file_step import FileStep
-from scanner.sources.git import read_blob_file, reopen
+from scanner.modes.history_lines import LineMemo
+from scanner.sources.git import BlobText, read_blob_text, reopen
 from scanner.sources.history_walk import HistoryIndex
+from scanner.sources.reader import ReadResult
 
 BATCH_BLOBS = 64
 
@@ -26,44 +27,42 @@ class BlobResult:
     notices: tuple[Notice, ...] = ()
 
 
-def scan_blobs(batch: list[Item], state: tuple[str, FileStep]) -> tuple[ScanStats, list[BlobResult]]:
+@dataclass(frozen=True)
+class BlobState:
+    """What a worker scans blobs with: the repository, the per-file step, and the line memo (None: each
+    blob scanned whole), which each worker process keeps for itself across batches."""
+
+    git_dir: str
+    step: FileStep
+    memo: LineMemo | None
+
+
+def scan_blobs(batch: list[Item], state: BlobState) -> tuple[ScanStats, list[BlobResult]]:
     """Worker task: read and scan each blob of the batch (its size is read from the object header
-    first, so a blob over the limit is never read). An unreadable blob is not scanned: its result
-    holds the notice naming it. The batch's counts are added up here, in the worker."""
-    git_dir, step = state
-    repo = reopen(git_dir)  # one per batch
+    first, so a blob over the limit is never read); through the line memo, what it can split. An
+    unreadable blob is not scanned: its result holds the notice naming it. The batch's counts are
+    added up here, in the worker."""
+    step = state.step
+    repo = reopen(state.git_dir)  # one per batch
+    read: list[BlobText | ReadResult] = [
+        read_blob_text(repo, blob, path, step.policy.max_file_size, commit) for blob, path, commit in batch
+    ]
+    texts = [(b, p, r) for (b, p, _), r in zip(batch, read, strict=True) if isinstance(r, BlobText)]
+    split = iter(state.memo.scan(texts) if state.memo is not None else [None] * len(texts))
     results = []
-    for blob, path, commit in batch:
-        read = read_blob_file(repo, blob, path, step.policy.max_file_size, commit)
-        if read.notice is not None:  # unreadable (the notice names it): nothing to scan
-            results.append(BlobResult(blob, (), read.stats, (read.notice,)))
+    for (blob, path, _commit), got in zip(batch, read, strict=True):
+        if isinstance(got, ReadResult) and got.notice is not None:  # unreadable (the notice names it)
+            results.append(BlobResult(blob, (), got.stats, (got.notice,)))
             continue
-        scanned = step.scan(read, path, blob=blob)
+        if isinstance(got, ReadResult):  # binary or too large: the file rules still see its path
+            scanned = step.scan(got, path, blob=blob)
+        else:
+            scanned = next(split) or step.scan(got.read(path, blob), path, blob=blob)
         results.append(BlobResult(blob, scanned.findings, scanned.stats, scanned.notices))
     total = ScanStats()
     for result in results:
         total += result.stats
     return total, results
-
-
-def batches(items: list[Item]) -> Iterator[list[Item]]:
-    """Batches of at most BATCH_BLOBS blobs: a worker reads one blob at a time, so memory stays
-    bounded whatever the history holds."""
-    for start in range(0, len(items), BATCH_BLOBS):
-        yield items[start : start + BATCH_BLOBS]
-
-
-def blob_list(index: HistoryIndex, step: FileStep, skip: frozenset[str]) -> list[Item]:
-    """Every blob to scan but those in `skip` and those seen only at allowlisted paths, with the first
-    place it was introduced at a path that is not allowlisted."""
-    items = []
-    for blob, places in index.occurrences.items():
-        if blob in skip:
-            continue
-        kept = [(commit, path) for commit, path in places if not step.allowlisted(path)]
-        if kept:
-            items.append((blob, kept[0][1], kept[0][0]))
-    return items
 
 
 def place(findings: tuple[Finding, ...], places: list[tuple[str, str]], step: FileStep) -> list[Finding]:

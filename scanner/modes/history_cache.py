@@ -31,7 +31,7 @@ from scanner.engine import context_model
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import Policy, Rule, ScanStats
 from scanner.modes.history_snapshot import Snapshot, view_from_json, view_to_json
-from scanner.sources.history_walk import Changes
+from scanner.sources.history_log import Changes
 from scanner.trail import TipView
 
 __all__ = ["CACHE_FILE", "KEEP_SNAPSHOTS", "BlobCache", "Cached", "Snapshot", "ruleset_key"]
@@ -180,6 +180,10 @@ class BlobCache:
             files=files, bytes=size, skipped_binary=binary, skipped_large=large, cached=len(known)
         )
         return Cached(frozenset(known), stats)
+
+    def clean_ids(self) -> set[str]:
+        """Every blob id recorded as scanned clean under these rules."""
+        return {row[0] for row in self._db.execute("SELECT id FROM blobs")}
 
     def walked(self) -> dict[str, Changes]:
         """Every remembered commit's introduced and removed (blob id, path) lists, by walk key (commit,

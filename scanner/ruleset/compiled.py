@@ -20,6 +20,12 @@ class CompiledRuleset(RuleIndex):
     def tables(self) -> KeywordTables:
         return keyword_tables(self.rules, self.backend)
 
+    @cached_property
+    def locality(self) -> tuple[bool, ...]:
+        from scanner.ruleset.locality_cache import cached_locality  # only history audits need it
+
+        return cached_locality(self.rules)
+
     # Pickling (process pools without fork): rebuild the prefilter instead of serialising it.
     def __getstate__(self) -> dict[str, Any]:
         return {"rules": self.rules, "backend": self.backend}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from scanner.errors import GitError
 from scanner.model import MESSAGE_PATH as MESSAGE_PATH  # where a commit message is reported
 from scanner.model import Chunk, CommitInfo, Notice, ScanStats
 from scanner.sources.reader import ReadResult, text_read
-from scanner.sources.text import SNIFF_BYTES, decode, sniff
+from scanner.sources.text import SNIFF_BYTES, Encoding, decode, sniff
 
 GITLINK = 0o160000
 
@@ -138,13 +139,25 @@ def read_blob_data(repo: pygit2.Repository, oid: pygit2.Oid | str) -> bytes:
     return bytes(data)
 
 
-def read_blob_file(
+@dataclass(frozen=True)
+class BlobText:
+    """The bytes of a text blob, not decoded yet, and their encoding."""
+
+    data: bytes
+    encoding: Encoding
+
+    def read(self, path: str, blob: str) -> ReadResult:
+        """The blob read as `read_blob_file` reads it."""
+        stats = ScanStats(files=1, bytes=len(self.data))
+        return text_read(self.data, self.encoding, stats, Chunk(path=path, text="", blob=blob))
+
+
+def read_blob_text(
     repo: pygit2.Repository, blob: str, path: str, max_size: int, commit: str | None = None
-) -> ReadResult:
-    """A blob read as `scanner.sources.reader.read_file` reads a file: its text as chunks (a notebook's
-    cells one by one) with its counts, or the count of a skip. Its size is read from the object header
-    first, so a blob over `max_size` is never read. A missing or corrupted object is counted
-    unreadable, with a notice naming it, the path it had and the commit that introduced it there."""
+) -> BlobText | ReadResult:
+    """The bytes of a text blob, or the ReadResult of a blob that is not read: too large (told from
+    the object header, before any content is read), binary, or missing or corrupted (counted
+    unreadable, with a notice naming it, the path it had and the commit that introduced it there)."""
     try:
         data = read_blob(repo, blob, max_size)
     except GitError:
@@ -156,9 +169,16 @@ def read_blob_file(
     encoding = sniff(data[:SNIFF_BYTES])
     if encoding is None:
         return ReadResult((), ScanStats(skipped_binary=1))
-    return text_read(
-        data, encoding, ScanStats(files=1, bytes=len(data)), Chunk(path=path, text="", blob=blob)
-    )
+    return BlobText(data, encoding)
+
+
+def read_blob_file(
+    repo: pygit2.Repository, blob: str, path: str, max_size: int, commit: str | None = None
+) -> ReadResult:
+    """A blob read as `scanner.sources.reader.read_file` reads a file: its text as chunks (a notebook's
+    cells one by one) with its counts, or the count of a skip (see `read_blob_text`)."""
+    found = read_blob_text(repo, blob, path, max_size, commit)
+    return found if isinstance(found, ReadResult) else found.read(path, blob)
 
 
 def work_tree(repo: pygit2.Repository) -> Path | None:

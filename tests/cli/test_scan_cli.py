@@ -339,3 +339,14 @@ def test_a_config_that_is_a_directory_is_an_error(tree: Path, run_cli: Invoke) -
     assert (
         result.output == f"spillguard: error: {tree / '.spillguard.yml'}: is a directory, expected a file\n"
     )
+
+
+def test_version_names_the_keyword_prefilter_in_use(run_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.engine import prefilter
+
+    result = run_cli("--version")
+    expected = "hyperscan" if "hyperscan" in prefilter.available_backends() else "pyahocorasick"
+    assert result.exit_code == 0 and f"(keyword prefilter: {expected}" in result.output
+    monkeypatch.setattr(prefilter, "available_backends", lambda: ("pyahocorasick",))
+    result = run_cli("--version")
+    assert result.output.strip().endswith("(keyword prefilter: pyahocorasick, hyperscan not installed)")

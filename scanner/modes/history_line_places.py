@@ -1,0 +1,200 @@
+"""Where the lines worth a look sit in a history audit's blobs (scanner.modes.history_lines), found the
+way the keyword backend makes cheapest, and what the memo keeps of the lines of each path class.
+
+- Hyperscan runs over every blob's bytes at C speed: the lines holding a keyword hit are looked up;
+- pyahocorasick is slow per character, so a blob's distinct lines are set against those seen before (a
+  set difference, at C speed) and only the new ones go through the prefilter; where the lines holding
+  something sit is then found by searching for each (at C speed too)."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from scanner.engine.lines import FIRST, LAST, LAST_BREAK, MIDDLE, Hit, LineFound, LinePlan
+from scanner.engine.noise import MINIFIED_MEAN_LINE, MINIFIED_MIN_SIZE, minified
+from scanner.engine.regions import RegionMemo
+from scanner.sources.git import BlobText
+from scanner.sources.text import UTF8
+from scanner.sources.windows import fits_whole
+
+# Characters that a case-insensitive pattern takes for the ASCII letters i, k and s (engine.firstset),
+# where the prefilter sees no keyword: a blob holding one is scanned whole.
+FOLDS = ("\u0130".encode(), "\u212a".encode(), "\u017f".encode())
+_FOLDED = re.compile(b"|".join(re.escape(fold) for fold in FOLDS))
+FIND_AT_MOST = 8  # distinct lines looked for one by one in a blob; more, and its lines are walked
+
+ByteHits = Callable[[bytes], tuple["array[int]", "array[int]"]]
+
+
+@dataclass
+class ClassMemo:
+    """What is known of the lines of one path class."""
+
+    seen: set[bytes] = field(default_factory=set)  # scanned in the middle of a text
+    found: dict[bytes, LineFound] = field(default_factory=dict)  # those of them holding something
+    hit: set[bytes] = field(default_factory=set)  # those of them with a keyword hit
+    edges: dict[tuple[int, bytes], LineFound] = field(default_factory=dict)  # (place, line) -> found
+    regions: RegionMemo = field(default_factory=RegionMemo)  # what whole-text rules found, by region
+
+
+@dataclass
+class BlobLines:
+    """A blob of the batch the memo may split, and what it found of it so far."""
+
+    blob: str
+    path: str
+    text: BlobText
+    memo: ClassMemo
+    lines: list[tuple[int, int, bytes]] = field(default_factory=list)  # (byte offset, place, line)
+    whole: list[Hit] = field(default_factory=list)  # hits (byte offsets) of keywords of whole-text rules
+
+
+def readable(blob: BlobText, path: str) -> bool:
+    """What the memo can split at all: UTF-8 without a byte-order mark, not a notebook (read cell by
+    cell), not a text scanned in windows."""
+    return blob.encoding == UTF8 and not path.endswith(".ipynb") and fits_whole(blob.data, blob.encoding)
+
+
+def splittable(data: bytes) -> bool:
+    """A readable text the memo can split: more than one line, not minified, and no character that
+    case-insensitive patterns take for an ASCII letter."""
+    first = data.find(b"\n")
+    if first < 0 or first == len(data) - 1:
+        return False  # one line: its first is its last
+    if len(data) >= MINIFIED_MIN_SIZE:  # as many breaks as a text that is not minified needs?
+        need = -(-len(data) // MINIFIED_MEAN_LINE)
+        breaks = data.count(b"\n", 0, 64 * need)
+        if breaks < need and data.count(b"\n") < need and minified(data.decode("utf-8", "replace")):
+            return False  # bytes overcount characters: the text decides
+    return data.isascii() or _FOLDED.search(data) is None
+
+
+def place_of(start: int, end: int, size: int) -> int:
+    if start == 0:
+        return FIRST
+    if end == size:
+        return LAST
+    return LAST_BREAK if end == size - 1 else MIDDLE
+
+
+def byte_offset(line: bytes, chars: int) -> int:
+    """The byte offset in UTF-8 `line` of the ASCII character at character offset `chars` of its text
+    (decoded with invalid bytes replaced, as the memo decodes it)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    count = 0
+    for offset in range(len(line)):
+        out = decoder.decode(line[offset : offset + 1])
+        if line[offset] < 0x80 and count + len(out) - 1 == chars:  # what was pending, then this one
+            return offset
+        count += len(out)
+    return len(line)
+
+
+def characters(data: bytes, offsets: list[int]) -> dict[int, int]:
+    """Character offsets of the byte offsets `offsets` of UTF-8 `data` (each at an ASCII byte)."""
+    if data.isascii():
+        return {offset: offset for offset in offsets}
+    found: dict[int, int] = {}
+    last = chars = 0
+    for offset in sorted(set(offsets)):
+        chars += len(data[last:offset].decode("utf-8", "replace"))
+        found[offset] = chars
+        last = offset
+    return found
+
+
+def by_bytes(
+    blobs: list[BlobLines], plan: LinePlan, byte_hits: ByteHits
+) -> tuple[list[bool], dict[int, set[bytes]]]:
+    """Hyperscan over each blob: the lines of its hits, the new ones scanned after the batch."""
+    whole, containers = plan.whole, plan.containers
+    usable = []
+    novel: dict[int, set[bytes]] = {}
+    for item in blobs:
+        data = item.text.data
+        starts, keywords = byte_hits(data)
+        if starts and (not splittable(data) or not containers.isdisjoint(keywords)):
+            usable.append(False)  # no hit: nothing to find, however the text is
+            continue
+        size, seen, lines = len(data), item.memo.seen, item.lines
+        fresh = novel.setdefault(id(item.memo), set())
+        end = -1
+        for start, keyword in zip(starts, keywords, strict=True):
+            if keyword in whole:
+                item.whole.append((start, keyword))
+            if start < end:
+                continue  # on the line found last
+            first = data.rfind(b"\n", 0, start) + 1
+            end = data.find(b"\n", start)
+            if end < 0:
+                end = size
+            line = data[first:end]
+            if first and end < size - 1:
+                lines.append((first, MIDDLE, line))
+                if line not in seen:
+                    fresh.add(line)
+            else:
+                lines.append((first, place_of(first, end, size), line))
+        usable.append(True)
+    return usable, novel
+
+
+def by_set(
+    blobs: list[BlobLines], plan: LinePlan
+) -> tuple[list[bool], list[list[bytes]], dict[int, set[bytes]]]:
+    """The distinct lines of each blob against those seen: the new ones scanned after the batch. Also
+    each usable blob's lines, in order."""
+    novel: dict[int, set[bytes]] = {}
+    split: list[list[bytes]] = []
+    usable = [splittable(item.text.data) for item in blobs]
+    blobs = [item for item, ok in zip(blobs, usable, strict=True) if ok]
+    for item in blobs:
+        lines = item.text.data.split(b"\n")
+        split.append(lines)
+        fresh = set(lines) - item.memo.seen
+        if fresh:
+            novel.setdefault(id(item.memo), set()).update(fresh)
+    return usable, split, novel
+
+
+def lines_of(item: BlobLines, lines: list[bytes], plan: LinePlan) -> None:
+    """The places of the lines of `item` that hold something, and its hits of whole-text rules. Its
+    first and last lines are at their own places; a line is looked for with `bytes.find` (at C
+    speed), or, when many are, its lines are walked once."""
+    data, memo = item.text.data, item.memo
+    size = len(data)
+    last = len(lines) - 2 if data.endswith(b"\n") else len(lines) - 1  # the last line's index
+    dirty = set(lines[1:last]) & memo.found.keys() if len(lines) > 2 else set()
+    starts = (0, size - len(lines[last]) - (1 if data.endswith(b"\n") else 0))
+    for start, line in zip(starts, (lines[0], lines[last]), strict=True):
+        if line in memo.hit:
+            item.lines.append((start, place_of(start, start + len(line), size), line))
+    if len(dirty) > FIND_AT_MOST:
+        offset = len(lines[0]) + 1
+        for line in lines[1:last]:
+            if line in dirty:
+                item.lines.append((offset, MIDDLE, line))
+            offset += len(line) + 1
+    else:
+        for line in dirty:
+            pattern = b"\n" + line + b"\n"
+            at = data.find(pattern)
+            while at >= 0:
+                start = at + 1
+                if start + len(line) < size - 1:  # not the last line: its break is not the final one
+                    item.lines.append((start, MIDDLE, line))
+                at = data.find(pattern, start + len(line))
+    item.lines.sort()
+    for start, _where, line in item.lines:
+        hits = memo.found.get(line)  # hits are the line's own wherever it sits
+        if hits is not None and hits.whole_hits:
+            ascii_line = line.isascii()
+            item.whole.extend(
+                (start + (s if ascii_line else byte_offset(line, s)), k) for s, k in hits.whole_hits
+            )
+    lengths = plan.lengths
+    item.whole.sort(key=lambda hit: hit[0] + lengths[hit[1]])  # the prefilter's order

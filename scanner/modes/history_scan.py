@@ -1,0 +1,164 @@
+"""Scanning what a history audit's walk finds: each blob handed to the pool as soon as the walk reads
+where it was introduced (a batch at a time), the results gathered in order once the walk is done, each
+blob's findings placed at every commit and path that introduced it, then every commit message."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Container
+from dataclasses import dataclass, field, replace
+from types import TracebackType
+
+from scanner.model import Chunk, Finding, Notice, ScanStats
+from scanner.modes.file_step import FileStep
+from scanner.modes.history_blobs import BATCH_BLOBS, BlobResult, BlobState, Item, place, scan_blobs
+from scanner.modes.history_cache import BlobCache
+from scanner.modes.history_lines import LineMemo
+from scanner.modes.history_snapshot import Snapshot
+from scanner.pool import Feed
+from scanner.sources.git import MESSAGE_PATH, Repository, git_dir, missing_object_error
+from scanner.sources.history_walk import HistoryIndex
+
+CHECKPOINT_SECONDS = 5.0  # how often the history cache is committed during an audit
+
+Progress = Callable[[int, int], None]  # (blobs done, bytes done) increments
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """What stays the same through one audit."""
+
+    repo: Repository
+    step: FileStep
+    jobs: int
+    skip_errors: bool
+    progress: Progress | None
+    on_total: Callable[[int], None] | None
+    line_memo: bool = True  # False: every blob scanned whole (the reference the memo is tested against)
+
+
+@dataclass
+class Scanned:
+    """What scanning an index gave: findings and notices to report, and, for the next audit's snapshot,
+    the counts of the clean blobs and which blobs and messages were not clean."""
+
+    stats: ScanStats
+    clean: ScanStats
+    findings: list[Finding] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    dirty_blobs: set[str] = field(default_factory=set)
+    dirty_messages: set[str] = field(default_factory=set)
+    complete: bool = True  # no object was unreadable (its notice would not be in a snapshot)
+
+    def snapshot(self, index: HistoryIndex, at_head: set[str]) -> Snapshot:
+        dirty = tuple((b, tuple(places)) for b, places in index.occurrences.items() if b in self.dirty_blobs)
+        removed = tuple((b, tuple(index.removals[b])) for b, _ in dirty if b in index.removals)
+        cited = {commit for _, places in dirty + removed for commit, _ in places} | self.dirty_messages
+        return Snapshot(
+            clean=self.clean,
+            dirty=dirty,
+            messages=tuple(sha for sha, _ in index.messages if sha in self.dirty_messages),
+            commits=tuple(sorted((index.order[sha], index.commits[sha]) for sha in cited)),
+            at_head=tuple(blob for blob, _ in dirty if blob in at_head),
+            removed=removed,
+        )
+
+
+class BlobFeed:
+    """Takes each introduction the walk reads (`offer`), and hands every blob not seen before, not known
+    clean (`skip`) and at a path that is not allowlisted, to the pool in batches: the first place it was
+    introduced at such a path is where it is read and scanned. The rule index is prepared and the line
+    memo made at the first such blob, before any worker is forked, so workers inherit both."""
+
+    def __init__(self, context: AuditContext, skip: Container[str]) -> None:
+        self.context = context
+        self._skip = skip
+        self._taken: set[str] = set()
+        self._batch: list[Item] = []
+        self._feed: Feed[list[Item], tuple[ScanStats, list[BlobResult]]] | None = None
+
+    def offer(self, blob: str, commit: str, path: str) -> None:
+        if blob in self._taken or blob in self._skip or self.context.step.allowlisted(path):
+            return
+        self._taken.add(blob)
+        self._batch.append((blob, path, commit))
+        if len(self._batch) == BATCH_BLOBS:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._feed is None:
+            context = self.context
+            context.step.prepare()
+            memo = LineMemo(context.step) if context.line_memo else None
+            state = BlobState(git_dir(context.repo), context.step, memo)
+            self._feed = Feed(scan_blobs, state, context.jobs)
+        self._feed.submit(self._batch)
+        self._batch = []
+
+    def __enter__(self) -> BlobFeed:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._feed is not None:
+            self._feed.__exit__(kind, error, trace)
+
+    def collect(self, index: HistoryIndex, cache: BlobCache | None, clean: ScanStats) -> Scanned:
+        """The results of every blob handed over (the walk is done), then every commit message the
+        cache does not know to be clean. `clean`: the counts of the blobs skipped as known clean."""
+        context, step = self.context, self.context.step
+        if self._batch:
+            self._hand_over()
+        if context.on_total is not None:
+            context.on_total(len(self._taken))
+        scanned = Scanned(stats=clean, clean=clean)
+        checkpoint = time.monotonic()
+        for batch_stats, batch in self._feed.results() if self._feed is not None else ():
+            if batch_stats.skipped_unreadable and not context.skip_errors:
+                broken_blob = next(r for r in batch if r.stats.skipped_unreadable)
+                raise missing_object_error(context.repo, broken_blob.notices[0].message)
+            scanned.stats += batch_stats
+            if batch_stats.skipped_unreadable:  # its notice is in no snapshot: none is written
+                scanned.complete = False
+            for result in batch:
+                _gather(scanned, result, index, step, cache)
+                if context.progress is not None:
+                    context.progress(1, result.stats.bytes)
+            if cache is not None and time.monotonic() - checkpoint > CHECKPOINT_SECONDS:
+                cache.checkpoint()
+                checkpoint = time.monotonic()
+        clean_messages = cache.clean_messages() if cache is not None else set()
+        messages = _message_findings(index, step, cache, clean_messages)
+        scanned.dirty_messages.update(f.location.commit for f in messages if f.location.commit)
+        scanned.findings.extend(messages)
+        return scanned
+
+
+def _gather(
+    scanned: Scanned, result: BlobResult, index: HistoryIndex, step: FileStep, cache: BlobCache | None
+) -> None:
+    scanned.notices.extend(result.notices)
+    if result.findings:
+        scanned.findings.extend(place(result.findings, index.occurrences[result.blob], step))
+    if result.notices or result.findings:
+        scanned.dirty_blobs.add(result.blob)
+    elif cache is not None:  # what the cache and the next snapshot record
+        scanned.clean += replace(result.stats, cached=1)
+        cache.store_clean(result.blob, result.stats)
+
+
+def _message_findings(
+    index: HistoryIndex, step: FileStep, cache: BlobCache | None, clean: set[str]
+) -> list[Finding]:
+    """Findings in every commit message but those in `clean`, known from the cache to hold none under
+    the same rules (with no new commit and no finding, a repeated audit never builds the prefilter)."""
+    findings: list[Finding] = []
+    for sha, message in index.messages:
+        if sha in clean:
+            continue
+        found = step.chunks((Chunk(path=MESSAGE_PATH, text=message, commit=sha),)).findings
+        if cache is not None and not found:
+            cache.store_clean_message(sha)
+        findings.extend(found)
+    return findings
