@@ -67,7 +67,8 @@ def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | Non
     at = candidate.value_start - (candidate.name_start - len(before))
     where = (candidate.value, at, at + len(candidate.value))
     found += line_features(line, before, cut, where, candidate.path)
-    if literal and text[candidate.value_end + 1 : candidate.value_end + 3].lstrip()[:1] == "+":
+    # on its own line only: what the context reads never crosses a line break (engine.locality)
+    if literal and text[candidate.value_end + 1 : candidate.value_end + 3].lstrip(" \t")[:1] == "+":
         found.append("val:concatenated")
     return found, None
 

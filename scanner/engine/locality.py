@@ -8,7 +8,9 @@ hold. That is proven, not assumed, from the pattern's syntax tree (Python's `re`
 cannot read is not local):
 
 - no companion on other lines (`within_lines: 0`, or none), and no rule capability this module does not
-  know of (a rule field left at its default);
+  know of (a rule field left at its default); context scoring and anchored matching are known: what
+  they read of a text (the candidate's name, its joint, its line up to engine.context_form.LINE_REACH
+  characters each way) never crosses a line break;
 - a match holds a line break, if at all, only as its last character, with nothing (not even a
   lookaround or an anchor) evaluated after it; lookarounds and the `secret` group never hold one; so a
   match attempt that starts on a line never reads past the break that ends it, and the line breaks
@@ -18,6 +20,10 @@ cannot read is not local):
   match): windows of hits on other lines can widen the region searched, never change what is found in
   it, since no match can start where no hit of the line reaches;
 - its longest match is bounded (a window always holds a whole match).
+
+An anchored rule (matched only where one of its keywords starts, inside that hit's window) needs neither
+of the last two: each match starts at a hit on its own line, and a window cut short by the end of a text
+still reaches past the line break a match cannot cross.
 
 A rule that is not line-local still runs, on the whole text of every blob where one of its keywords
 occurs (scanner.engine.lines.TRIGGERS)."""
@@ -37,27 +43,13 @@ _c: Any = sre_parse  # re._parser re-exports the opcode constants
 # Rule fields whose effect on locality is decided here; a rule setting any other field (a capability
 # added later) is not line-local until this module learns about it.
 KNOWN_FIELDS = frozenset(
-    {
-        "id",
-        "name",
-        "description",
-        "severity",
-        "confidence",
-        "keywords",
-        "pattern",
-        "max_width",
-        "remediation",
-        "examples",
-        "source",
-        "min_entropy",
-        "checksum",
-        "allowlist",
-        "tags",
-        "references",
-        "files",
-        "paths",
-        "companion",
-    }
+    ("id", "name", "description", "severity", "confidence", "keywords", "pattern", "max_width")
+    + ("remediation", "examples", "source", "min_entropy", "checksum", "allowlist", "tags")
+    + ("references", "files", "paths", "companion")
+    # context scoring (engine.context) reads the name, the joint and the line around a candidate,
+    # never past the line breaks that bound it, and the path; an anchored rule's pattern is matched
+    # at its keyword hits, which are on the match's own line
+    + ("context", "anchored")
 )
 _NEWLINE = 10
 _NEWLINE_CATEGORIES = frozenset(
@@ -278,9 +270,10 @@ def line_local(rule: Rule) -> bool:
     docstring); False for what cannot be shown so."""
     if rule.files is not None or not rule.keywords or not _known_fields_only(rule):
         return False
-    width = max_match_width(rule.pattern)
-    if width is None or width > MAX_WINDOW or (rule.max_width and rule.max_width < width):
-        return False
+    if not rule.anchored:  # an anchored rule's match starts at a hit: no keyword, no bound needed
+        width = max_match_width(rule.pattern)
+        if width is None or width > MAX_WINDOW or (rule.max_width and rule.max_width < width):
+            return False
     try:
         if not _companion_local(rule):
             return False
@@ -288,7 +281,7 @@ def line_local(rule: Rule) -> bool:
         return (
             tree.newline_at_end_only(tree.parsed, tree.flags)
             and tree.secret_newline_free()
-            and holds_keyword(tree.parsed, rule.keywords)
+            and (rule.anchored or holds_keyword(tree.parsed, rule.keywords))
         )
     except (_Unknown, re.error, RecursionError, OverflowError, ValueError, TypeError, KeyError):
         return False

@@ -170,6 +170,16 @@ def test_quoted_name_template_default_and_url_features() -> None:
     assert concatenated is not None and "val:concatenated" in concatenated.features
 
 
+def test_what_the_context_reads_stops_at_the_line() -> None:
+    """A history audit judges a line scanned alone (engine.lines): the line after a literal is never
+    read, so a `+` starting it does not make the value a concatenation."""
+    alone = judge(PASSWORD, candidate('password = "Kq8zLm2Xw"\n', "password", "Kq8zLm2Xw"))
+    followed = judge(PASSWORD, candidate('password = "Kq8zLm2Xw"\n+ suffix\n', "password", "Kq8zLm2Xw"))
+    assert alone is not None and followed is not None
+    assert "val:concatenated" not in followed.features
+    assert followed == alone
+
+
 def test_score_is_the_logistic_of_the_weights() -> None:
     confidence, reasons = score(
         ["name:password", "val:well-known", "unknown"],

@@ -119,7 +119,7 @@ def test_companions() -> None:
 class _FutureRule(Rule):
     """A rule with a capability added after this analysis was written."""
 
-    anchored: bool = False
+    lookahead_lines: int = 0
 
 
 def test_a_rule_capability_the_analysis_does_not_know_makes_a_rule_not_local() -> None:
@@ -127,7 +127,17 @@ def test_a_rule_capability_the_analysis_does_not_know_makes_a_rule_not_local() -
     fields = {name: getattr(model_rule(), name) for name in names}
     base = {**fields, "keywords": ("acme_",), "pattern": r"(?P<secret>acme_\w{20})", "max_width": 0}
     assert line_local(_FutureRule(**base))  # left at its default: nothing changes
-    assert not line_local(_FutureRule(**base, anchored=True))
+    assert not line_local(_FutureRule(**base, lookahead_lines=2))
+    # context scoring and anchored matching are known: they read nothing beyond the match's line
+    assert line_local(_FutureRule(**base, anchored=True))
+
+
+def test_anchored_context_scored_rules_are_line_local() -> None:
+    """Matched at a keyword hit and judged on their line (engine.context reads no further): the generic
+    rules for names people give credentials are decided by the line alone."""
+    rules = [rule for rule in load_builtin_rules() if rule.anchored]
+    assert len(rules) >= 5 and all(line_local(rule) for rule in rules)
+    assert all(rule.context is not None for rule in rules)
 
 
 def test_parts_the_analysis_does_not_follow(monkeypatch: pytest.MonkeyPatch) -> None:
