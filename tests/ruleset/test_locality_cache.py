@@ -41,3 +41,18 @@ def test_an_index_built_without_a_cache_proves_it_itself() -> None:
     rules = load_rules()
     base = CompiledRuleset(rules, "pyahocorasick")
     assert restricted(base, 0).locality == tuple(line_local(rule) for rule in rules)
+
+
+def test_a_changed_proof_is_not_answered_by_an_older_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry is keyed by the proof's source: an entry an earlier proof wrote (here, every rule
+    called local) is not read once the proof's modules change."""
+    monkeypatch.setenv("SPILLGUARD_CACHE_DIR", str(tmp_path))
+    rules = load_rules()
+    old = locality_cache._entry(rules)
+    user_cache.write(old, b"1" * len(rules))
+    monkeypatch.setattr(locality_cache, "_proof_source", lambda: "a later proof")
+    assert locality_cache._entry(rules) != old
+    assert locality_cache.cached_locality(rules) == tuple(line_local(rule) for rule in rules)
+    assert not all(locality_cache.cached_locality(rules))
