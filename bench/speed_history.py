@@ -1,6 +1,7 @@
 """Full-history speed: `spillguard scan --history` vs `betterleaks git`, same repository, alternating.
 
 Usage: python bench/speed_history.py [REPO] [--runs N] [--package NAME] [--releases N] [--no-cache-runs]
+       [--prefilter auto|pyahocorasick|hyperscan]
 REPO: any clone with its full history (pypa/pip, pallets/flask, psf/requests...). Default: built once
 under $TMPDIR/spillguard-bench/ from successive released versions of one real project (default: the last
 40 releases of pip, as wheels from PyPI), each unpacked over the previous one and committed in order, so
@@ -134,13 +135,20 @@ def main() -> None:
     parser.add_argument("--package", default="pip")
     parser.add_argument("--releases", type=int, default=40)
     parser.add_argument("--no-cache-runs", action="store_true", help="skip the cached re-audit figures")
+    parser.add_argument(
+        "--prefilter",
+        default="auto",
+        choices=("auto", "pyahocorasick", "hyperscan"),
+        help="spillguard's keyword backend (pyahocorasick: what installs without a Hyperscan wheel get)",
+    )
     args = parser.parse_args()
+    chosen = ("--prefilter", args.prefilter)
     repo = (args.repo or build_repo(args.package, args.releases)).resolve()
     commits, blobs, size = repo_figures(repo)
     with tempfile.TemporaryDirectory() as scratch:
         commands = {
             "spillguard": spillguard_command(
-                "scan", "--history", "--no-cache", "-q", "-f", "json", "-o", f"{scratch}/sg.json"
+                "scan", "--history", "--no-cache", *chosen, "-q", "-f", "json", "-o", f"{scratch}/sg.json"
             ),
             "betterleaks": [
                 find_tool("betterleaks"),
@@ -157,7 +165,8 @@ def main() -> None:
         found = len(json.loads(Path(f"{scratch}/sg.json").read_text())["findings"])
     print(
         f"repo: {repo}  commits: {commits}  unique blobs: {blobs}  blob bytes: {size} "
-        f"({size / 1e6:.1f} MB)  runs: {args.runs}  spillguard findings: {found}  ({backend()})"
+        f"({size / 1e6:.1f} MB)  runs: {args.runs}  spillguard findings: {found}  ({backend()}; "
+        f"--prefilter {args.prefilter})"
     )
     for name, values in runs.items():
         print(summary(name, values, size))
@@ -172,7 +181,7 @@ def main() -> None:
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as cache:
                 cached = spillguard_command(
-                    "scan", "--history", "-q", "-f", "json", "-o", "/dev/null", "--cache", cache
+                    "scan", "--history", *chosen, "-q", "-f", "json", "-o", "/dev/null", "--cache", cache
                 )
                 firsts.append(timed(cached, repo))
                 seconds.append(timed(cached, repo))

@@ -87,6 +87,13 @@ def path_features(path: str) -> tuple[str, ...]:
     return tuple(features)
 
 
+def context_path(path: str) -> tuple[str, ...]:
+    """Everything context scoring reads of a file's path: files whose paths give the same judge every
+    candidate alike (what a history audit's line memo tells lines apart by, scanner.engine.lines)."""
+    visual_basic = path.rpartition(".")[2].lower() in _VB
+    return (*path_features(path), *(("vb",) if visual_basic else ()))
+
+
 def line_features(
     line: str, before: str, truncated: bool, value: tuple[str, int, int], path: str = ""
 ) -> list[str]:

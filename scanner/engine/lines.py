@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
+from scanner.engine.context_place import context_path
 from scanner.engine.index import KeywordTables, RuleIndex
 from scanner.engine.noise import MINIFIED_MEAN_LINE, MINIFIED_MIN_SIZE, quiet_path
 from scanner.engine.scan import find_matches
@@ -107,10 +108,13 @@ class LinePlan:
         self.rule_regions: dict[int, Any] = {}  # engine.regions' memo of each such rule's needs
 
 
-def path_class(ruleset: RuleIndex, path: str) -> tuple[bool, tuple[int, ...], tuple[int, ...]]:
+def path_class(
+    ruleset: RuleIndex, path: str
+) -> tuple[bool, tuple[int, ...], tuple[int, ...], tuple[str, ...]]:
     """Everything a line's findings depend on from the path of its file: whether only trusted rules
-    report there (engine.noise), which rules scoped to some paths apply, and which rules' allowlists
-    skip it. Lines of files in the same class give the same findings."""
+    report there (engine.noise), which rules scoped to some paths apply, which rules' allowlists skip
+    it, and what context scoring reads of it (the kind of file, tests, examples, translations).
+    Lines of files in the same class give the same findings."""
     scoped = tuple(p for p, is_scoped in enumerate(ruleset.scoped) if is_scoped and ruleset.in_scope(p, path))
     allowed = []
     for position, rule in enumerate(ruleset.rules):
@@ -118,7 +122,8 @@ def path_class(ruleset: RuleIndex, path: str) -> tuple[bool, tuple[int, ...], tu
             allowlist = ruleset.allowlist(position)
             if allowlist is not None and allowlist.allows_path(path):
                 allowed.append(position)
-    return quiet_path(path), scoped, tuple(allowed)
+    judged = context_path(path) if any(rule.context is not None for rule in ruleset.rules) else ()
+    return quiet_path(path), scoped, tuple(allowed), judged
 
 
 def padding(length: int, breaks: int) -> int:

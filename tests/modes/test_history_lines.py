@@ -37,6 +37,8 @@ def _example(rule_id: str, number: int = 0) -> list[str]:
 
 
 TOKEN = github_token()
+# judged by its context, which reads the path: reported in a test or a YAML file, not in app code
+JUDGED_BY_PATH = "pwd = 'abc12345'"
 PEM = _example("private-key.rsa")
 BLOCKS: list[list[str]] = [
     ["import os", "x = 1", "def f(a):", "    return a", "", "# a comment about tokens"],
@@ -63,8 +65,10 @@ BLOCKS: list[list[str]] = [
     ["\u212a = 'kelvin'", f"ſecret = '{TOKEN}'"],  # read as k and s by case-insensitive patterns
     ["x = '" + "a" * 6000 + "'"],  # a long line in a file that is not minified
     ["password = '" + "b" * 1200 + "'"],
+    [JUDGED_BY_PATH],
 ]
 PATHS = ["a.py", "Dockerfile", "package-lock.json", ".github/workflows/ci.yml", "b/x.min.js", "n.ipynb"]
+PATHS += ["tests/test_app.py", "docs/setup.md", "locale/fr/messages.json", "config/app.yml", "m.vb"]
 
 
 def _rulesets() -> dict[str, CompiledRuleset]:
@@ -222,6 +226,16 @@ def test_audit_with_the_memo_reports_what_the_audit_without_it_reports(repo: Pat
     assert {"github.pat-classic", "private-key.rsa", "generic.password-assignment"} <= rules
     groups = {(g.rule_id, g.first.path) for g in report.groups}
     assert ("github.pat-classic", "app.py") in groups
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_line_judged_by_its_path_is_remembered_per_kind_of_path(repo: Path, backend: str) -> None:
+    """Context scoring reads the file's path (its kind, a test or docs directory): the same line in
+    application code and in a test gives different findings, and the memo keeps them apart."""
+    for n, path in enumerate(("app/settings.py", "tests/test_app.py", "app/other.py", "config/app.yml")):
+        commit_file(repo, path, f"x = {n}\n{JUDGED_BY_PATH}\ny = 2\n")  # one blob each
+    report = _same(repo, backend)
+    assert {f.location.path for f in report.findings} == {"tests/test_app.py", "config/app.yml"}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
