@@ -70,26 +70,28 @@ def _in_pool(
 class Feed(Generic[B, R]):
     """Batches handed over as they are found (while a history walk goes on), each run as
     `task(batch, state)`; results come back in the order the batches were handed over. With `jobs` > 1
-    and fork available, a pool is started when a second batch arrives (one batch alone is run here),
-    forked from the process as it is then, before whatever it builds next; objects that exist by then
-    are frozen out of the garbage collector, which would otherwise touch (and so copy into each worker)
-    every page holding one. Use as a context manager: an error or Ctrl-C stops the workers at once."""
+    and fork available, `jobs` workers are started when a second batch arrives (one batch alone is run
+    here), forked from the process as it is then, before whatever it builds next; objects that exist by
+    then are frozen out of the garbage collector, which would otherwise touch (and so copy into each
+    worker) every page holding one. A batch goes to the worker of its `lane` (lanes beyond the workers
+    wrap around): what a worker remembers of one batch serves the next of its lane. Use as a context
+    manager: an error or Ctrl-C stops the workers at once."""
 
     def __init__(self, task: Callable[[B, Any], R], state: Any, jobs: int) -> None:
         self._task = task
         self._state = state
         self._jobs = jobs
-        self._held: list[B] = []
-        self._pool: Any = None
-        self._pending: list[Any] = []  # the pool's results, in order
+        self._held: list[tuple[int, B]] = []
+        self._pools: list[Any] = []  # one single-worker pool per lane
+        self._pending: list[Any] = []  # the pools' results, in order
 
-    def submit(self, batch: B) -> None:
-        if self._pool is None and self._held and self._jobs > 1:
+    def submit(self, batch: B, lane: int = 0) -> None:
+        if not self._pools and self._held and self._jobs > 1:
             self._start()
-        if self._pool is not None:
-            self._pending.append(self._pool.apply_async(_call, (batch,)))
+        if self._pools:
+            self._pending.append(self._pools[lane % len(self._pools)].apply_async(_call, (batch,)))
         else:
-            self._held.append(batch)
+            self._held.append((lane, batch))
 
     def _start(self) -> None:
         import gc
@@ -99,14 +101,16 @@ class Feed(Generic[B, R]):
             return
         gc.freeze()
         context = multiprocessing.get_context("fork")
-        self._pool = context.Pool(self._jobs, initializer=_init, initargs=(self._task, self._state))
-        for held in self._held:
-            self._pending.append(self._pool.apply_async(_call, (held,)))
+        self._pools = [
+            context.Pool(1, initializer=_init, initargs=(self._task, self._state)) for _ in range(self._jobs)
+        ]
+        for lane, held in self._held:
+            self._pending.append(self._pools[lane % self._jobs].apply_async(_call, (held,)))
         self._held = []
 
     def results(self) -> Iterator[R]:
         """Every batch's result, in order (run here, now, when no pool was started)."""
-        for batch in self._held:
+        for _lane, batch in self._held:
             yield self._task(batch, self._state)
         for pending in self._pending:
             yield pending.get()
@@ -115,13 +119,15 @@ class Feed(Generic[B, R]):
         return self
 
     def __exit__(self, kind: object, *_rest: object) -> None:
-        if self._pool is None:
+        if not self._pools:
             return
         import gc
 
-        if kind is None:  # let idle workers exit normally (so they run their exit handlers)
-            self._pool.close()
-        else:  # an error, Ctrl-C, or the consumer stopping early: stop the workers now
-            self._pool.terminate()
-        self._pool.join()
+        for pool in self._pools:
+            if kind is None:  # let idle workers exit normally (so they run their exit handlers)
+                pool.close()
+            else:  # an error, Ctrl-C, or the consumer stopping early: stop the workers now
+                pool.terminate()
+        for pool in self._pools:
+            pool.join()
         gc.unfreeze()

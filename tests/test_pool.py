@@ -66,6 +66,32 @@ def test_a_feed_runs_one_batch_here_and_more_in_workers_in_order() -> None:
     assert gc.get_freeze_count() == 0  # unfrozen once the workers are gone
 
 
+def test_a_lane_runs_in_one_worker_and_results_keep_their_order() -> None:
+    """Batches of one lane go to one worker (what it remembers serves the next), lanes beyond the
+    workers wrap around, and results come back in the order the batches were handed over."""
+    lanes = [0, 1, 1, 0, 2, 1, 0, 3, 2]
+    with Feed(_square_plus, 1, jobs=2) as feed:
+        for n, lane in enumerate(lanes):
+            feed.submit([n], lane)
+        results = list(feed.results())
+    assert [values for _, values in results] == [[n * n + 1] for n in range(len(lanes))]
+    workers: dict[int, set[int]] = {}
+    for (pid, _), lane in zip(results, lanes, strict=True):
+        workers.setdefault(lane % 2, set()).add(pid)
+    assert all(len(pids) == 1 for pids in workers.values())  # one worker per lane
+    assert len(set.union(*workers.values())) == 2 and os.getpid() not in set.union(*workers.values())
+
+
+def test_lanes_keep_a_path_and_balance_new_ones() -> None:
+    from scanner.modes.history_scan import Lanes
+
+    lanes = Lanes(2)
+    first = [lanes.of(path) for path in ("a.py", "a.py", "a.py", "b.py", "c.py", "a.py", "d.py")]
+    assert first[:3] == [0, 0, 0] and first[5] == 0  # every version of a.py in one lane
+    assert first[3] == 1 and first[4] == 1 and first[6] == 1  # new paths fill the lighter lane
+    assert [Lanes(1).of(path) for path in ("x", "y")] == [0, 0]
+
+
 def test_a_feed_with_one_job_runs_everything_here() -> None:
     with Feed(_square_plus, 0, jobs=1) as feed:
         feed.submit([1])

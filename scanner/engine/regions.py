@@ -98,6 +98,17 @@ class RegionsFound:
     timed_out: list[str] = field(default_factory=list)
 
 
+def _runs_at(ruleset: RuleIndex, position: int, path: str) -> bool:
+    """Whether the rule may find anything in a file at `path` (engine.scan.find_matches skips it there
+    otherwise): in scope (a rule for Dockerfiles, CI workflows), and not allowlisted by path."""
+    if ruleset.scoped[position] and not ruleset.in_scope(position, path):
+        return False
+    if path and ruleset.rules[position].allowlist.paths:
+        allowlist = ruleset.allowlist(position)
+        return allowlist is None or not allowlist.allows_path(path)
+    return True
+
+
 def region_matches(
     data: bytes, hits: Sequence[Hit], plan: LinePlan, policy: Policy, path: str, memo: RegionMemo
 ) -> RegionsFound:
@@ -106,9 +117,14 @@ def region_matches(
     is decoded but the regions never seen before."""
     ruleset, lengths = plan.ruleset, plan.lengths
     by_rule: dict[int, list[Hit]] = {}
+    applies: dict[int, bool] = {}  # rules for other paths, or allowlisted here, find nothing: not run
     for hit in hits:
         for position in plan.whole_rules[hit[1]]:
-            by_rule.setdefault(position, []).append(hit)
+            runs = applies.get(position)
+            if runs is None:
+                runs = applies[position] = _runs_at(ruleset, position, path)
+            if runs:
+                by_rule.setdefault(position, []).append(hit)
     found = RegionsFound()
     for position, rule_hits in by_rule.items():
         rule = plan.rule_regions.get(position)

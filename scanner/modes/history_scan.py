@@ -64,36 +64,57 @@ class Scanned:
         )
 
 
+class Lanes:
+    """Which worker reads the blobs of each path: all the versions of one file go to one worker, whose
+    line memo holds the lines they share; a path seen for the first time goes to the lane given the
+    fewest blobs so far."""
+
+    def __init__(self, count: int) -> None:
+        self._of: dict[str, int] = {}
+        self._load = [0] * count
+
+    def of(self, path: str) -> int:
+        lane = self._of.get(path)
+        if lane is None:
+            lane = self._of[path] = self._load.index(min(self._load))
+        self._load[lane] += 1
+        return lane
+
+
 class BlobFeed:
     """Takes each introduction the walk reads (`offer`), and hands every blob not seen before, not known
-    clean (`skip`) and at a path that is not allowlisted, to the pool in batches: the first place it was
-    introduced at such a path is where it is read and scanned. The rule index is prepared and the line
-    memo made at the first such blob, before any worker is forked, so workers inherit both."""
+    clean (`skip`) and at a path that is not allowlisted, to the pool in batches, one lane of batches
+    per worker (`Lanes`): the first place it was introduced at such a path is where it is read and
+    scanned. The rule index is prepared and the line memo made at the first such blob, before any
+    worker is forked, so workers inherit both."""
 
     def __init__(self, context: AuditContext, skip: Container[str]) -> None:
         self.context = context
         self._skip = skip
         self._taken: set[str] = set()
-        self._batch: list[Item] = []
+        lanes = max(1, context.jobs)
+        self._batches: list[list[Item]] = [[] for _ in range(lanes)]
+        self._lanes = Lanes(lanes)
         self._feed: Feed[list[Item], tuple[ScanStats, list[BlobResult]]] | None = None
 
     def offer(self, blob: str, commit: str, path: str) -> None:
         if blob in self._taken or blob in self._skip or self.context.step.allowlisted(path):
             return
         self._taken.add(blob)
-        self._batch.append((blob, path, commit))
-        if len(self._batch) == BATCH_BLOBS:
-            self._hand_over()
+        lane = self._lanes.of(path)
+        self._batches[lane].append((blob, path, commit))
+        if len(self._batches[lane]) == BATCH_BLOBS:
+            self._hand_over(lane)
 
-    def _hand_over(self) -> None:
+    def _hand_over(self, lane: int) -> None:
         if self._feed is None:
             context = self.context
             context.step.prepare()
             memo = LineMemo(context.step) if context.line_memo else None
             state = BlobState(git_dir(context.repo), context.step, memo)
             self._feed = Feed(scan_blobs, state, context.jobs)
-        self._feed.submit(self._batch)
-        self._batch = []
+        self._feed.submit(self._batches[lane], lane)
+        self._batches[lane] = []
 
     def __enter__(self) -> BlobFeed:
         return self
@@ -108,8 +129,9 @@ class BlobFeed:
         """The results of every blob handed over (the walk is done), then every commit message the
         cache does not know to be clean. `clean`: the counts of the blobs skipped as known clean."""
         context, step = self.context, self.context.step
-        if self._batch:
-            self._hand_over()
+        for lane, waiting in enumerate(self._batches):
+            if waiting:
+                self._hand_over(lane)
         if context.on_total is not None:
             context.on_total(len(self._taken))
         scanned = Scanned(stats=clean, clean=clean)
