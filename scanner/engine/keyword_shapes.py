@@ -28,9 +28,9 @@ _EMPTY: frozenset[Shape] = frozenset({()})
 
 
 class _Shapes:
-    def __init__(self, keywords: tuple[str, ...]) -> None:
+    def __init__(self, keywords: tuple[str, ...], keep: int = 0) -> None:
         self.keywords = keywords
-        self.keep = max(len(k) for k in keywords) - 1
+        self.keep = keep or max(len(k) for k in keywords) - 1
 
     def _normal(self, shape: Shape) -> Shape:
         if shape == HELD or any(s is not None and any(k in s for k in self.keywords) for s in shape):
@@ -98,3 +98,19 @@ def holds_keyword(items: Any, keywords: tuple[str, ...]) -> bool:
     """Whether every match of `items` contains one of `keywords` (lowercase ASCII) as the caseless
     ASCII prefilter sees it: every shape a match can take holds a keyword."""
     return _Shapes(keywords).of(items) == {HELD}
+
+
+LITERAL_KEEP = 32  # characters kept of each end of a long known segment
+
+
+def necessary_literals(items: Any) -> frozenset[str] | None:
+    """Lowercase ASCII texts such that every match of `items` contains one of them (ASCII letters
+    compared without case), or None when that cannot be told. A text with none of them holds no
+    match, in any window: the rules that read a whole text skip such texts without running."""
+    found = set()
+    for shape in _Shapes((), LITERAL_KEEP).of(items):
+        known = [segment for segment in shape if segment and segment.isascii()]
+        if not known:
+            return None
+        found.add(max(known, key=len))
+    return frozenset(found)

@@ -34,7 +34,7 @@ import dataclasses
 import re
 from typing import Any
 
-from scanner.engine.keyword_shapes import holds_keyword
+from scanner.engine.keyword_shapes import holds_keyword, necessary_literals
 from scanner.engine.width import MAX_WINDOW, max_match_width, sre_parse
 from scanner.model import Rule
 
@@ -244,6 +244,15 @@ def lookbehind_width(pattern: str) -> int | None:
     except (re.error, RecursionError, OverflowError, ValueError, TypeError):
         return None
     return width if width <= MAX_WINDOW else None
+
+
+def rule_literals(pattern: str) -> frozenset[str] | None:
+    """The texts one of which every match of `pattern` holds (engine.keyword_shapes.necessary_literals);
+    None when Python's parser cannot read it or they cannot be told."""
+    try:
+        return necessary_literals(_Tree(pattern).parsed)
+    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
+        return None
 
 
 def _known_fields_only(rule: Rule) -> bool:

@@ -6,7 +6,14 @@ what the rule finds from a cluster depends only on the text of its region: its w
 longest lookbehind of the rule's patterns, to whole lines, plus the lines a companion may sit on. So a
 region is scanned on its own, in a text that reproduces what a match can see around it (a line break
 before it, unless it starts the text; two after it, unless it ends it), and what it holds is kept by its
-text, for the next blob holding the same region, however far down that blob it sits."""
+text, for the next blob holding the same region, however far down that blob it sits.
+
+A rule is not run over a region holding none of the literals one of which every match of it holds
+(engine.keyword_shapes.necessary_literals), or none of its companion's: `os.environ[...]` hits the
+keyword of the rule that reads `os.environ.get(NAME, "fallback")`, which cannot match without
+`environ.get(`; a WeChat app secret needs its app id (`wx...`) nearby. Regions are compared with
+their ASCII letters lowered: the memo never splits a text holding a character that case-insensitive
+patterns read as an ASCII letter (K for k)."""
 
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ from dataclasses import dataclass, field
 
 from scanner.engine.index import RuleIndex
 from scanner.engine.lines import Hit, LinePlan, padding, restricted, shifted
-from scanner.engine.locality import lookbehind_width
+from scanner.engine.locality import lookbehind_width, rule_literals
 from scanner.engine.scan import find_matches
 from scanner.model import Match, Policy
 
@@ -64,6 +71,21 @@ class _Rule:
         self.reach = ruleset.width(position)
         self.behind = behind
         self.lines = rule.companion.within_lines if rule.companion is not None else 0
+        # each: texts one of which every match holds, of the pattern and of the companion the match needs
+        needed = [rule.pattern] + ([rule.companion.pattern] if rule.companion is not None else [])
+        self.literals = tuple(
+            tuple(literal.encode() for literal in found)
+            for found in map(rule_literals, needed)
+            if found is not None
+        )
+
+    def may_match(self, region: bytes) -> bool:
+        """False when the region lacks every literal one of which each match of the rule (or of its
+        companion) holds: then it holds no match. ASCII letters compared without case."""
+        if not self.literals:
+            return True
+        lowered = region.lower()
+        return all(any(literal in lowered for literal in group) for group in self.literals)
 
 
 def _clusters(hits: Sequence[Hit], reach: int, lengths: Sequence[int]) -> list[tuple[int, int, list[Hit]]]:
@@ -140,6 +162,8 @@ def region_matches(
             # the region's text holds: the key need not list them
             key = (position, start == 0, end == len(data), data[start:end], first - start, last - start)
             known = memo.found.get(key)
+            if known is None and not rule.may_match(key[3]):
+                known = memo.found[key] = ()
             if known is None:
                 known, slow = _scan_region(key, [(s - start, k) for s, k in cluster], rule, policy, path)
                 if slow:

@@ -247,3 +247,44 @@ def test_renamed_secret_groups_and_flags_in_force() -> None:
     assert not tree.secret_newline_free()  # the first sits where DOTALL is in force
     assert re.compile("x") is not None
     assert MAX_WINDOW > 0
+
+
+def test_necessary_literals_of_patterns() -> None:
+    """Texts one of which every match holds (ASCII letters lowered), or None when a match may hold none."""
+    from scanner.engine.locality import rule_literals
+
+    found = rule_literals(r"os\.environ\.get\([^,]+,\s*(?P<secret>\w+)\)")
+    assert found is not None and any("environ.get(" in literal for literal in found)
+    both = rule_literals(r"(?i:AKIA|ASIA)[A-Z0-9]{16}")
+    assert both is not None and {"akia", "asia"} <= both
+    assert rule_literals(r"(?P<secret>\w{20,40})") is None  # nothing a match must hold
+    assert rule_literals(r"x|\w+") is None  # one branch without a literal
+    assert rule_literals("(?P<secret>") is None  # not a pattern Python's parser reads
+
+
+def test_every_match_of_a_built_in_example_holds_one_of_its_rules_literals() -> None:
+    """What the history memo's regions rely on to skip a rule in a text (engine.regions): checked on
+    every positive example of every rule that is not line-local, with the engine's own patterns."""
+    from scanner.engine.locality import rule_literals
+    from scanner.ruleset.compiled import CompiledRuleset
+    from scanner.ruleset.loader import load_rules
+
+    rules = load_rules()
+    index = CompiledRuleset(rules, "pyahocorasick")
+    checked = 0
+    for position, rule in enumerate(index.rules):
+        if rule.files is not None or not rule.keywords or line_local(rule):
+            continue
+        literals = rule_literals(rule.pattern)
+        companion = rule_literals(rule.companion.pattern) if rule.companion is not None else None
+        for example in rule.examples.positive:
+            lowered = example.lower()
+            matches = list(index.pattern(position).finditer(example))
+            for found in matches:
+                if literals is not None:
+                    assert any(literal in found.group(0).lower() for literal in literals), rule.id
+                    checked += 1
+            if matches and companion is not None:
+                assert any(literal in lowered for literal in companion), rule.id
+                checked += 1
+    assert checked >= 50
