@@ -32,6 +32,19 @@ _URL_AUTHORITY = re.compile(r"://[^\s\"'`/@]*$")  # scheme://user:pass@host: the
 _IN_URL = re.compile(r"://[^\s\"'`]*$")
 _DOC_NAME = re.compile(r"(?:[:@]param|@arg|@property|:ivar|:type|@type)(?:[ \t]+[\w.\[\]|]+)?[ \t]+$")
 _OPTION = re.compile(r"--?[A-Za-z][A-Za-z0-9_-]*")  # `--no-password --insecure`
+# What may come right before a name in code, configuration, a URL or a command line
+_BEFORE_NAME = frozenset(" \t\"'`{([,;&?.:/@$_-<")
+_DATA_PUNCTUATION = 10  # kinds of punctuation in a line of base85 (85 symbols, 23 of them punctuation)
+
+
+def encoded_data(line: str, before: str) -> bool:
+    """Whether the name sits inside a line of encoded data (a base85 archive in a Python script, as
+    get-pip.py ships): 60 characters or more, no whitespace, ten kinds of punctuation or more (a URL, a
+    minified JSON object or a connection string uses far fewer), and the name glued to a symbol that
+    never precedes a name in code (`^pw=`, `~pass=`, `)pwd=`)."""
+    if len(line) < 60 or not before or before[-1] in _BEFORE_NAME or any(ch.isspace() for ch in line):
+        return False
+    return len({ch for ch in line if not ch.isalnum()}) >= _DATA_PUNCTUATION
 
 
 def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | None]:
@@ -52,6 +65,8 @@ def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | Non
         return [], "a parameter's documentation"
     if _TEST_OUTPUT.match(line):
         return [], "a test runner's output"
+    if encoded_data(line, before):
+        return [], "inside a line of encoded data (base85 and the like), not an assignment"
     if _URL_AUTHORITY.search(before) and "@" in candidate.value:
         return [], "credentials in a URL (the URL rules read them)"
     found = [*info.features, form, *path_features(candidate.path)]

@@ -22,6 +22,8 @@ from tests.conftest import Invoke
 from tests.rule_data import model_rule
 
 PASSWORD = ContextSpec(kinds=("password",), report=0.5, full=0.7)
+# a line of a base85 archive embedded in a script (as get-pip.py ships one), holding `pw=` by chance
+BASE85_LINE = "S9w^pw=0hL_Cimd^Vy%k&^g|Uel42HPBVr#TA>t0lM*Cc&(C01W?H5m0l6<FhyRzp~Q<<&>cCaj^NYr"
 
 
 def findings(text: str, ruleset: CompiledRuleset, path: str = "app/settings.py") -> list[Finding]:
@@ -145,11 +147,28 @@ def test_salt_beside_hash_parameters_is_public() -> None:
             "Kq8zLm2X@git",
             "credentials in a",
         ),
+        (BASE85_LINE, "pw", "0hL_Cimd", "inside a line of encoded data"),
     ],
 )
 def test_line_vetoes(text: str, name: str, value: str, reason: str) -> None:
     verdict = judge(ContextSpec(("password", "token"), 0.5, 0.6), candidate(text, name, value, "ci.log"))
     assert verdict is not None and verdict.confidence == 0.0 and verdict.reasons[0].startswith(f"- {reason}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'var c={password:"Kq8zLm2Xw7Lq",b:function(){return!0},c:[1,2],d:e.f&&g||h?i:j;k=l%m}',
+        "https://h.invalid/login?user=app&password=Kq8zLm2Xw7Lq&next=%2Fhome%3Fa%3D1&x=[1]~y!*",
+        'S9w^pw = "Kq8zLm2Xw7Lq"  # a comment ^ | ~ ! % & ( ) * + ; < > ? @ ` { } $ #',
+    ],
+)
+def test_minified_code_urls_and_spaced_lines_are_not_encoded_data(text: str) -> None:
+    """Long lines without spaces that are code or URLs name their credentials after a separator; a
+    line with whitespace is never taken for encoded data."""
+    name = "password" if "password" in text else "pw"
+    verdict = judge(PASSWORD, candidate(text, name, "Kq8zLm2Xw7Lq"))
+    assert verdict is None or not verdict.reasons or "encoded data" not in verdict.reasons[0]
 
 
 def test_value_repeating_a_word_of_its_name() -> None:
