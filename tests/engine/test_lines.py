@@ -169,3 +169,41 @@ def test_a_pair_on_one_line_is_line_local() -> None:
     rule = model_rule(id="user.pair", companion=Companion(r"ACMEID[0-9]{4}", 0))
     plan = _plan(rule)
     assert plan.local[plan.position["user.pair"]]
+
+
+def test_regions_skip_rules_not_for_the_path() -> None:
+    """A whole-text rule allowlisted at a path, or scoped to other files, is not run there (a full scan
+    skips it there too), nor are its hits gathered; elsewhere it runs."""
+    rule = model_rule(
+        id="user.pair-near",
+        keywords=("acme_",),
+        pattern=r"(?P<secret>acme_[a-z0-9]{20})",
+        companion=Companion(r"ACMEID[0-9]{4}", 2),
+        allowlist=Allowlist(paths=("docs/*",)),
+    )
+    scoped = model_rule(
+        id="user.scoped-near",
+        keywords=("acme_",),
+        pattern=r"(?P<secret>acme_[a-z0-9]{20})",
+        companion=Companion(r"ACMEID[0-9]{4}", 2),
+        paths=(r"(?:^|/)Dockerfile$",),
+    )
+    plan = _plan(rule, scoped)
+    text = "ACMEID1234\nx = 1\nk = acme_q8w7e6r5t4y3u2i1o0pz\n"
+    hits = [(s, k) for s, k in plan.ruleset.prefilter.hits(text) if k in plan.whole]
+    policy = Policy()
+    found = {
+        path: {
+            m.rule_id
+            for _, held in region_matches(text.encode(), hits, plan, policy, path, RegionMemo()).placed
+            for m in held
+        }
+        for path in ("docs/a.md", "src/a.py", "Dockerfile")
+    }
+    assert found == {
+        "docs/a.md": set(),
+        "src/a.py": {"user.pair-near"},
+        "Dockerfile": {"user.pair-near", "user.scoped-near"},
+    }
+    for path, ids in found.items():
+        assert ids == {rule_id for rule_id, _, _ in _whole(text, plan, policy, path)}
