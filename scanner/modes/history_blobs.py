@@ -4,6 +4,7 @@ the report (placed at every commit and path that introduced the blob, grouped pe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from scanner.fingerprint import fingerprint
@@ -83,13 +84,24 @@ def place(findings: tuple[Finding, ...], places: list[tuple[str, str]], step: Fi
     return placed
 
 
+def _introduced(index: HistoryIndex) -> Callable[[Finding], tuple[int, str, int, int]]:
+    """Findings in the order their commits were walked; in one commit, by path, line and column: the
+    same whatever order the workers returned them in."""
+
+    def key(finding: Finding) -> tuple[int, str, int, int]:
+        where = finding.location
+        return (index.order.get(where.commit or "", -1), where.path, where.line, where.column)
+
+    return key
+
+
 def group(findings: list[Finding], index: HistoryIndex, at_head: set[str]) -> tuple[SecretGroup, ...]:
     by_secret: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
         by_secret.setdefault((finding.rule_id, finding.secret_hash), []).append(finding)
     groups = []
     for (rule_id, _), members in by_secret.items():
-        members.sort(key=lambda f: index.order.get(f.location.commit or "", -1))
+        members.sort(key=_introduced(index))
         groups.append(
             SecretGroup(
                 rule_id=rule_id,
@@ -107,6 +119,6 @@ def group(findings: list[Finding], index: HistoryIndex, at_head: set[str]) -> tu
 
 def first_per_fingerprint(findings: list[Finding], index: HistoryIndex) -> list[Finding]:
     first: dict[str, Finding] = {}
-    for finding in sorted(findings, key=lambda f: index.order.get(f.location.commit or "", -1)):
+    for finding in sorted(findings, key=_introduced(index)):
         first.setdefault(finding.fingerprint, finding)
     return list(first.values())

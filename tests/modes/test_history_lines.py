@@ -283,3 +283,26 @@ def test_first_and_last_lines_are_scanned_at_their_place(backend: str, pattern: 
         assert _split(memo, step, batch) == expected
         assert all(found is not None for found in memo.scan(batch))
     assert any(findings for findings, _notices, _stats in expected)
+
+
+def test_where_a_secret_was_first_introduced_does_not_depend_on_the_workers(repo: Path) -> None:
+    """One commit introduces the same secret in many files, spread over the workers' lanes: the first
+    introduction is the first of those paths, whatever order the workers return their results in."""
+    for n in range(70):  # more blobs than one batch, so both lanes fill
+        (repo / f"f{n:02}.py").write_text(f"x = {n}\n")
+    (repo / "0.py").write_text("x = 0\n")  # walked first: a.py goes to the second lane, b.py to the first
+    for name in ("z.py", "b.py", "a.py"):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(f"# {name}\nGITHUB_TOKEN = '{TOKEN}'\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "many")
+    reports = [
+        audit_history(
+            CompiledRuleset(load_rules(), BACKENDS[0]), Policy(), (), jobs, repo, line_memo=memo
+        ).report
+        for jobs, memo in ((1, True), (2, True), (2, False))
+    ]
+    (group,) = [g for g in reports[0].groups if g.rule_id == "github.pat-classic"]
+    assert group.first.path == "a.py" and group.paths == ("a.py", "b.py", "z.py")
+    assert all(report.groups == reports[0].groups for report in reports)
+    assert all(report.findings == reports[0].findings for report in reports)
