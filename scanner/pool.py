@@ -82,7 +82,7 @@ class Feed(Generic[B, R]):
         self._state = state
         self._jobs = jobs
         self._held: list[tuple[int, B]] = []
-        self._pools: list[Any] = []  # one single-worker pool per lane
+        self._pools: list[Any] = []  # one single-worker pool per worker, taking its lanes' batches
         self._pending: list[Any] = []  # the pools' results, in order
 
     def submit(self, batch: B, lane: int = 0) -> None:

@@ -106,7 +106,7 @@ LITERAL_KEEP = 32  # characters kept of each end of a long known segment
 def necessary_literals(items: Any) -> frozenset[str] | None:
     """Lowercase ASCII texts such that every match of `items` contains one of them (ASCII letters
     compared without case), or None when that cannot be told. A text with none of them holds no
-    match, in any window: the rules that read a whole text skip such texts without running."""
+    match, in any window: a history audit does not run a rule over such a region (engine.regions)."""
     found = set()
     for shape in _Shapes((), LITERAL_KEEP).of(items):
         known = [segment for segment in shape if segment and segment.isascii()]
