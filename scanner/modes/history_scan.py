@@ -4,6 +4,7 @@ blob's findings placed at every commit and path that introduced it, then every c
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field, replace
@@ -126,8 +127,9 @@ class BlobFeed:
             self._feed.__exit__(kind, error, trace)
 
     def collect(self, index: HistoryIndex, cache: BlobCache | None, clean: ScanStats) -> Scanned:
-        """The results of every blob handed over (the walk is done), then every commit message the
-        cache does not know to be clean. `clean`: the counts of the blobs skipped as known clean."""
+        """The results of every blob handed over (the walk is done), and of every commit message the
+        cache does not know to be clean, scanned here while the workers finish. `clean`: the counts of
+        the blobs skipped as known clean."""
         context, step = self.context, self.context.step
         for lane, waiting in enumerate(self._batches):
             if waiting:
@@ -135,6 +137,9 @@ class BlobFeed:
         if context.on_total is not None:
             context.on_total(len(self._taken))
         scanned = Scanned(stats=clean, clean=clean)
+        # the messages first: here, while the workers finish the blobs
+        clean_messages = cache.clean_messages() if cache is not None else set()
+        messages = _message_findings(index, step, cache, clean_messages)
         checkpoint = time.monotonic()
         for batch_stats, batch in self._feed.results() if self._feed is not None else ():
             if batch_stats.skipped_unreadable and not context.skip_errors:
@@ -150,8 +155,6 @@ class BlobFeed:
             if cache is not None and time.monotonic() - checkpoint > CHECKPOINT_SECONDS:
                 cache.checkpoint()
                 checkpoint = time.monotonic()
-        clean_messages = cache.clean_messages() if cache is not None else set()
-        messages = _message_findings(index, step, cache, clean_messages)
         scanned.dirty_messages.update(f.location.commit for f in messages if f.location.commit)
         scanned.findings.extend(messages)
         return scanned
@@ -174,13 +177,35 @@ def _message_findings(
     index: HistoryIndex, step: FileStep, cache: BlobCache | None, clean: set[str]
 ) -> list[Finding]:
     """Findings in every commit message but those in `clean`, known from the cache to hold none under
-    the same rules (with no new commit and no finding, a repeated audit never builds the prefilter)."""
+    the same rules (with no new commit and no finding, a repeated audit never builds the prefilter).
+    One prefilter pass over all of them picks those holding a keyword: only they can hold a finding."""
     findings: list[Finding] = []
-    for sha, message in index.messages:
-        if sha in clean:
-            continue
-        found = step.chunks((Chunk(path=MESSAGE_PATH, text=message, commit=sha),)).findings
+    pending = [(sha, message) for sha, message in index.messages if sha not in clean]
+    worth = _with_keywords(step, [message for _, message in pending])
+    for number, (sha, message) in enumerate(pending):
+        found: tuple[Finding, ...] = ()
+        if number in worth:
+            found = step.chunks((Chunk(path=MESSAGE_PATH, text=message, commit=sha),)).findings
         if cache is not None and not found:
             cache.store_clean_message(sha)
         findings.extend(found)
     return findings
+
+
+_SEPARATOR = "\n\x00\n"  # in no keyword: no hit spans two messages
+
+
+def _with_keywords(step: FileStep, texts: list[str]) -> set[int]:
+    """The indices of `texts` holding a keyword hit, from one prefilter pass over them all (a text
+    without one holds no match of any rule, nor any encoded value to look into)."""
+    if not texts:
+        return set()
+    step.prepare()
+    starts, offset = [], 0
+    for text in texts:
+        starts.append(offset)
+        offset += len(text) + len(_SEPARATOR)
+    return {
+        bisect.bisect_right(starts, start) - 1
+        for start, _ in step.ruleset.prefilter.hits(_SEPARATOR.join(texts))
+    }

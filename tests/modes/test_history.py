@@ -99,6 +99,18 @@ def test_commit_message_is_scanned(repo: Path, run_cli: Invoke) -> None:
     assert finding["path"] == "(commit message)" and finding["rule_id"] == "aws.access-key-id"
 
 
+def test_messages_are_prefiltered_together_but_judged_alone(repo: Path, run_cli: Invoke) -> None:
+    """One prefilter pass over every message picks those worth a scan; a keyword never joins the end
+    of one message to the start of the next."""
+    for n in range(30):
+        git(repo, "commit", "-q", "--allow-empty", "-m", f"release {n}")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "ticket: pass")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "word = 'Xq7mZp2Lw9vTr4'")  # pass|word: no password
+    git(repo, "commit", "-q", "--allow-empty", "-m", f"use {aws_access_key_id()} for now")
+    findings = audit(run_cli, repo)["findings"]
+    assert [(f["path"], f["rule_id"]) for f in findings] == [("(commit message)", "aws.access-key-id")]
+
+
 def test_commit_messages_are_cached_and_invalidated_with_the_rules(
     repo: Path, tmp_path: Path, run_cli: Invoke
 ) -> None:
@@ -272,3 +284,19 @@ def test_cache_holding_more_blobs_than_asked_counts_only_ours(
     assert cached["stats"]["files_scanned"] == fresh["stats"]["files_scanned"] == 1
     assert cached["stats"]["bytes_scanned"] == fresh["stats"]["bytes_scanned"]
     assert cached["findings"] == fresh["findings"]
+
+
+def test_a_keyword_never_spans_two_messages() -> None:
+    """Messages need not end with a line break (other tools write them without): the separator keeps
+    `...pass` and `word...` apart, and each hit is told to the message it is in."""
+    from scanner.model import Policy
+    from scanner.modes.file_step import FileStep
+    from scanner.modes.history_scan import _with_keywords
+    from scanner.ruleset.compiled import CompiledRuleset
+    from scanner.ruleset.loader import load_rules
+
+    step = FileStep(CompiledRuleset(load_rules(), "pyahocorasick"), Policy())
+    texts = ["ticket: pass", "word = 'Xq7mZp2Lw9vTr4'", "plain", f"use {aws_access_key_id()}", ""]
+    assert _with_keywords(step, texts) == {3}
+    assert _with_keywords(step, ["password = 'Xq7mZp2Lw9vTr4'"]) == {0}
+    assert _with_keywords(step, []) == set()
