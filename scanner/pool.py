@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -16,7 +18,23 @@ _STATE: Any = None
 _TASK: Any = None
 
 
-def _init(task: Callable[[Any, Any], Any], state: Any) -> None:
+def _die_with_parent(parent: int) -> None:
+    """On Linux, a worker is killed when the thread that forked it ends: the parent's main thread for
+    the first workers, the pool's own thread for the ones it starts in place of workers a signal killed.
+    So no worker outlives an interrupted scan, whatever the pool's shutdown missed."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the line above
+        os._exit(1)
+
+
+def _init(task: Callable[[Any, Any], Any], state: Any, parent: int) -> None:
     """Ctrl-C, SIGHUP and SIGQUIT sent to the whole process group: only the parent handles them (and
     terminates the pool), so workers neither print tracebacks nor die half-way through a result.
     SIGTERM, which the pool itself uses to stop its workers, ends a worker at once, silently; the
@@ -26,6 +44,7 @@ def _init(task: Callable[[Any, Any], Any], state: Any) -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
     _STATE, _TASK = state, task
 
 
@@ -52,19 +71,47 @@ def run_batches(
         yield task(batch, state)
 
 
+STOP_SECONDS = 2.0  # how long a pool's terminate() is waited for before its workers are killed
+
+
+def _stop(pools: list[Any]) -> None:
+    """Stops the pools' workers now (an error, a signal, the consumer stopping early). A signal sent to
+    the whole process group kills workers outright, and one that was waiting for a task held its task
+    queue's lock, which multiprocessing's terminate() then waits for for ever: so terminate() runs in a
+    thread per pool, given STOP_SECONDS, after which the pool workers left are killed."""
+    import multiprocessing
+    import threading
+
+    def terminate(pool: Any) -> None:
+        pool.terminate()  # first of all, it tells the pool to start no worker in place of a dead one
+        pool.join()
+
+    stoppers = [threading.Thread(target=terminate, args=(pool,), daemon=True) for pool in pools]
+    for stopper in stoppers:
+        stopper.start()
+    deadline = time.monotonic() + STOP_SECONDS
+    for stopper in stoppers:
+        stopper.join(max(0.0, deadline - time.monotonic()))
+    if any(stopper.is_alive() for stopper in stoppers):
+        left = [child for child in multiprocessing.active_children() if "PoolWorker" in child.name]
+        for child in left:
+            child.kill()
+        for child in left:
+            child.join(1)
+
+
 def _in_pool(
     context: Any, task: Callable[[B, Any], R], batches: Iterable[B], state: Any, jobs: int
 ) -> Iterator[R]:
-    pool = context.Pool(jobs, initializer=_init, initargs=(task, state))
+    pool = context.Pool(jobs, initializer=_init, initargs=(task, state, os.getpid()))
     try:
         yield from pool.imap(_call, batches)
     except BaseException:  # an error, Ctrl-C, or the consumer stopping early: stop the workers now
-        pool.terminate()
+        _stop([pool])
         raise
-    else:  # let idle workers exit normally (so they run their exit handlers) instead of killing them
-        pool.close()
-    finally:
-        pool.join()
+    # let idle workers exit normally (so they run their exit handlers) instead of killing them
+    pool.close()
+    pool.join()
 
 
 class Feed(Generic[B, R]):
@@ -101,9 +148,8 @@ class Feed(Generic[B, R]):
             return
         gc.freeze()
         context = multiprocessing.get_context("fork")
-        self._pools = [
-            context.Pool(1, initializer=_init, initargs=(self._task, self._state)) for _ in range(self._jobs)
-        ]
+        initargs = (self._task, self._state, os.getpid())
+        self._pools = [context.Pool(1, initializer=_init, initargs=initargs) for _ in range(self._jobs)]
         for lane, held in self._held:
             self._pending.append(self._pools[lane % self._jobs].apply_async(_call, (held,)))
         self._held = []
@@ -123,11 +169,11 @@ class Feed(Generic[B, R]):
             return
         import gc
 
-        for pool in self._pools:
-            if kind is None:  # let idle workers exit normally (so they run their exit handlers)
+        if kind is None:  # let idle workers exit normally (so they run their exit handlers)
+            for pool in self._pools:
                 pool.close()
-            else:  # an error, Ctrl-C, or the consumer stopping early: stop the workers now
-                pool.terminate()
-        for pool in self._pools:
-            pool.join()
+            for pool in self._pools:
+                pool.join()
+        else:  # an error, Ctrl-C, or the consumer stopping early: stop the workers now
+            _stop(self._pools)
         gc.unfreeze()

@@ -115,3 +115,43 @@ def test_a_feed_without_fork_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
         feed.submit([1])
         feed.submit([2])
         assert [pid for pid, _ in feed.results()] == [os.getpid(), os.getpid()]
+
+
+def _pid_after(batch: list[float], _state: object) -> int:
+    import time
+
+    time.sleep(batch[0])
+    return os.getpid()
+
+
+def test_a_worker_terminated_while_it_waits_for_a_task_does_not_hang_the_pool() -> None:
+    """A worker waiting for a task holds its pool's task-queue lock; SIGTERM (what a CI runner sends the
+    whole process group) kills it holding the lock, and multiprocessing's terminate() would then wait
+    for the lock for ever: the feed gives terminate() STOP_SECONDS, then kills the workers left."""
+    import multiprocessing
+    import signal
+    import threading
+    import time
+
+    ended = threading.Event()
+
+    def run() -> None:
+        with pytest.raises(RuntimeError), Feed(_pid_after, None, jobs=2) as feed:
+            feed.submit([0.0], 0)
+            feed.submit([0.0], 1)  # the pool starts: one worker per lane
+            results = feed.results()
+            next(results)
+            next(results)  # both workers done: each now waits for a task, holding its queue's lock
+            time.sleep(0.3)
+            for pool in feed._pools:
+                for worker in pool._pool:
+                    os.kill(worker.pid, signal.SIGTERM)
+            time.sleep(0.5)
+            raise RuntimeError("stop")  # the feed terminates its pools
+        ended.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert ended.is_set(), "stopping the pool hung on a lock a killed worker held"
+    assert not [child for child in multiprocessing.active_children() if "PoolWorker" in child.name]
