@@ -87,7 +87,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run_sampled(command: list[str], cwd: Path | None, env: dict[str, str]) -> tuple[float, float, Any]:
+def run_sampled(command: list[str], cwd: Path | None, env: dict[str, str]) -> tuple[float, float, Any]:
     """Runs `command`, sampling its process tree's PSS every 50 ms; (seconds, peak MB, completed)."""
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -113,7 +113,7 @@ def measured(command: list[str], cwd: Path | None = None, attempts: int = 5) -> 
     'findings') aborts; a run whose report says it was incomplete is repeated."""
     for _ in range(attempts):
         cpu = _children_cpu()
-        elapsed, pss, done = _run_sampled(command, cwd, bench_env())
+        elapsed, pss, done = run_sampled(command, cwd, bench_env())
         cpu = _children_cpu() - cpu
         if done.returncode not in (0, 1):
             sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()[-500:]}")

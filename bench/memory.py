@@ -33,13 +33,12 @@ import shutil
 import string
 import subprocess
 import tempfile
-import threading
 import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import WORK, bench_env, find_tool, spillguard_command, tree_pss_kb
+from common import WORK, bench_env, find_tool, run_sampled, spillguard_command
 
 from scanner.engine.checksums import base62_encode
 
@@ -191,28 +190,11 @@ def measure(command: list[str], cwd: Path | None = None) -> Run:
     its maximum at this process's own size, since the maximum survives exec."""
     with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
         timed = ["/usr/bin/time", "-f", "%M", "-o", rss.name, *command]
-        started = time.perf_counter()
-        child = subprocess.Popen(
-            timed, cwd=cwd, env=bench_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        peak = [0]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                peak[0] = max(peak[0], tree_pss_kb(child.pid))
-                done.wait(0.05)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, errors = child.communicate()
-        elapsed = time.perf_counter() - started
-        done.set()
-        sampler.join()
-        if child.returncode not in (0, 1):
-            raise SystemExit(f"{command[0]} failed ({child.returncode}): {errors.decode()[-500:]}")
+        elapsed, peak_mb, done = run_sampled(timed, cwd, bench_env())
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
         max_rss_kb = int(Path(rss.name).read_text().split()[-1])
-    return Run(elapsed, max_rss_kb / 1024, peak[0] / 1024)
+    return Run(elapsed, max_rss_kb / 1024, peak_mb)
 
 
 def report(name: str, run: Run, size: int) -> None:
