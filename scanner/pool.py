@@ -71,6 +71,22 @@ def run_batches(
         yield task(batch, state)
 
 
+WAKE_SECONDS = 0.2  # how often the main thread wakes while it waits for a result
+
+
+def _waiting(get: Callable[[float], R]) -> R:
+    """`get(timeout)` until it gives a result. A signal sent to the process group may be delivered to
+    one of the pool's threads; Python runs its handler in the main thread, which only notices when it
+    wakes: waiting without a timeout, it would sleep through Ctrl-C or SIGTERM for ever."""
+    import multiprocessing
+
+    while True:
+        try:
+            return get(WAKE_SECONDS)
+        except multiprocessing.TimeoutError:
+            continue
+
+
 STOP_SECONDS = 2.0  # how long a pool's terminate() is waited for before its workers are killed
 
 
@@ -105,7 +121,12 @@ def _in_pool(
 ) -> Iterator[R]:
     pool = context.Pool(jobs, initializer=_init, initargs=(task, state, os.getpid()))
     try:
-        yield from pool.imap(_call, batches)
+        results = pool.imap(_call, batches)
+        while True:
+            try:
+                yield _waiting(results.next)
+            except StopIteration:
+                break
     except BaseException:  # an error, Ctrl-C, or the consumer stopping early: stop the workers now
         _stop([pool])
         raise
@@ -159,7 +180,7 @@ class Feed(Generic[B, R]):
         for _lane, batch in self._held:
             yield self._task(batch, self._state)
         for pending in self._pending:
-            yield pending.get()
+            yield _waiting(pending.get)
 
     def __enter__(self) -> Feed[B, R]:
         return self
