@@ -138,18 +138,21 @@ def _in_pool(
 class Feed(Generic[B, R]):
     """Batches handed over as they are found (while a history walk goes on), each run as
     `task(batch, state)`; results come back in the order the batches were handed over. With `jobs` > 1
-    and fork available, `jobs` workers are started when a second batch arrives (one batch alone is run
-    here), forked from the process as it is then, before whatever it builds next; objects that exist by
-    then are frozen out of the garbage collector, which would otherwise touch (and so copy into each
-    worker) every page holding one. A batch goes to the worker of its `lane` (lanes beyond the workers
-    wrap around): what a worker remembers of one batch serves the next of its lane. Use as a context
-    manager: an error or Ctrl-C stops the workers at once."""
+    and fork available, `jobs` workers are started when a second batch arrives, forked from the process
+    as it is then, before whatever it builds next. The first batch is run here just before (one batch
+    alone too): what it builds on first use (compiled patterns, what the task's state remembers) every
+    worker inherits instead of building its own. Objects that exist by then are frozen out of the
+    garbage collector, which would otherwise touch (and so copy into each worker) every page holding
+    one. A batch goes to the worker of its `lane` (lanes beyond the workers wrap around): what a worker
+    remembers of one batch serves the next of its lane. Use as a context manager: an error or Ctrl-C
+    stops the workers at once."""
 
     def __init__(self, task: Callable[[B, Any], R], state: Any, jobs: int) -> None:
         self._task = task
         self._state = state
         self._jobs = jobs
         self._held: list[tuple[int, B]] = []
+        self._done: list[R] = []  # the first batch's result, run here before the workers are forked
         self._pools: list[Any] = []  # one single-worker pool per worker, taking its lanes' batches
         self._pending: list[Any] = []  # the pools' results, in order
 
@@ -167,6 +170,10 @@ class Feed(Generic[B, R]):
 
         if "fork" not in multiprocessing.get_all_start_methods():
             return
+        # the first batch is run here: what it builds on first use (compiled patterns, what a task's
+        # state remembers) every worker then inherits instead of building its own
+        _lane, first = self._held.pop(0)
+        self._done.append(self._task(first, self._state))
         gc.freeze()
         context = multiprocessing.get_context("fork")
         initargs = (self._task, self._state, os.getpid())
@@ -177,6 +184,7 @@ class Feed(Generic[B, R]):
 
     def results(self) -> Iterator[R]:
         """Every batch's result, in order (run here, now, when no pool was started)."""
+        yield from self._done
         for _lane, batch in self._held:
             yield self._task(batch, self._state)
         for pending in self._pending:

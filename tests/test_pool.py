@@ -62,7 +62,9 @@ def test_a_feed_runs_one_batch_here_and_more_in_workers_in_order() -> None:
             feed.submit([n])
         results = list(feed.results())
     assert [values for _, values in results] == [[n * n + 1] for n in range(6)]
-    assert os.getpid() not in {pid for pid, _ in results}
+    # the first batch runs here, before the workers are forked (they inherit what it built); the rest in them
+    assert results[0][0] == os.getpid()
+    assert os.getpid() not in {pid for pid, _ in results[1:]}
     assert gc.get_freeze_count() == 0  # unfrozen once the workers are gone
 
 
@@ -75,8 +77,9 @@ def test_a_lane_runs_in_one_worker_and_results_keep_their_order() -> None:
             feed.submit([n], lane)
         results = list(feed.results())
     assert [values for _, values in results] == [[n * n + 1] for n in range(len(lanes))]
+    assert results[0][0] == os.getpid()  # the first batch, here, before the workers (which inherit it)
     workers: dict[int, set[int]] = {}
-    for (pid, _), lane in zip(results, lanes, strict=True):
+    for (pid, _), lane in zip(results[1:], lanes[1:], strict=True):
         workers.setdefault(lane % 2, set()).add(pid)
     assert all(len(pids) == 1 for pids in workers.values())  # one worker per lane
     assert len(set.union(*workers.values())) == 2 and os.getpid() not in set.union(*workers.values())

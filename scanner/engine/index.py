@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import regex
 
@@ -21,6 +22,9 @@ from scanner.engine.firstset import guarded
 from scanner.engine.prefilter import Prefilter
 from scanner.engine.width import MAX_WINDOW, max_match_width
 from scanner.model import Rule
+
+if TYPE_CHECKING:
+    from scanner.engine.region_facts import RegionFacts
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,21 @@ class RuleIndex(ABC):
         from scanner.engine.locality import line_local  # only history audits need it
 
         return tuple(line_local(rule) for rule in self.rules)
+
+    @cached_property
+    def known_region_facts(self) -> dict[int, RegionFacts]:
+        """What a builder knows already (from a cache) of the rules that are not line-local, by
+        position (engine.region_facts); what it does not know is worked out when first needed."""
+        return {}
+
+    @cached_property
+    def rule_keyword_ids(self) -> tuple[tuple[int, ...], ...]:
+        """Per rule position, the ids of the keywords that point to it (the inverse of `keyword_rules`)."""
+        found: list[list[int]] = [[] for _ in self.rules]
+        for kid, positions in enumerate(self.tables.rules):
+            for position in positions:
+                found[position].append(kid)
+        return tuple(map(tuple, found))
 
     @property
     def prefilter(self) -> Prefilter:

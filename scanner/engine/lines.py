@@ -79,8 +79,10 @@ class _Restricted(RuleIndex):
     @cached_property
     def tables(self) -> KeywordTables:
         base = self._base.tables
-        rules = tuple(tuple(p for p in positions if p == self._position) for positions in base.rules)
-        return replace(base, rules=rules)
+        rules: list[tuple[int, ...]] = [()] * len(base.rules)
+        for kid in self._base.rule_keyword_ids[self._position]:
+            rules[kid] = (self._position,)
+        return replace(base, rules=tuple(rules))
 
 
 class LinePlan:
@@ -106,6 +108,8 @@ class LinePlan:
         local = self.local
         self.whole_rules = tuple(tuple(p for p in positions if not local[p]) for positions in tables.rules)
         self.rule_regions: dict[int, Any] = {}  # engine.regions' memo of each such rule's needs
+        # what a rule's regions are scanned with, worked out before a pool forks
+        _ = ruleset.rule_keyword_ids, ruleset.known_region_facts
 
 
 def path_class(

@@ -22,13 +22,44 @@ from dataclasses import dataclass, field
 
 from scanner.engine.index import RuleIndex
 from scanner.engine.lines import Hit, LinePlan, padding, restricted, shifted
-from scanner.engine.locality import lookbehind_width, rule_literals
+from scanner.engine.region_facts import region_facts
 from scanner.engine.scan import find_matches
 from scanner.model import Match, Policy
 
 # rule position, whether the region starts the text, whether it ends it, its bytes, and where in it its
 # cluster of hits starts and ends
 RegionKey = tuple[int, bool, bool, bytes, int, int]
+# what a text's regions held: (rule position, where its cluster's first hit starts, where its last ends)
+# -> (where the region starts, where it ends, its matches)
+Clusters = dict[tuple[int, int, int], tuple[int, int, tuple[Match, ...]]]
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier version of the same file and where the text differs from it (as
+    scanner.modes.history_versions finds it): bytes before `start` are the same at the same offsets,
+    bytes from `end` on are the earlier version's from `end - shift` on (`end` follows a line break).
+    A cluster of the same hits whose region lies in either part holds what it held there."""
+
+    clusters: Clusters
+    start: int
+    end: int
+    shift: int
+
+    def held(self, position: int, first: int, last: int) -> tuple[int, int, tuple[Match, ...]] | None:
+        """Where the region of this cluster starts and ends and what it holds, when the earlier version
+        had the same cluster (the same hits) with its region in a part that did not change (and not at
+        the start of one text only); else None."""
+        if last <= self.start:
+            known = self.clusters.get((position, first, last))
+            if known is not None and known[1] < self.start:
+                return known
+        elif first >= self.end:
+            cut = self.end - self.shift
+            known = self.clusters.get((position, first - self.shift, last - self.shift))
+            if known is not None and known[0] >= cut and known[0] > 0:
+                return known[0] + self.shift, known[1] + self.shift, known[2]
+        return None
 
 
 class RegionMemo:
@@ -64,20 +95,12 @@ class _Rule:
     def __init__(self, ruleset: RuleIndex, position: int) -> None:
         rule = ruleset.rules[position]
         self.index = restricted(ruleset, position)
-        behind = lookbehind_width(rule.pattern)
-        if rule.companion is not None:
-            companion = lookbehind_width(rule.companion.pattern)
-            behind = None if behind is None or companion is None else max(behind, companion)
+        facts = ruleset.known_region_facts.get(position) or region_facts(rule)
         self.reach = ruleset.width(position)
-        self.behind = behind
+        self.behind = facts.behind
         self.lines = rule.companion.within_lines if rule.companion is not None else 0
         # each: texts one of which every match holds, of the pattern and of the companion the match needs
-        needed = [rule.pattern] + ([rule.companion.pattern] if rule.companion is not None else [])
-        self.literals = tuple(
-            tuple(literal.encode() for literal in found)
-            for found in map(rule_literals, needed)
-            if found is not None
-        )
+        self.literals = tuple(tuple(literal.encode() for literal in found) for found in facts.literals)
 
     def may_match(self, region: bytes) -> bool:
         """False when the region lacks every literal one of which each match of the rule (or of its
@@ -132,11 +155,19 @@ def _runs_at(ruleset: RuleIndex, position: int, path: str) -> bool:
 
 
 def region_matches(
-    data: bytes, hits: Sequence[Hit], plan: LinePlan, policy: Policy, path: str, memo: RegionMemo
+    data: bytes,
+    hits: Sequence[Hit],
+    plan: LinePlan,
+    policy: Policy,
+    path: str,
+    memo: RegionMemo,
+    earlier: Earlier | None = None,
+    clusters: Clusters | None = None,
 ) -> RegionsFound:
     """(c): every rule that is not line-local over the UTF-8 text `data`, from `hits`, the hits of their
     keywords (byte offsets, in the prefilter's order), as a scan of the whole text finds them. Nothing
-    is decoded but the regions never seen before."""
+    is decoded but the regions never seen before; with `earlier`, regions in the parts of the text
+    that did not change are not even looked at. What each cluster held is added to `clusters`."""
     ruleset, lengths = plan.ruleset, plan.lengths
     by_rule: dict[int, list[Hit]] = {}
     applies: dict[int, bool] = {}  # rules for other paths, or allowlisted here, find nothing: not run
@@ -156,6 +187,13 @@ def region_matches(
             found.whole[position] = rule_hits
             continue
         for first, last, cluster in _clusters(rule_hits, rule.reach, lengths):
+            held = earlier.held(position, first, last) if earlier is not None else None
+            if held is not None:
+                if clusters is not None:
+                    clusters[(position, first, last)] = held
+                if held[2]:
+                    found.placed.append((held[0], held[2]))
+                continue
             start = _line_start(data, first - rule.reach - rule.behind - 1, rule.lines)
             end = _line_end(data, last + rule.reach, rule.lines)
             # the cluster's hits are every hit of the rule's keywords from `first` to `last`, which
@@ -170,6 +208,8 @@ def region_matches(
                     found.timed_out.extend(slow)
                     continue
                 memo.found[key] = known
+            if clusters is not None:
+                clusters[(position, first, last)] = (start, end, known)
             if known:
                 found.placed.append((start, known))
     return found

@@ -2,21 +2,24 @@
 way the keyword backend makes cheapest, and what the memo keeps of the lines of each path class.
 
 - Hyperscan runs over every blob's bytes at C speed: the lines holding a keyword hit are looked up;
+  over a later version of a path, only where it differs from the last one read (history_versions),
+  the lines before and after that are the last version's;
 - pyahocorasick is slow per character, so a blob's distinct lines are set against those seen before (a
   set difference, at C speed) and only the new ones go through the prefilter; where the lines holding
   something sit is then found by searching for each (at C speed too)."""
 
 from __future__ import annotations
 
+import bisect
 import codecs
-import re
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from scanner.engine.lines import FIRST, LAST, LAST_BREAK, MIDDLE, Hit, LineFound, LinePlan
 from scanner.engine.noise import MINIFIED_MEAN_LINE, MINIFIED_MIN_SIZE, minified
-from scanner.engine.regions import RegionMemo
+from scanner.engine.regions import Earlier, RegionMemo
+from scanner.modes.history_versions import Version, Versions, zones
 from scanner.sources.git import BlobText
 from scanner.sources.text import UTF8
 from scanner.sources.windows import fits_whole
@@ -24,7 +27,6 @@ from scanner.sources.windows import fits_whole
 # Characters that a case-insensitive pattern takes for the ASCII letters i, k and s (engine.firstset),
 # where the prefilter sees no keyword: a blob holding one is scanned whole.
 FOLDS = ("\u0130".encode(), "\u212a".encode(), "\u017f".encode())
-_FOLDED = re.compile(b"|".join(re.escape(fold) for fold in FOLDS))
 FIND_AT_MOST = 8  # distinct lines looked for one by one in a blob; more, and its lines are walked
 
 ByteHits = Callable[[bytes], tuple["array[int]", "array[int]"]]
@@ -51,6 +53,8 @@ class BlobLines:
     memo: ClassMemo
     lines: list[tuple[int, int, bytes]] = field(default_factory=list)  # (byte offset, place, line)
     whole: list[Hit] = field(default_factory=list)  # hits (byte offsets) of keywords of whole-text rules
+    version: Version | None = None  # what is kept of it for the next version of its path
+    earlier: Earlier | None = None  # the version before it, and where it differs from it
 
 
 def readable(blob: BlobText, path: str) -> bool:
@@ -62,6 +66,11 @@ def readable(blob: BlobText, path: str) -> bool:
 def splittable(data: bytes) -> bool:
     """A readable text the memo can split: more than one line, not minified, and no character that
     case-insensitive patterns take for an ASCII letter."""
+    return several_lines(data) and fold_free(data)
+
+
+def several_lines(data: bytes) -> bool:
+    """More than one line, and not minified."""
     first = data.find(b"\n")
     if first < 0 or first == len(data) - 1:
         return False  # one line: its first is its last
@@ -70,7 +79,13 @@ def splittable(data: bytes) -> bool:
         breaks = data.count(b"\n", 0, 64 * need)
         if breaks < need and data.count(b"\n") < need and minified(data.decode("utf-8", "replace")):
             return False  # bytes overcount characters: the text decides
-    return data.isascii() or _FOLDED.search(data) is None
+    return True
+
+
+def fold_free(data: bytes) -> bool:
+    """No character that case-insensitive patterns take for an ASCII letter (searched for one by one:
+    `in` is a fast search, an alternation of byte strings is not)."""
+    return data.isascii() or not any(fold in data for fold in FOLDS)
 
 
 def place_of(start: int, end: int, size: int) -> int:
@@ -108,39 +123,88 @@ def characters(data: bytes, offsets: list[int]) -> dict[int, int]:
 
 
 def by_bytes(
-    blobs: list[BlobLines], plan: LinePlan, byte_hits: ByteHits
+    blobs: list[BlobLines], plan: LinePlan, byte_hits: ByteHits, versions: Versions
 ) -> tuple[list[bool], dict[int, set[bytes]]]:
-    """Hyperscan over each blob: the lines of its hits, the new ones scanned after the batch."""
-    whole, containers = plan.whole, plan.containers
+    """Hyperscan over each blob (over a later version of a path, only where it differs from the last
+    one read: scanner.modes.history_versions): the lines of its hits, the new ones scanned after the
+    batch."""
     usable = []
     novel: dict[int, set[bytes]] = {}
     for item in blobs:
-        data = item.text.data
-        starts, keywords = byte_hits(data)
-        if starts and (not splittable(data) or not containers.isdisjoint(keywords)):
-            usable.append(False)  # no hit: nothing to find, however the text is
-            continue
-        size, seen, lines = len(data), item.memo.seen, item.lines
         fresh = novel.setdefault(id(item.memo), set())
-        end = -1
-        for start, keyword in zip(starts, keywords, strict=True):
-            if keyword in whole:
-                item.whole.append((start, keyword))
-            if start < end:
-                continue  # on the line found last
-            first = data.rfind(b"\n", 0, start) + 1
-            end = data.find(b"\n", start)
-            if end < 0:
-                end = size
-            line = data[first:end]
-            if first and end < size - 1:
-                lines.append((first, MIDDLE, line))
-                if line not in seen:
-                    fresh.add(line)
-            else:
-                lines.append((first, place_of(first, end, size), line))
-        usable.append(True)
+        item.version = _lines_of_hits(item, plan, byte_hits, versions.get(item.path), fresh)
+        versions.put(item.path, item.version)
+        usable.append(item.version is not None)
     return usable, novel
+
+
+def _lines_of_hits(
+    item: BlobLines, plan: LinePlan, byte_hits: ByteHits, old: Version | None, fresh: set[bytes]
+) -> Version | None:
+    """Fills in `item`'s lines and whole-text hits; the version to keep, or None when the blob is not
+    to be split (it is scanned whole)."""
+    data = item.text.data
+    before: Sequence[tuple[int, int, bytes]] = ()
+    after: Sequence[tuple[int, int, bytes]] = ()
+    whole_before: Sequence[Hit] = ()
+    whole_after: Sequence[Hit] = ()
+    if old is None:
+        base, changed, shift = 0, len(data), 0
+        starts, keywords = byte_hits(data)
+        folds_known = False
+    else:
+        zone = zones(old.data, data)
+        base, changed, shift = zone.start, zone.end, zone.shift
+        starts, keywords = byte_hits(data[base:changed])
+        cut = changed - shift  # where the unchanged lines at the end start in the old version
+        before = old.lines[: bisect.bisect_left(old.lines, base, key=_offset)]
+        after = old.lines[bisect.bisect_left(old.lines, cut, key=_offset) :]
+        whole_before = old.whole[: bisect.bisect_left(old.whole, base, key=_offset)]
+        whole_after = old.whole[bisect.bisect_left(old.whole, cut, key=_offset) :]
+        folds_known = old.fold_free is True
+        item.earlier = Earlier(old.clusters, base, changed, shift)
+    clean: bool | None = None
+    if starts or before or after:  # no hit: nothing to find, however the text is
+        if not plan.containers.isdisjoint(keywords) or not several_lines(data):
+            return None
+        # an old version free of them: only what differs may hold one (no character holds a line break)
+        clean = fold_free(data[base:changed] if folds_known else data)
+        if not clean:
+            return None
+    size, seen, lines, whole = len(data), item.memo.seen, item.lines, plan.whole
+
+    def keep(first: int, line: bytes) -> None:
+        end = first + len(line)
+        if first and end < size - 1:
+            lines.append((first, MIDDLE, line))
+            if line not in seen:
+                fresh.add(line)
+        else:
+            lines.append((first, place_of(first, end, size), line))
+
+    for first, _where, line in before:
+        keep(first, line)
+    item.whole.extend(whole_before)
+    end = -1
+    for start, keyword in zip(starts, keywords, strict=True):
+        start += base
+        if keyword in whole:
+            item.whole.append((start, keyword))
+        if start < end:
+            continue  # on the line found last
+        first = data.rfind(b"\n", 0, start) + 1
+        end = data.find(b"\n", start)
+        if end < 0:
+            end = size
+        keep(first, data[first:end])
+    for first, _where, line in after:
+        keep(first + shift, line)
+    item.whole.extend((start + shift, keyword) for start, keyword in whole_after)
+    return Version(data, tuple(lines), tuple(item.whole), clean)
+
+
+def _offset(entry: tuple[int, int, bytes] | Hit) -> int:
+    return entry[0]
 
 
 def by_set(

@@ -29,6 +29,7 @@ from scanner.modes.history_line_places import (
     lines_of,
     readable,
 )
+from scanner.modes.history_versions import Versions
 from scanner.sources.git import BlobText
 
 SCAN_CHARACTERS = 1 << 22  # lines scanned in one pass of the engine, at most about this many characters
@@ -48,6 +49,7 @@ class LineMemo:
         self._classes: dict[str, tuple[object, ...]] = {}
         self._paths: dict[int, str] = {}  # a path of each memo's class (what the engine is told)
         self._file_rules: dict[str, bool] = {}  # path -> whether a file rule may match it
+        self._versions = Versions()  # the last version of each path read (with Hyperscan)
 
     def _memo(self, path: str) -> ClassMemo:
         klass = self._classes.get(path)
@@ -68,7 +70,7 @@ class LineMemo:
                 pending.append((n, BlobLines(blob, path, text, self._memo(path))))
         blobs = [item for _, item in pending]
         if self._bytes is not None:
-            usable, novel = by_bytes(blobs, self.plan, self._bytes.byte_hits)
+            usable, novel = by_bytes(blobs, self.plan, self._bytes.byte_hits, self._versions)
             self._scan_novel(blobs, novel)
         else:
             usable, distinct, novel = by_set(blobs, self.plan)
@@ -109,17 +111,28 @@ class LineMemo:
         whole. The blob is decoded only when something was found in it."""
         step, data, memo = self.step, item.text.data, item.memo
         placed: list[tuple[int, tuple[Match, ...]]] = []
-        for start, where, line in item.lines:
+        kept = []  # the lines the next version of the path needs: at an edge, or holding a match
+        for entry in item.lines:
+            start, where, line = entry
             found = memo.found.get(line) if where == MIDDLE else memo.edges[(where, line)]
+            if where != MIDDLE:
+                kept.append(entry)
             if found is None:
                 continue
             if found.container or found.timed_out:
                 return None
             if found.matches:
                 placed.append((start, found.matches))
+                if where == MIDDLE:
+                    kept.append(entry)
+        if item.version is not None:
+            item.version.lines = tuple(kept)
         regions = RegionsFound()
         if item.whole:
-            regions = region_matches(data, item.whole, self.plan, step.policy, item.path, memo.regions)
+            clusters = item.version.clusters if item.version is not None else None
+            regions = region_matches(
+                data, item.whole, self.plan, step.policy, item.path, memo.regions, item.earlier, clusters
+            )
             if regions.timed_out:
                 return None
             placed.extend(regions.placed)

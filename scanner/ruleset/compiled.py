@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from scanner.engine.index import KeywordTables, RuleIndex
+from scanner.engine.region_facts import RegionFacts
 from scanner.ruleset.tables import keyword_tables
 
 
@@ -25,6 +26,12 @@ class CompiledRuleset(RuleIndex):
         from scanner.ruleset.locality_cache import cached_locality  # only history audits need it
 
         return cached_locality(self.rules)
+
+    @cached_property
+    def known_region_facts(self) -> dict[int, RegionFacts]:
+        from scanner.ruleset.locality_cache import cached_region_facts
+
+        return cached_region_facts(self.rules, self.locality)
 
     # Pickling (process pools without fork): rebuild the prefilter instead of serialising it.
     def __getstate__(self) -> dict[str, Any]:

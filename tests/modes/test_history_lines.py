@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import urllib.parse
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,65 @@ def test_memo_findings_equal_whole_blob_findings(backend: str, data: st.DataObje
     for batch in (items[:cut], items[cut:]):  # memo state carried from one batch to the next
         expected = [_full(step, text, path, blob) for blob, path, text in batch]
         assert _split(memo, step, batch) == expected
+
+
+@st.composite
+def _versions(draw: st.DrawFn) -> list[str]:
+    """Successive versions of one file, each an edit of the one before (a block inserted, removed or
+    replaced anywhere, the first and last lines included; the final line break added or dropped), as a
+    file's history gives them: the memo looks again only at what changed (history_versions)."""
+    blocks = draw(st.lists(st.sampled_from(BLOCKS), min_size=1, max_size=6))
+    ending = draw(st.sampled_from(["\n", ""]))
+    versions = []
+    for _ in range(draw(st.integers(2, 6))):
+        versions.append("\n".join(line for block in blocks for line in block) + ending)
+        edit = draw(st.sampled_from(["insert", "remove", "replace", "ending"]))
+        at = draw(st.integers(0, len(blocks)))
+        if edit == "insert" or not blocks:
+            blocks.insert(at, draw(st.sampled_from(BLOCKS)))
+        elif edit == "remove" and len(blocks) > 1:
+            del blocks[min(at, len(blocks) - 1)]
+        elif edit == "replace":
+            blocks[min(at, len(blocks) - 1)] = draw(st.sampled_from(BLOCKS))
+        else:
+            ending = "" if ending else "\n"
+    return versions
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_later_versions_of_a_file_give_what_a_whole_scan_gives(backend: str, data: st.DataObject) -> None:
+    step = FileStep(RULESETS[backend], Policy())
+    step.prepare()
+    memo = LineMemo(step)
+    path = data.draw(st.sampled_from(PATHS))
+    items = [(f"v{n}", path, _blob(text)) for n, text in enumerate(data.draw(_versions()))]
+    cuts = sorted(data.draw(st.sets(st.integers(1, len(items) - 1))))
+    # an earlier version in the same batch, or in one before (assembled, its clean lines dropped)
+    for start, end in zip([0, *cuts], [*cuts, len(items)], strict=True):
+        batch = items[start:end]
+        expected = [_full(step, text, path, blob) for blob, path, text in batch]
+        assert _split(memo, step, batch) == expected
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_line_that_comes_to_an_edge_is_scanned_there(backend: str) -> None:
+    """A version cut right after a line, or grown before one, puts a line that sat in the middle at the
+    end or the start of the text, where patterns anchored there match."""
+    rule = _RULES["github.pat-classic"]
+    at_end = replace(rule, id="test.at-end", pattern=r"(?P<secret>ghp_[A-Za-z0-9]{36})$", keywords=("ghp_",))
+    step = FileStep(CompiledRuleset((at_end,), backend), Policy())
+    step.prepare()
+    memo = LineMemo(step)
+    middle = f"x = 1\n{TOKEN}\ny = 2\n"
+    cut = f"x = 1\n{TOKEN}\n"  # the line that was in the middle is now the last, before the final break
+    items = [("a", "a.py", _blob(middle)), ("b", "a.py", _blob(cut)), ("c", "a.py", _blob(middle))]
+    expected = [_full(step, text, path, blob) for blob, path, text in items]
+    assert [len(found[0]) for found in expected] == [0, 1, 0]  # type: ignore[arg-type]
+    # the first version assembled (its lines known to hold nothing dropped) before the others are read
+    assert _split(memo, step, items[:1]) == expected[:1]
+    assert _split(memo, step, items[1:]) == expected[1:]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
