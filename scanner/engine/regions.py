@@ -23,43 +23,13 @@ from dataclasses import dataclass, field
 from scanner.engine.index import RuleIndex
 from scanner.engine.lines import Hit, LinePlan, padding, restricted, shifted
 from scanner.engine.region_facts import region_facts
+from scanner.engine.region_reuse import Earlier, RegionsKept, RuleClusters
 from scanner.engine.scan import find_matches
 from scanner.model import Match, Policy
 
 # rule position, whether the region starts the text, whether it ends it, its bytes, and where in it its
 # cluster of hits starts and ends
 RegionKey = tuple[int, bool, bool, bytes, int, int]
-# what a text's regions held: (rule position, where its cluster's first hit starts, where its last ends)
-# -> (where the region starts, where it ends, its matches)
-Clusters = dict[tuple[int, int, int], tuple[int, int, tuple[Match, ...]]]
-
-
-@dataclass(frozen=True)
-class Earlier:
-    """An earlier version of the same file and where the text differs from it (as
-    scanner.modes.history_versions finds it): bytes before `start` are the same at the same offsets,
-    bytes from `end` on are the earlier version's from `end - shift` on (`end` follows a line break).
-    A cluster of the same hits whose region lies in either part holds what it held there."""
-
-    clusters: Clusters
-    start: int
-    end: int
-    shift: int
-
-    def held(self, position: int, first: int, last: int) -> tuple[int, int, tuple[Match, ...]] | None:
-        """Where the region of this cluster starts and ends and what it holds, when the earlier version
-        had the same cluster (the same hits) with its region in a part that did not change (and not at
-        the start of one text only); else None."""
-        if last <= self.start:
-            known = self.clusters.get((position, first, last))
-            if known is not None and known[1] < self.start:
-                return known
-        elif first >= self.end:
-            cut = self.end - self.shift
-            known = self.clusters.get((position, first - self.shift, last - self.shift))
-            if known is not None and known[0] >= cut and known[0] > 0:
-                return known[0] + self.shift, known[1] + self.shift, known[2]
-        return None
 
 
 class RegionMemo:
@@ -162,14 +132,15 @@ def region_matches(
     path: str,
     memo: RegionMemo,
     earlier: Earlier | None = None,
-    clusters: Clusters | None = None,
+    kept: RegionsKept | None = None,
 ) -> RegionsFound:
     """(c): every rule that is not line-local over the UTF-8 text `data`, from `hits`, the hits of their
     keywords (byte offsets, in the prefilter's order), as a scan of the whole text finds them. Nothing
-    is decoded but the regions never seen before; with `earlier`, regions in the parts of the text
-    that did not change are not even looked at. What each cluster held is added to `clusters`."""
-    ruleset, lengths = plan.ruleset, plan.lengths
-    by_rule: dict[int, list[Hit]] = {}
+    is decoded but the regions never seen before. With `earlier` (engine.region_reuse), `hits` are
+    those of the changed part only, and what did not change is taken over. What each rule's hits and
+    clusters are is recorded in `kept`."""
+    ruleset = plan.ruleset
+    changed: dict[int, list[Hit]] = {}
     applies: dict[int, bool] = {}  # rules for other paths, or allowlisted here, find nothing: not run
     for hit in hits:
         for position in plan.whole_rules[hit[1]]:
@@ -177,42 +148,95 @@ def region_matches(
             if runs is None:
                 runs = applies[position] = _runs_at(ruleset, position, path)
             if runs:
-                by_rule.setdefault(position, []).append(hit)
+                changed.setdefault(position, []).append(hit)
     found = RegionsFound()
-    for position, rule_hits in by_rule.items():
+    positions = changed.keys() if earlier is None else changed.keys() | earlier.kept.rule_hits.keys()
+    for position in positions:
         rule = plan.rule_regions.get(position)
         if rule is None:
             rule = plan.rule_regions[position] = _Rule(ruleset, position)
+        rule_hits = changed.get(position, [])
+        if earlier is not None:
+            if not rule_hits and rule.behind is not None:
+                taken = earlier.taken_over(position, rule.reach)
+                if taken is not None:
+                    _record(found, kept, position, *taken)
+                    continue
+            rule_hits = earlier.around(position, rule_hits)
         if rule.behind is None:
             found.whole[position] = rule_hits
+            if kept is not None:
+                kept.rule_hits[position] = rule_hits
             continue
-        for first, last, cluster in _clusters(rule_hits, rule.reach, lengths):
-            held = earlier.held(position, first, last) if earlier is not None else None
-            if held is not None:
-                if clusters is not None:
-                    clusters[(position, first, last)] = held
-                if held[2]:
-                    found.placed.append((held[0], held[2]))
-                continue
-            start = _line_start(data, first - rule.reach - rule.behind - 1, rule.lines)
-            end = _line_end(data, last + rule.reach, rule.lines)
-            # the cluster's hits are every hit of the rule's keywords from `first` to `last`, which
-            # the region's text holds: the key need not list them
-            key = (position, start == 0, end == len(data), data[start:end], first - start, last - start)
-            known = memo.found.get(key)
-            if known is None and not rule.may_match(key[3]):
-                known = memo.found[key] = ()
-            if known is None:
-                known, slow = _scan_region(key, [(s - start, k) for s, k in cluster], rule, policy, path)
-                if slow:
-                    found.timed_out.extend(slow)
-                    continue
-                memo.found[key] = known
-            if clusters is not None:
-                clusters[(position, first, last)] = (start, end, known)
-            if known:
-                found.placed.append((start, known))
+        clusters = _rule_regions(data, position, rule_hits, rule, plan, policy, path, memo, earlier, found)
+        _record(found, kept, position, clusters, rule_hits, placed=False)
+    if kept is not None:
+        kept.complete = not found.timed_out
     return found
+
+
+def _record(
+    found: RegionsFound,
+    kept: RegionsKept | None,
+    position: int,
+    clusters: RuleClusters | None,
+    rule_hits: list[Hit],
+    placed: bool = True,
+) -> None:
+    """Keeps a rule's hits and clusters (None: one timed out) for the next version, and with `placed`
+    (clusters taken over), what they hold in `found`."""
+    if placed and clusters is not None:
+        found.placed.extend((start, matches) for start, _end, matches in clusters.values() if matches)
+    if kept is not None:
+        kept.rule_hits[position] = rule_hits
+        if clusters is not None:
+            kept.rule_clusters[position] = clusters
+
+
+def _rule_regions(
+    data: bytes,
+    position: int,
+    rule_hits: list[Hit],
+    rule: _Rule,
+    plan: LinePlan,
+    policy: Policy,
+    path: str,
+    memo: RegionMemo,
+    earlier: Earlier | None,
+    found: RegionsFound,
+) -> RuleClusters | None:
+    """One rule's clusters over the text, each scanned (or taken over, or known from the memo), what
+    they hold added to `found`; None when one timed out."""
+    clusters: RuleClusters = {}
+    complete = True
+    behind = rule.behind
+    assert behind is not None  # a rule whose lookbehind is not known is run over the whole text
+    for first, last, cluster in _clusters(rule_hits, rule.reach, plan.lengths):
+        held = earlier.held(position, first, last) if earlier is not None else None
+        if held is not None:
+            clusters[(first, last)] = held
+            if held[2]:
+                found.placed.append((held[0], held[2]))
+            continue
+        start = _line_start(data, first - rule.reach - behind - 1, rule.lines)
+        end = _line_end(data, last + rule.reach, rule.lines)
+        # the cluster's hits are every hit of the rule's keywords from `first` to `last`, which the
+        # region's text holds: the key need not list them
+        key = (position, start == 0, end == len(data), data[start:end], first - start, last - start)
+        known = memo.found.get(key)
+        if known is None and not rule.may_match(key[3]):
+            known = memo.found[key] = ()
+        if known is None:
+            known, slow = _scan_region(key, [(s - start, k) for s, k in cluster], rule, policy, path)
+            if slow:
+                found.timed_out.extend(slow)
+                complete = False
+                continue
+            memo.found[key] = known
+        clusters[(first, last)] = (start, end, known)
+        if known:
+            found.placed.append((start, known))
+    return clusters if complete else None
 
 
 def whole_rule_matches(

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from scanner.engine.lines import FIRST, LAST, LAST_BREAK, MIDDLE, Hit, LineFound, LinePlan
 from scanner.engine.noise import MINIFIED_MEAN_LINE, MINIFIED_MIN_SIZE, minified
-from scanner.engine.regions import Earlier, RegionMemo
-from scanner.modes.history_versions import Version, Versions, zones
+from scanner.engine.regions import RegionMemo
+from scanner.modes.history_versions import Version, Versions, Zones, zones
 from scanner.sources.git import BlobText
 from scanner.sources.text import UTF8
 from scanner.sources.windows import fits_whole
@@ -54,7 +54,9 @@ class BlobLines:
     lines: list[tuple[int, int, bytes]] = field(default_factory=list)  # (byte offset, place, line)
     whole: list[Hit] = field(default_factory=list)  # hits (byte offsets) of keywords of whole-text rules
     version: Version | None = None  # what is kept of it for the next version of its path
-    earlier: Earlier | None = None  # the version before it, and where it differs from it
+    earlier: Version | None = None  # the version of its path read before it, and where it differs
+    zone: Zones | None = None
+    changed_whole: list[Hit] = field(default_factory=list)  # with `earlier`: the hits of `whole` in `zone`
 
 
 def readable(blob: BlobText, path: str) -> bool:
@@ -162,7 +164,7 @@ def _lines_of_hits(
         whole_before = old.whole[: bisect.bisect_left(old.whole, base, key=_offset)]
         whole_after = old.whole[bisect.bisect_left(old.whole, cut, key=_offset) :]
         folds_known = old.fold_free is True
-        item.earlier = Earlier(old.clusters, base, changed, shift)
+        item.earlier, item.zone = old, zone
     clean: bool | None = None
     if starts or before or after:  # no hit: nothing to find, however the text is
         if not plan.containers.isdisjoint(keywords) or not several_lines(data):
@@ -184,12 +186,12 @@ def _lines_of_hits(
 
     for first, _where, line in before:
         keep(first, line)
-    item.whole.extend(whole_before)
+    in_zone = item.changed_whole
     end = -1
     for start, keyword in zip(starts, keywords, strict=True):
         start += base
         if keyword in whole:
-            item.whole.append((start, keyword))
+            in_zone.append((start, keyword))
         if start < end:
             continue  # on the line found last
         first = data.rfind(b"\n", 0, start) + 1
@@ -199,7 +201,7 @@ def _lines_of_hits(
         keep(first, data[first:end])
     for first, _where, line in after:
         keep(first + shift, line)
-    item.whole.extend((start + shift, keyword) for start, keyword in whole_after)
+    item.whole = [*whole_before, *in_zone, *((start + shift, keyword) for start, keyword in whole_after)]
     return Version(data, tuple(lines), tuple(item.whole), clean)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from scanner.engine.file_rules import scan_path
 from scanner.engine.lines import MIDDLE, LineFound, LinePlan, path_class, scan_lines, shifted
 from scanner.engine.prefilter import HyperscanPrefilter
+from scanner.engine.region_reuse import Earlier
 from scanner.engine.regions import RegionsFound, region_matches, whole_rule_matches
 from scanner.engine.scan import scan_chunk
 from scanner.model import Chunk, Finding, Match, ScanStats
@@ -128,14 +129,21 @@ class LineMemo:
         if item.version is not None:
             item.version.lines = tuple(kept)
         regions = RegionsFound()
+        regions_kept = item.version.regions if item.version is not None else None
         if item.whole:
-            clusters = item.version.clusters if item.version is not None else None
+            hits, earlier = item.whole, None
+            if item.earlier is not None and item.zone is not None and item.earlier.regions.complete:
+                zone = item.zone  # only what differs from the version before is looked at
+                hits = item.changed_whole
+                earlier = Earlier(item.earlier.regions, zone.start, zone.end, zone.shift)
             regions = region_matches(
-                data, item.whole, self.plan, step.policy, item.path, memo.regions, item.earlier, clusters
+                data, hits, self.plan, step.policy, item.path, memo.regions, earlier, regions_kept
             )
             if regions.timed_out:
                 return None
             placed.extend(regions.placed)
+        elif regions_kept is not None:
+            regions_kept.complete = True  # no hit of a rule that is not line-local: nothing to keep
         stats = ScanStats(files=1, bytes=len(data))
         if not placed and not regions.whole:
             text = None

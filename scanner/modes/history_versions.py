@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from scanner.engine.lines import Hit
-from scanner.engine.regions import Clusters
+from scanner.engine.region_reuse import RegionsKept
 
 KEEP_BYTES = 48 << 20  # versions kept per worker, at most about this many bytes of them
 
@@ -30,7 +30,7 @@ class Version:
     lines: tuple[tuple[int, int, bytes], ...]
     whole: tuple[Hit, ...]
     fold_free: bool | None
-    clusters: Clusters = field(default_factory=dict)
+    regions: RegionsKept = field(default_factory=RegionsKept)
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,33 @@ def test_a_line_that_comes_to_an_edge_is_scanned_there(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("secret_first", [False, True])
+def test_a_half_of_a_pair_added_next_to_the_other_is_found(backend: str, secret_first: bool) -> None:
+    """A rule that is not line-local, whose region reaches the lines around its hit: a version that adds
+    the other half of the pair next to an unchanged line holding the first (after it or before it)
+    cannot take over what that line's region held before."""
+    step = FileStep(RULESETS[backend], Policy())
+    step.prepare()
+    memo = LineMemo(step)
+    head, key_id, secret, tail = (
+        _example("aws.secret-access-key-pair", 1)[:2],
+        *_example("aws.secret-access-key-pair", 1)[2:4],
+        [")", "x = 1", "y = 2"],
+    )
+    lonely = "\n".join([*head, key_id, *tail]) + "\n"
+    if secret_first:  # the key's line in the unchanged part after the change (the first line edited too)
+        pair = [head[0] + "  # v2", head[1], "s = " + secret.strip(), key_id, *tail]
+    else:  # in the unchanged part before it
+        pair = [*head, key_id, secret, *tail]
+    items = [("a", "a.py", _blob(lonely)), ("b", "a.py", _blob("\n".join(pair) + "\n"))]
+    expected = [_full(step, text, path, blob) for blob, path, text in items]
+    found = [{f.rule_id for f in got[0]} for got in expected]  # type: ignore[attr-defined]
+    assert "aws.secret-access-key-pair" not in found[0] and "aws.secret-access-key-pair" in found[1]
+    assert _split(memo, step, items[:1]) == expected[:1]
+    assert _split(memo, step, items[1:]) == expected[1:]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_every_block_at_every_place(backend: str) -> None:
     """Each block as a whole file, as its first lines, in the middle and as its last lines, several
     times over (what a line holds at each place is taken from the memo the second time)."""
