@@ -33,6 +33,8 @@ from scanner.sources.history_refs import ref_state
 from scanner.sources.history_walk import NOTE_PATHS, HistoryIndex, head_blobs, partial_index, walk
 from scanner.trail import Exposure, Group
 
+FEW_BLOBS = 1024  # blobs to read again in a repeated audit, at most, that one process reads alone
+
 
 def default_cache_dir(cwd: Path | None = None) -> Path:
     """`spillguard/` in the common git directory: linked worktrees share one history cache."""
@@ -166,7 +168,9 @@ def audit_history(
                 index = partial_index(
                     repo, snapshot.commits, snapshot.dirty, snapshot.messages, snapshot.removed
                 )
-                with BlobFeed(context, frozenset()) as feed:
+                # only the blobs with findings are read again: too few to repay starting workers
+                few = len(index.occurrences) <= FEW_BLOBS
+                with BlobFeed(replace(context, jobs=1) if few else context, frozenset()) as feed:
                     for blob, places in index.occurrences.items():
                         for commit, path in places:
                             feed.offer(blob, commit, path)
