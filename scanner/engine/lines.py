@@ -170,29 +170,36 @@ def shifted(match: Match, by: int) -> Match:
 
 
 def scan_lines(
-    lines: Sequence[str], plan: LinePlan, policy: Policy, path: str, kind: int = MIDDLE
+    lines: Sequence[str],
+    plan: LinePlan,
+    policy: Policy,
+    path: str,
+    kind: int = MIDDLE,
+    containers: bool = False,
 ) -> dict[int, LineFound]:
-    """What each of `lines` holds at place `kind` (several lines only in the middle) in a file at
-    `path`, in one pass of the engine: by index, the lines with a keyword hit (the others hold
-    nothing anywhere)."""
+    """What each of `lines` holds at place `kind` (several lines only in the middle, or, with
+    `containers`, the last lines of a text) in a file at `path`, in one pass of the engine: by index,
+    the lines with a keyword hit (the others hold nothing anywhere). With `containers`, a container
+    word works as in a whole text (every base64 run after it, on any of the lines, is decoded): the
+    lines are scanned together, as the end of their text, and are not told apart if a rule times out."""
     ruleset = plan.ruleset
     text, starts = _context(lines, kind)
     found: list[Hit] = []
     whole: dict[int, list[Hit]] = {}
     flagged: set[int] = set()  # lines holding a container word
     hit: set[int] = set()
-    containers, whole_keywords = plan.containers, plan.whole
+    container_words, whole_keywords = plan.containers, plan.whole
     for start, keyword in ruleset.prefilter.hits(text):
         line = bisect.bisect_right(starts, start) - 1
         hit.add(line)
-        if keyword in containers:
+        if keyword in container_words and not containers:
             flagged.add(line)
             continue  # its text is scanned whole; what it makes of the others' lines is not theirs
         found.append((start, keyword))
         if keyword in whole_keywords:
             whole.setdefault(line, []).append((start - starts[line], keyword))
     matches, timed_out = find_matches(text, ruleset, policy, path, keyword_hits=found)
-    if timed_out and len(lines) > 1:  # which line made it time out: each alone
+    if timed_out and len(lines) > 1 and not containers:  # which line made it time out: each alone
         alone = {n: scan_lines((lines[n],), plan, policy, path, kind) for n in sorted(hit)}
         return {n: got for n, found_alone in alone.items() for got in found_alone.values()}
     local, positions = plan.local, plan.position
@@ -203,7 +210,7 @@ def scan_lines(
         line = bisect.bisect_right(starts, match.secret_span.start) - 1
         by_line.setdefault(line, []).append(shifted(match, -starts[line]))
     slow = bool(timed_out)
-    return {
-        n: LineFound(tuple(by_line.get(n, ())), tuple(whole.get(n, ())), n in flagged, slow, hit=True)
-        for n in hit
+    return {  # (a line without a hit holds a match only in a value a container word has decoded)
+        n: LineFound(tuple(by_line.get(n, ())), tuple(whole.get(n, ())), n in flagged, slow, hit=n in hit)
+        for n in hit | by_line.keys()
     }

@@ -57,6 +57,7 @@ class BlobLines:
     earlier: Version | None = None  # the version of its path read before it, and where it differs
     zone: Zones | None = None
     changed_whole: list[Hit] = field(default_factory=list)  # with `earlier`: the hits of `whole` in `zone`
+    tail: int | None = None  # where the line of its first container word starts: from there, scanned whole
 
 
 def readable(blob: BlobText, path: str) -> bool:
@@ -135,7 +136,8 @@ def by_bytes(
     for item in blobs:
         fresh = novel.setdefault(id(item.memo), set())
         item.version = _lines_of_hits(item, plan, byte_hits, versions.get(item.path), fresh)
-        versions.put(item.path, item.version)
+        # a version with a container word is not kept: the next version looks at all of its text
+        versions.put(item.path, item.version if item.tail is None else None)
         usable.append(item.version is not None)
     return usable, novel
 
@@ -167,8 +169,13 @@ def _lines_of_hits(
         item.earlier, item.zone = old, zone
     clean: bool | None = None
     if starts or before or after:  # no hit: nothing to find, however the text is
-        if not plan.containers.isdisjoint(keywords) or not several_lines(data):
+        if not several_lines(data):
             return None
+        if not plan.containers.isdisjoint(keywords):  # (only where the text changed: see Versions)
+            first = min(s for s, k in zip(starts, keywords, strict=True) if k in plan.containers) + base
+            item.tail = data.rfind(b"\n", 0, first) + 1
+            if item.tail == 0:
+                return None  # from the first line on: the text is scanned whole
         # an old version free of them: only what differs may hold one (no character holds a line break)
         clean = fold_free(data[base:changed] if folds_known else data)
         if not clean:
@@ -202,7 +209,9 @@ def _lines_of_hits(
     for first, _where, line in after:
         keep(first + shift, line)
     item.whole = [*whole_before, *in_zone, *((start + shift, keyword) for start, keyword in whole_after)]
-    return Version(data, tuple(lines), tuple(item.whole), clean)
+    if item.tail is not None:
+        item.lines = [entry for entry in lines if entry[0] < item.tail]
+    return Version(data, tuple(item.lines), tuple(item.whole), clean)
 
 
 def _offset(entry: tuple[int, int, bytes] | Hit) -> int:

@@ -14,7 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.engine.file_rules import scan_path
-from scanner.engine.lines import MIDDLE, LineFound, LinePlan, path_class, scan_lines, shifted
+from scanner.engine.lines import (
+    LAST,
+    LAST_BREAK,
+    MIDDLE,
+    LineFound,
+    LinePlan,
+    path_class,
+    scan_lines,
+    shifted,
+)
 from scanner.engine.prefilter import HyperscanPrefilter
 from scanner.engine.region_reuse import Earlier
 from scanner.engine.regions import RegionsFound, region_matches, whole_rule_matches
@@ -128,6 +137,11 @@ class LineMemo:
                     kept.append(entry)
         if item.version is not None:
             item.version.lines = tuple(kept)
+        if item.tail is not None:
+            tail = self._scan_tail(item)
+            if tail is None:
+                return None
+            placed.extend(tail)
         regions = RegionsFound()
         regions_kept = item.version.regions if item.version is not None else None
         if item.whole:
@@ -166,6 +180,23 @@ class LineMemo:
         chunk = Chunk(path=item.path, text=text, blob=item.blob)
         result = scan_chunk(chunk, step.ruleset, step.policy, matched=(matches, []))
         return Scanned(self._path_findings(item, text) + result.findings, result.notices, stats)
+
+    def _scan_tail(self, item: BlobLines) -> list[tuple[int, tuple[Match, ...]]] | None:
+        """What the lines from the first container word's on hold, scanned together as the end of the
+        text (scanner.engine.lines.scan_lines with `containers`), at their byte offsets; None when a
+        rule timed out there."""
+        assert item.tail is not None
+        body = item.text.data[item.tail :]
+        kind = LAST_BREAK if body.endswith(b"\n") else LAST
+        raw = (body[:-1] if kind == LAST_BREAK else body).split(b"\n")
+        texts = [line.decode("utf-8", "replace") for line in raw]
+        found = scan_lines(texts, self.plan, self.step.policy, item.path, kind, containers=True)
+        starts = [item.tail]
+        for line in raw[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+        if any(line.timed_out for line in found.values()):
+            return None
+        return [(starts[n], line.matches) for n, line in sorted(found.items()) if line.matches]
 
     def _by_path(self, path: str) -> bool:
         """Whether a file rule's paths match `path` (told once per path)."""

@@ -214,6 +214,24 @@ def test_a_half_of_a_pair_added_next_to_the_other_is_found(backend: str, secret_
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_a_container_word_below_the_first_line_decodes_what_follows_it(backend: str) -> None:
+    """After `auths` (a Docker config), every base64 run is decoded, on lines with no keyword too: the
+    lines from the container word's on are scanned together; those before it, line by line."""
+    step = FileStep(RULESETS[backend], Policy())
+    step.prepare()
+    memo = LineMemo(step)
+    hidden = base64.b64encode(f"deploy:{TOKEN}".encode()).decode()
+    config = ["# registry login", "x = 1", '{"auths": {', f'  "r.io": {{"a": "{hidden}"}}', "}}"]
+    texts = ["\n".join(config) + "\n", "\n".join(config), "\n".join([*config[:2], "y = 2", *config[2:]])]
+    items = [(f"c{n}", "a.json", _blob(text)) for n, text in enumerate(texts)]
+    expected = [_full(step, text, path, blob) for blob, path, text in items]
+    assert all("github.pat-classic" in {f.rule_id for f in got[0]} for got in expected)  # type: ignore[attr-defined]
+    assert _split(memo, step, items) == expected
+    if backend == "hyperscan":  # split, not handed back (the pyahocorasick path hands it back)
+        assert all(result is not None for result in memo.scan(items))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_every_block_at_every_place(backend: str) -> None:
     """Each block as a whole file, as its first lines, in the middle and as its last lines, several
     times over (what a line holds at each place is taken from the memo the second time)."""
