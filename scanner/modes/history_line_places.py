@@ -4,14 +4,12 @@ way the keyword backend makes cheapest, and what the memo keeps of the lines of 
 - Hyperscan runs over every blob's bytes at C speed: the lines holding a keyword hit are looked up;
   over a later version of a path, only where it differs from the last one read (history_versions),
   the lines before and after that are the last version's;
-- pyahocorasick is slow per character, so a blob's distinct lines are set against those seen before (a
-  set difference, at C speed) and only the new ones go through the prefilter; where the lines holding
-  something sit is then found by searching for each (at C speed too)."""
+- pyahocorasick is slow per character, so a blob's distinct lines are set against those seen before
+  (scanner.modes.history_line_sets)."""
 
 from __future__ import annotations
 
 import bisect
-import codecs
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +25,6 @@ from scanner.sources.windows import fits_whole
 # Characters that a case-insensitive pattern takes for the ASCII letters i, k and s (engine.firstset),
 # where the prefilter sees no keyword: a blob holding one is scanned whole.
 FOLDS = ("\u0130".encode(), "\u212a".encode(), "\u017f".encode())
-FIND_AT_MOST = 8  # distinct lines looked for one by one in a blob; more, and its lines are walked
 
 ByteHits = Callable[[bytes], tuple["array[int]", "array[int]"]]
 
@@ -57,7 +54,7 @@ class BlobLines:
     earlier: Version | None = None  # the version of its path read before it, and where it differs
     zone: Zones | None = None
     changed_whole: list[Hit] = field(default_factory=list)  # with `earlier`: the hits of `whole` in `zone`
-    tail: int | None = None  # where the line of its first container word starts: from there, scanned whole
+    tail: int | None = None  # where the line of its first container word starts: the rest scanned together
 
 
 def readable(blob: BlobText, path: str) -> bool:
@@ -99,19 +96,6 @@ def place_of(start: int, end: int, size: int) -> int:
     return LAST_BREAK if end == size - 1 else MIDDLE
 
 
-def byte_offset(line: bytes, chars: int) -> int:
-    """The byte offset in UTF-8 `line` of the ASCII character at character offset `chars` of its text
-    (decoded with invalid bytes replaced, as the memo decodes it)."""
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    count = 0
-    for offset in range(len(line)):
-        out = decoder.decode(line[offset : offset + 1])
-        if line[offset] < 0x80 and count + len(out) - 1 == chars:  # what was pending, then this one
-            return offset
-        count += len(out)
-    return len(line)
-
-
 def characters(data: bytes, offsets: list[int]) -> dict[int, int]:
     """Character offsets of the byte offsets `offsets` of UTF-8 `data` (each at an ASCII byte)."""
     if data.isascii():
@@ -148,36 +132,18 @@ def _lines_of_hits(
     """Fills in `item`'s lines and whole-text hits; the version to keep, or None when the blob is not
     to be split (it is scanned whole)."""
     data = item.text.data
-    before: Sequence[tuple[int, int, bytes]] = ()
-    after: Sequence[tuple[int, int, bytes]] = ()
-    whole_before: Sequence[Hit] = ()
-    whole_after: Sequence[Hit] = ()
     if old is None:
         base, changed, shift = 0, len(data), 0
-        starts, keywords = byte_hits(data)
-        folds_known = False
+        parts = _Parts((), (), (), ())
     else:
         zone = zones(old.data, data)
         base, changed, shift = zone.start, zone.end, zone.shift
-        starts, keywords = byte_hits(data[base:changed])
-        cut = changed - shift  # where the unchanged lines at the end start in the old version
-        before = old.lines[: bisect.bisect_left(old.lines, base, key=_offset)]
-        after = old.lines[bisect.bisect_left(old.lines, cut, key=_offset) :]
-        whole_before = old.whole[: bisect.bisect_left(old.whole, base, key=_offset)]
-        whole_after = old.whole[bisect.bisect_left(old.whole, cut, key=_offset) :]
-        folds_known = old.fold_free is True
+        parts = _Parts.of(old, base, changed - shift)
         item.earlier, item.zone = old, zone
+    starts, keywords = byte_hits(data[base:changed] if base or changed < len(data) else data)
     clean: bool | None = None
-    if starts or before or after:  # no hit: nothing to find, however the text is
-        if not several_lines(data):
-            return None
-        if not plan.containers.isdisjoint(keywords):  # (only where the text changed: see Versions)
-            first = min(s for s, k in zip(starts, keywords, strict=True) if k in plan.containers) + base
-            item.tail = data.rfind(b"\n", 0, first) + 1
-            if item.tail == 0:
-                return None  # from the first line on: the text is scanned whole
-        # an old version free of them: only what differs may hold one (no character holds a line break)
-        clean = fold_free(data[base:changed] if folds_known else data)
+    if starts or parts.before or parts.after:  # no hit: nothing to find, however the text is
+        clean = _may_split(item, plan, starts, keywords, base, changed, old)
         if not clean:
             return None
     size, seen, lines, whole = len(data), item.memo.seen, item.lines, plan.whole
@@ -191,7 +157,7 @@ def _lines_of_hits(
         else:
             lines.append((first, place_of(first, end, size), line))
 
-    for first, _where, line in before:
+    for first, _where, line in parts.before:
         keep(first, line)
     in_zone = item.changed_whole
     end = -1
@@ -206,70 +172,65 @@ def _lines_of_hits(
         if end < 0:
             end = size
         keep(first, data[first:end])
-    for first, _where, line in after:
+    for first, _where, line in parts.after:
         keep(first + shift, line)
-    item.whole = [*whole_before, *in_zone, *((start + shift, keyword) for start, keyword in whole_after)]
+    item.whole = [
+        *parts.whole_before,
+        *in_zone,
+        *((at + shift, keyword) for at, keyword in parts.whole_after),
+    ]
     if item.tail is not None:
         item.lines = [entry for entry in lines if entry[0] < item.tail]
     return Version(data, tuple(item.lines), tuple(item.whole), clean)
 
 
+@dataclass(frozen=True)
+class _Parts:
+    """What an earlier version gives of the unchanged parts of a new one: the lines (with a hit) and
+    the hits of whole-text rules before the change, and those after it (at the earlier offsets)."""
+
+    before: Sequence[tuple[int, int, bytes]]
+    after: Sequence[tuple[int, int, bytes]]
+    whole_before: Sequence[Hit]
+    whole_after: Sequence[Hit]
+
+    @staticmethod
+    def of(old: Version, start: int, cut: int) -> _Parts:
+        """`start`: where the change starts; `cut`: where the unchanged part after it starts in `old`."""
+        lines, whole = old.lines, old.whole
+        return _Parts(
+            lines[: bisect.bisect_left(lines, start, key=_offset)],
+            lines[bisect.bisect_left(lines, cut, key=_offset) :],
+            whole[: bisect.bisect_left(whole, start, key=_offset)],
+            whole[bisect.bisect_left(whole, cut, key=_offset) :],
+        )
+
+
+def _may_split(
+    item: BlobLines,
+    plan: LinePlan,
+    starts: array[int],
+    keywords: array[int],
+    base: int,
+    changed: int,
+    old: Version | None,
+) -> bool:
+    """Whether the memo can split a text with hits (`starts`, `keywords`: those in [base, changed)):
+    several lines, not minified, no character that case-insensitive patterns read as an ASCII
+    letter, and no container word on its first line; a container word further down sets `item.tail`.
+    Only what changed is looked at where the earlier version is known to be free of both."""
+    data = item.text.data
+    if not several_lines(data):
+        return False
+    if not plan.containers.isdisjoint(keywords):  # (a version holding one is never kept: Versions)
+        first = min(s for s, k in zip(starts, keywords, strict=True) if k in plan.containers) + base
+        item.tail = data.rfind(b"\n", 0, first) + 1
+        if item.tail == 0:
+            return False  # from the first line on: the text is scanned whole
+    # an earlier version free of them: only what differs may hold one (no character holds a line break)
+    known = old is not None and old.fold_free is True
+    return fold_free(data[base:changed] if known else data)
+
+
 def _offset(entry: tuple[int, int, bytes] | Hit) -> int:
     return entry[0]
-
-
-def by_set(
-    blobs: list[BlobLines], plan: LinePlan
-) -> tuple[list[bool], list[list[bytes]], dict[int, set[bytes]]]:
-    """The distinct lines of each blob against those seen: the new ones scanned after the batch. Also
-    each usable blob's lines, in order."""
-    novel: dict[int, set[bytes]] = {}
-    split: list[list[bytes]] = []
-    usable = [splittable(item.text.data) for item in blobs]
-    blobs = [item for item, ok in zip(blobs, usable, strict=True) if ok]
-    for item in blobs:
-        lines = item.text.data.split(b"\n")
-        split.append(lines)
-        fresh = set(lines) - item.memo.seen
-        if fresh:
-            novel.setdefault(id(item.memo), set()).update(fresh)
-    return usable, split, novel
-
-
-def lines_of(item: BlobLines, lines: list[bytes], plan: LinePlan) -> None:
-    """The places of the lines of `item` that hold something, and its hits of whole-text rules. Its
-    first and last lines are at their own places; a line is looked for with `bytes.find` (at C
-    speed), or, when many are, its lines are walked once."""
-    data, memo = item.text.data, item.memo
-    size = len(data)
-    last = len(lines) - 2 if data.endswith(b"\n") else len(lines) - 1  # the last line's index
-    dirty = set(lines[1:last]) & memo.found.keys() if len(lines) > 2 else set()
-    starts = (0, size - len(lines[last]) - (1 if data.endswith(b"\n") else 0))
-    for start, line in zip(starts, (lines[0], lines[last]), strict=True):
-        if line in memo.hit:
-            item.lines.append((start, place_of(start, start + len(line), size), line))
-    if len(dirty) > FIND_AT_MOST:
-        offset = len(lines[0]) + 1
-        for line in lines[1:last]:
-            if line in dirty:
-                item.lines.append((offset, MIDDLE, line))
-            offset += len(line) + 1
-    else:
-        for line in dirty:
-            pattern = b"\n" + line + b"\n"
-            at = data.find(pattern)
-            while at >= 0:
-                start = at + 1
-                if start + len(line) < size - 1:  # not the last line: its break is not the final one
-                    item.lines.append((start, MIDDLE, line))
-                at = data.find(pattern, start + len(line))
-    item.lines.sort()
-    for start, _where, line in item.lines:
-        hits = memo.found.get(line)  # hits are the line's own wherever it sits
-        if hits is not None and hits.whole_hits:
-            ascii_line = line.isascii()
-            item.whole.extend(
-                (start + (s if ascii_line else byte_offset(line, s)), k) for s, k in hits.whole_hits
-            )
-    lengths = plan.lengths
-    item.whole.sort(key=lambda hit: hit[0] + lengths[hit[1]])  # the prefilter's order

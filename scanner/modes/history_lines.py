@@ -30,15 +30,8 @@ from scanner.engine.regions import RegionsFound, region_matches, whole_rule_matc
 from scanner.engine.scan import scan_chunk
 from scanner.model import Chunk, Finding, Match, ScanStats
 from scanner.modes.file_step import FileStep, Scanned
-from scanner.modes.history_line_places import (
-    BlobLines,
-    ClassMemo,
-    by_bytes,
-    by_set,
-    characters,
-    lines_of,
-    readable,
-)
+from scanner.modes.history_line_places import BlobLines, ClassMemo, by_bytes, characters, readable
+from scanner.modes.history_line_sets import by_set, lines_of
 from scanner.modes.history_versions import Versions
 from scanner.sources.git import BlobText
 
