@@ -101,8 +101,8 @@ def test_regex_timeout_is_reported_not_raised() -> None:
     assert [n.message.split(" ")[1] for n in result.notices] == ["'test.slow'"]
 
 
-def test_fifty_megabyte_single_line_does_not_hang(ruleset: CompiledRuleset) -> None:
-    filler = "x=1;password_hint;token;" * (50_000_000 // 24)
+def test_twenty_megabyte_single_line_does_not_hang(ruleset: CompiledRuleset) -> None:
+    filler = "x=1;password_hint;token;" * (20_000_000 // 24)  # 1.7 million keyword hits on one line
     text = filler + f" '{TOKEN}' " + filler[:1000]
     assert scan(text, ruleset) == [("github.pat-classic", 1, len(filler) + 3)]
 
