@@ -17,9 +17,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from scanner.inventory_model import Credential
 from scanner.model import Finding, KnownMark, Report, ReviewStatus, Severity
+
+if TYPE_CHECKING:  # annotations only: a scan that builds no inventory does not load its model
+    from scanner.inventory_model import Credential
 
 
 def still_failing(status: ReviewStatus, expired: bool) -> bool:

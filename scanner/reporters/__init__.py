@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from scanner.inventory_model import Inventory
 from scanner.model import Report, Severity
+
+if TYPE_CHECKING:  # the inventory's model is loaded by the modes that build one, not by every scan
+    from scanner.inventory_model import Inventory
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def get_writer(name: str) -> Writer:
 FORMATS = ("text", "json", "sarif", "markdown", "github")
 
 
-InventoryWriter = Callable[[Inventory], str]
+InventoryWriter = Callable[["Inventory"], str]
 INVENTORY_FORMATS = ("markdown", "json", "csv", "html")
 
 
