@@ -20,6 +20,7 @@ from scanner.engine.lines import (
     scan_lines,
 )
 from scanner.engine.noise import minified
+from scanner.engine.region_reuse import Earlier, RegionsKept
 from scanner.engine.regions import RegionMemo, region_matches, whole_rule_matches
 from scanner.engine.scan import find_matches
 from scanner.model import Allowlist, Companion, Match, Policy
@@ -101,10 +102,21 @@ def _whole(text: str, plan: LinePlan, policy: Policy, path: str = "a.py") -> lis
     return _ids(found)
 
 
-def _by_regions(text: str, plan: LinePlan, memo: RegionMemo, policy: Policy) -> list[tuple[str, int, int]]:
+def _by_regions(
+    text: str,
+    plan: LinePlan,
+    memo: RegionMemo,
+    policy: Policy,
+    hits: list[tuple[int, int]] | None = None,
+    earlier: Earlier | None = None,
+    kept: RegionsKept | None = None,
+) -> list[tuple[str, int, int]]:
+    """What the regions give (with `hits`: those given, else every hit of a whole-text rule's keyword),
+    as (rule, secret start, secret end)."""
     data = text.encode()
-    hits = [(s, k) for s, k in plan.ruleset.prefilter.hits(text) if k in plan.whole]
-    found = region_matches(data, hits, plan, policy, "a.py", memo)
+    if hits is None:
+        hits = [(s, k) for s, k in plan.ruleset.prefilter.hits(text) if k in plan.whole]
+    found = region_matches(data, hits, plan, policy, "a.py", memo, earlier, kept)
     assert not found.timed_out
     matches = [
         Match(m.rule_id, m.span, type(m.secret_span)(m.secret_span.start + s, m.secret_span.end + s), "", 0.0)
@@ -161,8 +173,13 @@ def test_a_region_that_times_out_says_so() -> None:
     plan = _plan(redos)
     text = "x = 1\n" + "a" * 60 + "c\ny = 2\n"
     hits = [(s, k) for s, k in plan.ruleset.prefilter.hits(text) if k in plan.whole]
-    found = region_matches(text.encode(), hits, plan, Policy(regex_timeout=0.05), "a.py", RegionMemo())
+    kept = RegionsKept()  # what a later version would take over: the rule's hits, none of its clusters
+    found = region_matches(
+        text.encode(), hits, plan, Policy(regex_timeout=0.05), "a.py", RegionMemo(), None, kept
+    )
     assert found.timed_out == ["user.redos"]
+    position = plan.position["user.redos"]
+    assert not kept.complete and kept.rule_hits[position] and position not in kept.rule_clusters
 
 
 def test_a_pair_on_one_line_is_line_local() -> None:

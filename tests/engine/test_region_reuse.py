@@ -5,10 +5,10 @@ what a scan of its whole text gives, whatever part of it changed."""
 from __future__ import annotations
 
 from scanner.engine.region_reuse import Earlier, RegionsKept
-from scanner.engine.regions import RegionMemo, region_matches, whole_rule_matches
-from scanner.model import Match, Policy
+from scanner.engine.regions import RegionMemo
+from scanner.model import Policy
 from scanner.modes.history_versions import zones
-from tests.engine.test_lines import PAIR_ID, PAIR_SECRET, _ids, _plan, _whole
+from tests.engine.test_lines import PAIR_ID, PAIR_SECRET, _by_regions, _plan, _whole
 from tests.rule_data import model_rule
 
 BEHIND = model_rule(
@@ -28,16 +28,7 @@ BEHIND_LINE = ["k=acme_q8w7e6r5t4y3u2i1o0pz"]
 def _found(
     text: str, hits: list[tuple[int, int]], earlier: Earlier | None, kept: RegionsKept | None
 ) -> list[tuple[str, int, int]]:
-    found = region_matches(text.encode(), hits, PLAN, Policy(), "a.py", RegionMemo(), earlier, kept)
-    assert not found.timed_out
-    matches = [
-        Match(m.rule_id, m.span, type(m.secret_span)(m.secret_span.start + s, m.secret_span.end + s), "", 0.0)
-        for s, held in found.placed
-        for m in held
-    ]
-    for position, rule_hits in found.whole.items():
-        matches.extend(whole_rule_matches(text, position, rule_hits, PLAN, Policy(), "a.py")[0])
-    return _ids(matches)
+    return _by_regions(text, PLAN, RegionMemo(), Policy(), hits, earlier, kept)
 
 
 def _hits(text: str) -> list[tuple[int, int]]:
@@ -127,19 +118,3 @@ def test_what_cannot_be_taken_over_is_not() -> None:
     assert earlier.taken_over(3, 20) is not None
     assert Earlier(kept, start=30, end=300, shift=0).taken_over(3, 20) is None  # too near the change
     assert earlier.around(3, [(250, 0)]) == [(10, 0), (250, 0), (500, 0)]
-
-
-def test_a_rule_that_times_out_keeps_its_hits_but_no_clusters() -> None:
-    redos = model_rule(
-        id="user.redos", keywords=("aaaa",), pattern=r"(?P<secret>(?:a|a){1,60}(?:a|a){1,60}b)", max_width=121
-    )
-    plan = _plan(redos)
-    text = "x = 1\n" + "a" * 60 + "c\ny = 2\n"
-    hits = [(s, k) for s, k in plan.ruleset.prefilter.hits(text) if k in plan.whole]
-    kept = RegionsKept()
-    found = region_matches(
-        text.encode(), hits, plan, Policy(regex_timeout=0.05), "a.py", RegionMemo(), None, kept
-    )
-    position = plan.position["user.redos"]
-    assert found.timed_out == ["user.redos"] and not kept.complete
-    assert kept.rule_hits[position] and position not in kept.rule_clusters
