@@ -9,11 +9,13 @@ cache is read and written then, never in the middle of a scan.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.engine.index import KeywordTables, RuleIndex
-from scanner.engine.region_facts import RegionFacts
 from scanner.ruleset.tables import keyword_tables
+
+if TYPE_CHECKING:  # only history audits need region facts (and the pattern parsing behind them)
+    from scanner.engine.region_facts import RegionFacts
 
 
 class CompiledRuleset(RuleIndex):
