@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
+import time
 
 import pytest
 
@@ -25,6 +27,36 @@ def test_a_terminating_signal_raises_once_and_is_restored() -> None:
     finally:
         restore()
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+class _SignalledWhileFreed:
+    """An object whose destructor is where the signal lands (as when regex frees its parser's objects)."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), self.signum)
+        signal.sigtimedwait([], 0)  # the handler runs here, inside the destructor
+
+
+@pytest.mark.parametrize(
+    ("signum", "raised"), [(signal.SIGTERM, signals.Terminated), (signal.SIGINT, KeyboardInterrupt)]
+)
+def test_a_signal_that_lands_in_a_destructor_is_not_lost(signum: int, raised: type[BaseException]) -> None:
+    """Python drops an exception raised in a destructor ("Exception ignored"): the signal is sent again
+    and raised in the code the destructor interrupted."""
+    before = sys.unraisablehook
+    restore = signals.install()
+    try:
+        with pytest.raises(raised):
+            _SignalledWhileFreed(signum)  # freed at once: the signal lands in __del__
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:  # sent again from another thread: raised here
+                time.sleep(0.01)
+    finally:
+        restore()
+    assert sys.unraisablehook is before
 
 
 def test_an_ignored_signal_is_left_ignored() -> None:
