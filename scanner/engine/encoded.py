@@ -10,7 +10,6 @@ import base64
 import binascii
 import json
 import re
-import string
 import urllib.parse
 from collections.abc import Iterable
 
@@ -24,7 +23,31 @@ CONTAINER_WORDS = ("auths",)
 CONTAINER_REACH = 65536
 MAX_RUN = 16384  # characters of one encoded value
 MIN_RUN = 16
-B64_CHARS = frozenset(string.ascii_letters + string.digits + "+/-_=")
+
+
+# Runs of a value's characters, matched forwards from a position (and on the reversed text before it,
+# for where the run starts): the regex engine walks them in C, where long lines (minified code, a
+# data: URI, a lock file's hashes) cost a Python loop thousands of steps per keyword hit.
+_B64_RUN = re.compile(r"[A-Za-z0-9+/_-]*")  # the base64 alphabets without `=`
+_URL_RUN = re.compile(r"[A-Za-z0-9%._~+=/:@!*,;$-]*")  # what a query or form value holds unencoded
+_NEAR = 64  # characters looked at before a position first; most runs are shorter
+
+
+def _run_end(run: re.Pattern[str], text: str, position: int, limit: int) -> int:
+    """Where the run of `run`'s characters that starts at `position` ends, not after `limit`."""
+    found = run.match(text, position, limit)
+    return max(position, found.end()) if found is not None else position
+
+
+def _run_start(run: re.Pattern[str], text: str, position: int, lowest: int) -> int:
+    """Where the run of `run`'s characters that ends at `position` starts, not before `lowest`."""
+    window = _NEAR
+    while True:
+        low = max(lowest, position - window)
+        length = _run_end(run, text[low:position][::-1], 0, position - low)
+        if length < position - low or low <= lowest:
+            return position - length
+        window *= 16
 
 
 def encoded_keyword_literals(keyword: str, spellings: Iterable[str] = ()) -> set[str]:
@@ -49,13 +72,8 @@ def base64_run(text: str, position: int, floor: int = 0) -> tuple[int, int]:
     """The extent of the base64 value around `position`: base64-alphabet characters, at most MAX_RUN,
     not before `floor` (the end of the value taken before), starting after any `=` before it (as in
     `_auth=...`) and ending with at most two `=` of padding."""
-    start = position
-    lowest = max(floor, position - MAX_RUN)
-    while start > lowest and text[start - 1] in B64_CHARS and text[start - 1] != "=":
-        start -= 1
-    end = position
-    while end < len(text) and end - start < MAX_RUN and text[end] in B64_CHARS and text[end] != "=":
-        end += 1
+    start = _run_start(_B64_RUN, text, position, max(floor, position - MAX_RUN))
+    end = _run_end(_B64_RUN, text, position, min(len(text), start + MAX_RUN))
     padding = 0
     while end < len(text) and text[end] == "=" and padding < 2:
         end, padding = end + 1, padding + 1
@@ -71,9 +89,9 @@ def runs_in(text: str, start: int = 0, end: int | None = None) -> list[int]:
     return [found.start() for found in _RUNS.finditer(text, start, len(text) if end is None else end)]
 
 
-# A URL-encoded value: what a query string or form value may hold unencoded, and %XX escapes. It
-# stops at `&`, whitespace, quotes and brackets, so one parameter (with its name) is decoded at a time.
-_URL_CHARS = frozenset(string.ascii_letters + string.digits + "%._~+=/:@!*,;$-")
+# A URL-encoded value (_URL_RUN): what a query string or form value may hold unencoded, and %XX
+# escapes. It stops at `&`, whitespace, quotes and brackets, so one parameter (with its name) is
+# decoded at a time.
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
@@ -91,13 +109,8 @@ def url_keyword_forms(keyword: str) -> set[str]:
 
 def url_run(text: str, position: int) -> tuple[int, int]:
     """The extent of the URL-encoded value around `position`, at most MAX_RUN characters."""
-    start = position
-    while start > 0 and position - start < MAX_RUN and text[start - 1] in _URL_CHARS:
-        start -= 1
-    end = position
-    while end < len(text) and end - start < MAX_RUN and text[end] in _URL_CHARS:
-        end += 1
-    return start, end
+    start = _run_start(_URL_RUN, text, position, max(0, position - MAX_RUN))
+    return start, _run_end(_URL_RUN, text, position, min(len(text), start + MAX_RUN))
 
 
 def decode_url(value: str) -> str | None:

@@ -1,11 +1,24 @@
 """The decoding helpers at their edges: short and invalid base64, JSON strings that end at a newline or
-run past the look-around limit, and JSON escapes that do not decode."""
+run past the look-around limit, JSON escapes that do not decode, and the extent of base64 and URL-encoded
+runs against their definition."""
 
 from __future__ import annotations
 
 import base64
+import string
 
-from scanner.engine.encoded import MAX_RUN, MIN_RUN, decode_base64, json_string_around, unescape_json
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner.engine.encoded import (
+    MAX_RUN,
+    MIN_RUN,
+    base64_run,
+    decode_base64,
+    json_string_around,
+    unescape_json,
+    url_run,
+)
 
 
 def test_base64_too_short_invalid_or_binary_is_not_decoded() -> None:
@@ -40,3 +53,60 @@ def test_unescape_json() -> None:
     assert unescape_json("a\\nb") == "a\nb"
     assert unescape_json("a\\qb") is None  # invalid escape
     assert unescape_json("no newline") is None
+
+
+# The runs' definitions, a character at a time: what the regex walks of base64_run and url_run must
+# give wherever the position is, whatever the floor, on runs shorter and longer than MAX_RUN.
+_B64 = frozenset(string.ascii_letters + string.digits + "+/-_")
+_URL = frozenset(string.ascii_letters + string.digits + "%._~+=/:@!*,;$-")
+
+
+def _base64_run_by_char(text: str, position: int, floor: int) -> tuple[int, int]:
+    start, lowest = position, max(floor, position - MAX_RUN)
+    while start > lowest and text[start - 1] in _B64:
+        start -= 1
+    end = position
+    while end < len(text) and end - start < MAX_RUN and text[end] in _B64:
+        end += 1
+    padding = 0
+    while end < len(text) and text[end] == "=" and padding < 2:
+        end, padding = end + 1, padding + 1
+    return start, end
+
+
+def _url_run_by_char(text: str, position: int) -> tuple[int, int]:
+    start = position
+    while start > 0 and position - start < MAX_RUN and text[start - 1] in _URL:
+        start -= 1
+    end = position
+    while end < len(text) and end - start < MAX_RUN and text[end] in _URL:
+        end += 1
+    return start, end
+
+
+_PIECES = st.sampled_from(["a", "Z9", "+/", "-_", "=", "%2F", ".~:@", " ", "&", '"', "\n", "é"])
+
+
+@st.composite
+def _texts(draw: st.DrawFn) -> tuple[str, int, int]:
+    parts = draw(st.lists(st.tuples(_PIECES, st.sampled_from([1, 3, 40, 70, 1100, MAX_RUN + 5])), max_size=6))
+    text = "".join(piece * count for piece, count in parts) or "x"
+    position = draw(st.integers(0, len(text)))
+    return text, position, draw(st.integers(0, position))
+
+
+@given(_texts())
+@settings(max_examples=300, deadline=None)
+def test_runs_are_walked_as_their_definition_says(case: tuple[str, int, int]) -> None:
+    text, position, floor = case
+    assert base64_run(text, position, floor) == _base64_run_by_char(text, position, floor)
+    assert base64_run(text, position) == _base64_run_by_char(text, position, 0)
+    assert url_run(text, position) == _url_run_by_char(text, position)
+
+
+def test_runs_stop_at_their_bound_on_one_long_line() -> None:
+    text = "k" * (3 * MAX_RUN)
+    middle = len(text) // 2
+    assert base64_run(text, middle) == (middle - MAX_RUN, middle)  # MAX_RUN before it fills the run
+    assert url_run(text, 10) == (0, MAX_RUN)
+    assert base64_run(text, middle, middle - 5) == (middle - 5, middle - 5 + MAX_RUN)
