@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -153,6 +154,21 @@ class ScanStats:
             skipped_allowlisted=self.skipped_allowlisted + other.skipped_allowlisted,
             timeouts=self.timeouts + other.timeouts,
             cached=self.cached + other.cached,
+        )
+
+    @staticmethod
+    def total(items: Sequence[ScanStats], cached: int = 0) -> ScanStats:
+        """The counts of `items` added up (and `cached` more cached blobs): one pass per count, not
+        one new object per item, for the history audit's thousands of blobs."""
+        return ScanStats(
+            files=sum(s.files for s in items),
+            bytes=sum(s.bytes for s in items),
+            skipped_binary=sum(s.skipped_binary for s in items),
+            skipped_large=sum(s.skipped_large for s in items),
+            skipped_unreadable=sum(s.skipped_unreadable for s in items),
+            skipped_allowlisted=sum(s.skipped_allowlisted for s in items),
+            timeouts=sum(s.timeouts for s in items),
+            cached=sum(s.cached for s in items) + cached,
         )
 
 

@@ -106,6 +106,16 @@ class RuleIndex(ABC):
                 found[position].append(kid)
         return tuple(map(tuple, found))
 
+    @cached_property
+    def path_rules(self) -> tuple[tuple[int, ...], tuple[int, ...], bool]:
+        """What a file's path can change (engine.lines.path_class): the positions of the rules scoped to
+        some paths, those of the rules whose allowlist names paths, and whether any rule scores context."""
+        return (
+            tuple(p for p, is_scoped in enumerate(self.scoped) if is_scoped),
+            tuple(p for p, rule in enumerate(self.rules) if rule.allowlist.paths),
+            any(rule.context is not None for rule in self.rules),
+        )
+
     @property
     def prefilter(self) -> Prefilter:
         return self.tables.prefilter

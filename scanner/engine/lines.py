@@ -119,14 +119,14 @@ def path_class(
     report there (engine.noise), which rules scoped to some paths apply, which rules' allowlists skip
     it, and what context scoring reads of it (the kind of file, tests, examples, translations).
     Lines of files in the same class give the same findings."""
-    scoped = tuple(p for p, is_scoped in enumerate(ruleset.scoped) if is_scoped and ruleset.in_scope(p, path))
+    scoping, allowing, judging = ruleset.path_rules
+    scoped = tuple(p for p in scoping if ruleset.in_scope(p, path))
     allowed = []
-    for position, rule in enumerate(ruleset.rules):
-        if rule.allowlist.paths:
-            allowlist = ruleset.allowlist(position)
-            if allowlist is not None and allowlist.allows_path(path):
-                allowed.append(position)
-    judged = context_path(path) if any(rule.context is not None for rule in ruleset.rules) else ()
+    for position in allowing:
+        allowlist = ruleset.allowlist(position)
+        if allowlist is not None and allowlist.allows_path(path):
+            allowed.append(position)
+    judged = context_path(path) if judging else ()
     return quiet_path(path), scoped, tuple(allowed), judged
 
 

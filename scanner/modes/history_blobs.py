@@ -60,10 +60,7 @@ def scan_blobs(batch: list[Item], state: BlobState) -> tuple[ScanStats, list[Blo
         else:
             scanned = next(split) or step.scan(got.read(path, blob), path, blob=blob)
         results.append(BlobResult(blob, scanned.findings, scanned.stats, scanned.notices))
-    total = ScanStats()
-    for result in results:
-        total += result.stats
-    return total, results
+    return ScanStats.total([result.stats for result in results]), results
 
 
 def place(findings: tuple[Finding, ...], places: list[tuple[str, str]], step: FileStep) -> list[Finding]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections.abc import Callable, Container
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import TracebackType
 
 from scanner.model import Chunk, Finding, Notice, ScanStats
@@ -148,10 +148,14 @@ class BlobFeed:
             scanned.stats += batch_stats
             if batch_stats.skipped_unreadable:  # its notice is in no snapshot: none is written
                 scanned.complete = False
+            recorded: list[ScanStats] = []  # the counts of the clean blobs
             for result in batch:
-                _gather(scanned, result, index, step, cache)
+                if _gather(scanned, result, index, step, cache):
+                    recorded.append(result.stats)
                 if context.progress is not None:
                     context.progress(1, result.stats.bytes)
+            if recorded:
+                scanned.clean += ScanStats.total(recorded, cached=len(recorded))
             if cache is not None and time.monotonic() - checkpoint > CHECKPOINT_SECONDS:
                 cache.checkpoint()
                 checkpoint = time.monotonic()
@@ -162,15 +166,19 @@ class BlobFeed:
 
 def _gather(
     scanned: Scanned, result: BlobResult, index: HistoryIndex, step: FileStep, cache: BlobCache | None
-) -> None:
+) -> bool:
+    """Adds a blob's findings and notices; whether it was clean and recorded so in the cache (its counts
+    are then the caller's to add to what the next snapshot records)."""
     scanned.notices.extend(result.notices)
     if result.findings:
         scanned.findings.extend(place(result.findings, index.occurrences[result.blob], step))
     if result.notices or result.findings:
         scanned.dirty_blobs.add(result.blob)
-    elif cache is not None:  # what the cache and the next snapshot record
-        scanned.clean += replace(result.stats, cached=1)
-        cache.store_clean(result.blob, result.stats)
+        return False
+    if cache is None:
+        return False
+    cache.store_clean(result.blob, result.stats)
+    return True
 
 
 def _message_findings(

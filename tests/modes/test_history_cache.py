@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,21 @@ def test_library_audit_from_a_snapshot_matches_a_fresh_one(
     again = scan_history(ruleset, policy, cwd=history, cache_dir=tmp_path / "cache")
     assert again.findings == fresh.findings and again.groups == fresh.groups
     assert again.commits == fresh.commits and again.notices == fresh.notices
+    # the snapshot's counts: every blob the fresh audit read, those scanned clean now counted as cached
+    assert replace(again.stats, cached=0) == fresh.stats and 0 < again.stats.cached < fresh.stats.files
+
+
+def test_scan_counts_added_up_in_one_pass_are_those_added_one_by_one() -> None:
+    items = [
+        ScanStats(files=1, bytes=n, skipped_binary=n % 2, skipped_large=n % 5, timeouts=n % 7, cached=n % 3)
+        for n in range(70)
+    ]
+    folded = ScanStats()
+    for item in items:
+        folded += item
+    assert ScanStats.total(items) == folded
+    assert ScanStats.total(items, cached=4) == replace(folded, cached=folded.cached + 4)
+    assert ScanStats.total([]) == ScanStats()
 
 
 @pytest.mark.parametrize(
