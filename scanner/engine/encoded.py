@@ -146,25 +146,23 @@ def decode_base64(value: str) -> str | None:
 
 def json_string_around(text: str, position: int) -> tuple[int, int] | None:
     """The extent (quotes excluded) of the JSON string literal holding `position`, when it holds an
-    escaped newline; None otherwise. Looks at most MAX_RUN characters either way, on one line."""
-    start = position
-    while start > 0 and position - start < MAX_RUN:
-        if text[start - 1] == "\n":
-            return None
-        if text[start - 1] == '"' and (start < 2 or text[start - 2] != "\\"):
-            break
-        start -= 1
-    else:
+    escaped newline; None otherwise. Looks at most MAX_RUN characters either way, on one line (the
+    quotes and line breaks are found with `str.find`, not a character at a time)."""
+    low = max(0, position - MAX_RUN)
+    line = text.rfind("\n", low, position)
+    quote = text.rfind('"', low, position)
+    while quote > line and quote >= 1 and text[quote - 1] == "\\":
+        quote = text.rfind('"', low, quote)
+    if quote < 0 or quote < line:
         return None
-    end = position
-    while end < len(text) and end - position < MAX_RUN:
-        if text[end] == "\n":
-            return None
-        if text[end] == '"' and text[end - 1] != "\\":
-            break
-        end += 1
-    else:
+    high = min(len(text), position + MAX_RUN)
+    line = text.find("\n", position, high)
+    end = text.find('"', position, high)
+    while end >= 0 and (line < 0 or end < line) and text[end - 1] == "\\":
+        end = text.find('"', end + 1, high)
+    if end < 0 or 0 <= line < end:
         return None
+    start = quote + 1
     return (start, end) if "\\n" in text[start:end] else None
 
 

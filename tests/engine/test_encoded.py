@@ -47,6 +47,11 @@ def test_json_string_around_gives_up_past_the_look_around_limit() -> None:
     assert json_string_around(long_after, 3) is None
     unterminated = '"\\nabc'
     assert json_string_around(unterminated, 3) is None
+    at_the_limit = '"\\n' + "a" * (MAX_RUN - 3) + '"'  # the opening quote MAX_RUN characters back
+    assert json_string_around(at_the_limit, MAX_RUN) == (1, len(at_the_limit) - 1)
+    assert json_string_around(at_the_limit, MAX_RUN + 1) is None  # one further: out of reach
+    escaped_first = '\\"x\\ny"'  # the quote at index 1 is escaped: no string opens there
+    assert json_string_around(escaped_first, 3) is None
 
 
 def test_unescape_json() -> None:
@@ -55,8 +60,9 @@ def test_unescape_json() -> None:
     assert unescape_json("no newline") is None
 
 
-# The runs' definitions, a character at a time: what the regex walks of base64_run and url_run must
-# give wherever the position is, whatever the floor, on runs shorter and longer than MAX_RUN.
+# The definitions, a character at a time: what the regex walks of base64_run and url_run, and the
+# searches of json_string_around, must give wherever the position is, whatever the floor, on runs
+# shorter and longer than MAX_RUN.
 _B64 = frozenset(string.ascii_letters + string.digits + "+/-_")
 _URL = frozenset(string.ascii_letters + string.digits + "%._~+=/:@!*,;$-")
 
@@ -84,7 +90,31 @@ def _url_run_by_char(text: str, position: int) -> tuple[int, int]:
     return start, end
 
 
-_PIECES = st.sampled_from(["a", "Z9", "+/", "-_", "=", "%2F", ".~:@", " ", "&", '"', "\n", "é"])
+def _json_string_by_char(text: str, position: int) -> tuple[int, int] | None:
+    start = position
+    while start > 0 and position - start < MAX_RUN:
+        if text[start - 1] == "\n":
+            return None
+        if text[start - 1] == '"' and (start < 2 or text[start - 2] != "\\"):
+            break
+        start -= 1
+    else:
+        return None
+    end = position
+    while end < len(text) and end - position < MAX_RUN:
+        if text[end] == "\n":
+            return None
+        if text[end] == '"' and text[end - 1] != "\\":
+            break
+        end += 1
+    else:
+        return None
+    return (start, end) if "\\n" in text[start:end] else None
+
+
+_PIECES = st.sampled_from(
+    ["a", "Z9", "+/", "-_", "=", "%2F", ".~:@", " ", "&", '"', "\n", "é", "\\", "\\n", '\\"']
+)
 
 
 @st.composite
@@ -95,6 +125,25 @@ def _texts(draw: st.DrawFn) -> tuple[str, int, int]:
     return text, position, draw(st.integers(0, position))
 
 
+@st.composite
+def _json_strings(draw: st.DrawFn) -> tuple[str, int]:
+    """A JSON string literal (escaped newlines, quotes and backslashes inside, sometimes longer than
+    MAX_RUN) between other text, and a position anywhere."""
+    edge = st.sampled_from(["", "x", '"', "\n", '\\"', "\\\\"])
+    inside = st.lists(st.sampled_from(["a", "\\n", '\\"', "\\\\", " ", "é"]), max_size=8)
+    padding = "k" * draw(st.sampled_from([0, 30, MAX_RUN]))
+    body = padding + "".join(draw(inside)) + "".join(draw(inside))
+    text = draw(edge) + '"' + body + '"' + draw(edge)
+    return text, draw(st.integers(0, len(text)))
+
+
+@given(_json_strings())
+@settings(max_examples=300, deadline=None)
+def test_json_strings_are_found_as_their_definition_says(case: tuple[str, int]) -> None:
+    text, position = case
+    assert json_string_around(text, position) == _json_string_by_char(text, position)
+
+
 @given(_texts())
 @settings(max_examples=300, deadline=None)
 def test_runs_are_walked_as_their_definition_says(case: tuple[str, int, int]) -> None:
@@ -102,6 +151,7 @@ def test_runs_are_walked_as_their_definition_says(case: tuple[str, int, int]) ->
     assert base64_run(text, position, floor) == _base64_run_by_char(text, position, floor)
     assert base64_run(text, position) == _base64_run_by_char(text, position, 0)
     assert url_run(text, position) == _url_run_by_char(text, position)
+    assert json_string_around(text, position) == _json_string_by_char(text, position)
 
 
 def test_runs_stop_at_their_bound_on_one_long_line() -> None:
