@@ -170,7 +170,9 @@ def audit_history(
                 )
                 # only the blobs with findings are read again: too few to repay starting workers
                 few = len(index.occurrences) <= FEW_BLOBS
-                with BlobFeed(replace(context, jobs=1) if few else context, frozenset()) as feed:
+                # each on the lines that held its findings alone, where those came from them alone
+                only = dict(snapshot.lines)
+                with BlobFeed(replace(context, jobs=1) if few else context, frozenset(), only) as feed:
                     for blob, places in index.occurrences.items():
                         for commit, path in places:
                             feed.offer(blob, commit, path)

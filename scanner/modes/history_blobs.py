@@ -4,16 +4,17 @@ the report (placed at every commit and path that introduced the blob, grouped pe
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from scanner.fingerprint import fingerprint
 from scanner.model import Finding, Notice, ScanStats, SecretGroup
-from scanner.modes.file_step import FileStep
+from scanner.modes.file_step import FileStep, Scanned
 from scanner.modes.history_lines import LineMemo
 from scanner.sources.git import BlobText, read_blob_text, reopen
 from scanner.sources.history_walk import HistoryIndex
 from scanner.sources.reader import ReadResult
+from scanner.sources.text import UTF8
 
 BATCH_BLOBS = 64
 
@@ -26,16 +27,42 @@ class BlobResult:
     findings: tuple[Finding, ...]
     stats: ScanStats
     notices: tuple[Notice, ...] = ()
+    # the lines (1-based) holding its findings, when they came from those lines alone (the memo's
+    # `from_lines`): all a repeated audit needs to look at again (`BlobState.only`)
+    lines: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
 class BlobState:
     """What a worker scans blobs with: the repository, the per-file step, and the line memo (None: each
-    blob scanned whole), which each worker process keeps for itself across batches."""
+    blob scanned whole), which each worker process keeps for itself across batches. `only`: blobs whose
+    findings an earlier audit of the same rules found on these lines alone; every other line of theirs
+    is blanked before the scan (scanner.modes.history_snapshot)."""
 
     git_dir: str
     step: FileStep
     memo: LineMemo | None
+    only: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+def blank_except(data: bytes, lines: tuple[int, ...]) -> bytes:
+    """`data` with every line but `lines` (1-based) emptied, its line breaks kept: the same line
+    numbers, the kept lines unchanged and still first or last where they were."""
+    held = data.split(b"\n")
+    blanked = [b""] * len(held)
+    for number in lines:
+        if 0 < number <= len(held):
+            blanked[number - 1] = held[number - 1]
+    return b"\n".join(blanked)
+
+
+def _finding_lines(scanned: Scanned) -> tuple[int, ...] | None:
+    """The lines of a blob's findings when a repeated audit can look at those alone: found from its
+    lines alone, with no notice (a timed-out rule looked at all of it)."""
+    if not scanned.from_lines or scanned.notices or not scanned.findings:
+        return None
+    held = {n for f in scanned.findings for n in range(f.location.line, f.location.end_line + 1)}
+    return tuple(sorted(held))
 
 
 def scan_blobs(batch: list[Item], state: BlobState) -> tuple[ScanStats, list[BlobResult]]:
@@ -48,10 +75,16 @@ def scan_blobs(batch: list[Item], state: BlobState) -> tuple[ScanStats, list[Blo
     read: list[BlobText | ReadResult] = [
         read_blob_text(repo, blob, path, step.policy.max_file_size, commit) for blob, path, commit in batch
     ]
+    sizes: dict[int, int] = {}  # the blobs blanked: their size (what their counts report)
+    if state.only:
+        for n, (blob, _path, _commit) in enumerate(batch):
+            got, lines = read[n], state.only.get(blob)
+            if lines is not None and isinstance(got, BlobText) and got.encoding == UTF8:
+                read[n], sizes[n] = BlobText(blank_except(got.data, lines), got.encoding), len(got.data)
     texts = [(b, p, r) for (b, p, _), r in zip(batch, read, strict=True) if isinstance(r, BlobText)]
     split = iter(state.memo.scan(texts) if state.memo is not None else [None] * len(texts))
     results = []
-    for (blob, path, _commit), got in zip(batch, read, strict=True):
+    for n, ((blob, path, _commit), got) in enumerate(zip(batch, read, strict=True)):
         if isinstance(got, ReadResult) and got.notice is not None:  # unreadable (the notice names it)
             results.append(BlobResult(blob, (), got.stats, (got.notice,)))
             continue
@@ -59,7 +92,9 @@ def scan_blobs(batch: list[Item], state: BlobState) -> tuple[ScanStats, list[Blo
             scanned = step.scan(got, path, blob=blob)
         else:
             scanned = next(split) or step.scan(got.read(path, blob), path, blob=blob)
-        results.append(BlobResult(blob, scanned.findings, scanned.stats, scanned.notices))
+        lines = _finding_lines(scanned)
+        stats = replace(scanned.stats, bytes=sizes[n]) if n in sizes else scanned.stats
+        results.append(BlobResult(blob, scanned.findings, stats, scanned.notices, lines))
     return ScanStats.total([result.stats for result in results]), results
 
 

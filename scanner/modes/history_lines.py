@@ -135,6 +135,7 @@ class LineMemo:
             if tail is None:
                 return None
             placed.extend(tail)
+        matched = {start for start, _ in placed}  # the lines holding matches (of line-local rules)
         regions = RegionsFound()
         regions_kept = item.version.regions if item.version is not None else None
         if item.whole:
@@ -152,11 +153,12 @@ class LineMemo:
         elif regions_kept is not None:
             regions_kept.complete = True  # no hit of a rule that is not line-local: nothing to keep
         stats = ScanStats(files=1, bytes=len(data))
+        from_lines = bool(matched) and self._alone(item, matched, regions)
         if not placed and not regions.whole:
             text = None
             if self._by_path(item.path) and step.ruleset.reads_content(item.path):
                 text = data.decode("utf-8", "replace")
-            return Scanned(self._path_findings(item, text), (), stats)
+            return Scanned(self._path_findings(item, text), (), stats, from_lines)
         text = data.decode("utf-8", "replace")
         offsets = [start for start, _ in placed] + [s for hits in regions.whole.values() for s, _ in hits]
         chars = characters(data, offsets)
@@ -172,7 +174,18 @@ class LineMemo:
             matches.extend(whole)
         chunk = Chunk(path=item.path, text=text, blob=item.blob)
         result = scan_chunk(chunk, step.ruleset, step.policy, matched=(matches, []))
-        return Scanned(self._path_findings(item, text) + result.findings, result.notices, stats)
+        findings = self._path_findings(item, text) + result.findings
+        return Scanned(findings, result.notices, stats, from_lines)
+
+    def _alone(self, item: BlobLines, held: set[int], regions: RegionsFound) -> bool:
+        """Whether the blob's findings are its lines' alone, so that a repeated audit may look at those
+        lines only, every other one blanked (scanner.modes.history_blobs.blank_except): no container
+        word, no file rule for its path, nothing found by a rule that is not line-local, and no keyword
+        of such a rule on a line that holds a match (blanked, the text then holds none of theirs)."""
+        if item.tail is not None or regions.placed or regions.whole or self._by_path(item.path):
+            return False
+        data = item.text.data
+        return not any(data.rfind(b"\n", 0, at) + 1 in held for at, _ in item.whole)
 
     def _scan_tail(self, item: BlobLines) -> list[tuple[int, tuple[Match, ...]]] | None:
         """What the lines from the first container word's on hold, scanned together as the end of the

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -50,6 +50,7 @@ class Scanned:
     dirty_blobs: set[str] = field(default_factory=set)
     dirty_messages: set[str] = field(default_factory=set)
     complete: bool = True  # no object was unreadable (its notice would not be in a snapshot)
+    lines: dict[str, tuple[int, ...]] = field(default_factory=dict)  # dirty blobs' finding lines
 
     def snapshot(self, index: HistoryIndex, at_head: set[str]) -> Snapshot:
         dirty = tuple((b, tuple(places)) for b, places in index.occurrences.items() if b in self.dirty_blobs)
@@ -62,6 +63,7 @@ class Scanned:
             commits=tuple(sorted((index.order[sha], index.commits[sha]) for sha in cited)),
             at_head=tuple(blob for blob, _ in dirty if blob in at_head),
             removed=removed,
+            lines=tuple((blob, self.lines[blob]) for blob, _ in dirty if blob in self.lines),
         )
 
 
@@ -89,9 +91,12 @@ class BlobFeed:
     scanned. The rule index is prepared and the line memo made at the first such blob, before any
     worker is forked, so workers inherit both."""
 
-    def __init__(self, context: AuditContext, skip: Container[str]) -> None:
+    def __init__(
+        self, context: AuditContext, skip: Container[str], only: Mapping[str, tuple[int, ...]] | None = None
+    ) -> None:
         self.context = context
         self._skip = skip
+        self._only = only or {}  # blobs to look at on these lines alone (BlobState.only)
         self._taken: set[str] = set()
         lanes = max(1, context.jobs)
         self._batches: list[list[Item]] = [[] for _ in range(lanes)]
@@ -112,7 +117,7 @@ class BlobFeed:
             context = self.context
             context.step.prepare()
             memo = LineMemo(context.step) if context.line_memo else None
-            state = BlobState(git_dir(context.repo), context.step, memo)
+            state = BlobState(git_dir(context.repo), context.step, memo, self._only)
             self._feed = Feed(scan_blobs, state, context.jobs)
         self._feed.submit(self._batches[lane], lane)
         self._batches[lane] = []
@@ -174,6 +179,8 @@ def _gather(
         scanned.findings.extend(place(result.findings, index.occurrences[result.blob], step))
     if result.notices or result.findings:
         scanned.dirty_blobs.add(result.blob)
+        if result.lines is not None:
+            scanned.lines[result.blob] = result.lines
         return False
     if cache is None:
         return False

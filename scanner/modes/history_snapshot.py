@@ -1,6 +1,7 @@
 """What the history cache (scanner.modes.history_cache) keeps of a complete audit, as JSON: the
 snapshot of a ref state, and the tip view an inventory computed for it (scanner.trail). Nothing in
-either is derived from a secret: counts, blob ids, paths, commits, authors, dates and ref names."""
+either is derived from a secret: counts, blob ids, paths, line numbers, commits, authors, dates and ref
+names."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ class Snapshot:
     commits: tuple[tuple[int, CommitInfo], ...]  # (walk position, info) of the commits named here
     at_head: tuple[str, ...]  # dirty blobs in HEAD's tree
     removed: Places = ()  # where a commit deleted or replaced a dirty blob
+    # the lines of the dirty blobs whose findings came from those lines alone: only they are looked at
+    # again (scanner.modes.history_blobs.BlobState.only); a blob not named is read whole
+    lines: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(
@@ -44,6 +48,7 @@ class Snapshot:
                 "commits": [[n, c.sha, c.author, c.date] for n, c in self.commits],
                 "at_head": list(self.at_head),
                 "removed": [[blob, [list(p) for p in places]] for blob, places in self.removed],
+                "lines": [[blob, list(lines)] for blob, lines in self.lines],
             },
             separators=(",", ":"),
         )
@@ -58,6 +63,7 @@ class Snapshot:
             commits=tuple((int(n), CommitInfo(str(s), str(a), str(d))) for n, s, a, d in data["commits"]),
             at_head=tuple(str(blob) for blob in data["at_head"]),
             removed=_places(data["removed"]),
+            lines=tuple((str(blob), tuple(int(n) for n in lines)) for blob, lines in data.get("lines", [])),
         )
 
 

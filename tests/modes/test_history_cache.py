@@ -235,8 +235,13 @@ def test_snapshot_round_trip() -> None:
         messages=("d" * 40,),
         commits=((0, CommitInfo("c" * 40, "A <a@example.com>", "2026-01-01T00:00:00+00:00")),),
         at_head=("b" * 40,),
+        lines=(("b" * 40, (3, 17)),),
     )
     assert Snapshot.from_json(snapshot.to_json()) == snapshot
+    # a snapshot written before the finding lines were kept: its dirty blobs are read whole
+    older = json.loads(snapshot.to_json())
+    del older["lines"]
+    assert Snapshot.from_json(json.dumps(older)) == replace(snapshot, lines=())
 
 
 def test_snapshot_naming_a_lost_commit_is_an_error(history: Path, tmp_path: Path, run_cli: Invoke) -> None:

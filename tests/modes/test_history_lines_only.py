@@ -1,0 +1,138 @@
+"""A repeated audit looks again only at the lines that held a blob's findings, where those findings came
+from its lines alone (scanner.modes.history_blobs: `BlobResult.lines`, `BlobState.only`, kept in the
+audit's snapshot): blob by blob, what the blanked blob gives equals what the whole blob gave (findings,
+notices, counts), on the texts the line memo is tested with; blobs whose findings depend on more than
+their lines are never reduced; and through the CLI, an audit from the snapshot reports what the fresh
+one did, reading those lines and no others."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pygit2
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scanner.model import Policy
+from scanner.modes.file_step import FileStep
+from scanner.modes.history_blobs import BlobResult, BlobState, blank_except, scan_blobs
+from scanner.modes.history_cache import CACHE_FILE
+from scanner.modes.history_lines import LineMemo
+from tests.conftest import Invoke, git
+from tests.modes.test_git_modes import commit_file
+from tests.modes.test_history_cache import audit, comparable, no_walk
+from tests.modes.test_history_lines import BACKENDS, PATHS, PEM, RULESETS, TOKEN, _texts
+from tests.tokens import github_token
+
+COMMIT = "c" * 40
+
+
+def test_blanking_keeps_line_numbers_and_the_lines_asked_for() -> None:
+    data = b"one\r\ntwo\n\nfour caf\xc3\xa9\nfive"
+    assert blank_except(data, (2, 4)) == b"\ntwo\n\nfour caf\xc3\xa9\n"
+    assert blank_except(data, (1, 5)) == b"one\r\n\n\n\nfive"  # the first and the last stay at the edges
+    assert blank_except(data + b"\n", (5, 9, 0)) == b"\n\n\n\nfive\n"  # lines past the end: none
+    assert blank_except(data, ()) == b"\n\n\n\n"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> pygit2.Repository:
+    return pygit2.init_repository(str(tmp_path_factory.mktemp("store")), bare=True)
+
+
+def _scan(
+    store: pygit2.Repository,
+    step: FileStep,
+    batch: list[tuple[str, str, str]],
+    only: dict[str, tuple[int, ...]],
+) -> list[BlobResult]:
+    return scan_blobs(batch, BlobState(store.path, step, LineMemo(step), only))[1]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_a_blob_read_on_its_finding_lines_alone_gives_what_the_whole_blob_gave(
+    backend: str, store: pygit2.Repository, data: st.DataObject
+) -> None:
+    step = FileStep(RULESETS[backend], Policy())
+    step.prepare()
+    path = data.draw(st.sampled_from(PATHS))
+    texts = data.draw(st.lists(_texts(), min_size=1, max_size=4))  # versions of one path, in order
+    batch = [(str(store.create_blob(text.encode("utf-8"))), path, COMMIT) for text in texts]
+    cold = {result.blob: result for result in _scan(store, step, batch, {})}
+    only = {blob: result.lines for blob, result in cold.items() if result.lines is not None}
+    for result in cold.values():
+        if result.lines is not None:  # the lines of every finding, and nothing else
+            assert result.findings and not result.notices
+            assert set(result.lines) == {f.location.line for f in result.findings}
+    again = _scan(store, step, [item for item in batch if item[0] in only], only)
+    for result in again:
+        before = cold[result.blob]
+        assert (result.findings, result.notices, result.stats) == (
+            before.findings,
+            before.notices,
+            before.stats,
+        )
+        assert result.lines == before.lines
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_only_findings_of_lines_alone_are_looked_for_on_their_lines(
+    backend: str, store: pygit2.Repository
+) -> None:
+    step = FileStep(RULESETS[backend], Policy())
+    noise = ["import os", "password = os.environ['DB_PASSWORD']", "token = read_token()", "x = 1"]
+    alone = "\n".join([*noise, f"deploy = '{TOKEN}'", *noise]) + "\n"
+    beside = "\n".join([*noise, f"T = os.environ.get('T', '{TOKEN}')", "y = 2"]) + "\n"  # a multi-line rule's
+    key = "\n".join(["x = 1", *PEM, "y = 2"]) + "\n"  # a key block: not line-local
+    other = github_token()
+    shared = "\n".join(["x = 1", f"T = '{other}'  # os.environ", "y = 2"]) + "\n"  # its keyword on the line
+    batch = [(str(store.create_blob(t.encode())), "app.py", COMMIT) for t in (alone, beside, key, shared)]
+    results = _scan(store, step, batch, {})
+    assert [r.lines for r in results] == [(5,), None, None, None]
+    assert all(r.findings for r in results)
+    # asked for another line, the blob is looked at there alone: the finding on line 5 is not seen
+    (moved,) = _scan(store, step, batch[:1], {batch[0][0]: (1,)})
+    assert moved.findings == () and moved.stats == results[0].stats
+
+
+def _stored_lines(repo: Path) -> list[list[object]]:
+    with sqlite3.connect(repo / ".git" / "spillguard" / CACHE_FILE) as db:
+        (stored,) = db.execute("SELECT snapshot FROM audits").fetchone()
+    lines: list[list[object]] = json.loads(stored)["lines"]
+    return lines
+
+
+def test_an_audit_from_the_snapshot_reads_the_finding_lines_alone(
+    repo: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    noise = "\n".join(["import os", "password = os.environ['P']", "token = read_token()"] * 5)
+    first = commit_file(repo, "app.py", f"{noise}\ndeploy = '{TOKEN}'\n{noise}\n")
+    commit_file(repo, "app.py", f"x = 0\n{noise}\ndeploy = '{TOKEN}'\n{noise}\nz = 1\n")
+    commit_file(repo, "key.pem", "\n".join(PEM) + "\n")
+    commit_file(repo, "clean.py", "x = 1\n")
+    fresh = audit(run_cli, repo)
+    at_first = git(repo, "rev-parse", f"{first}:app.py").strip()
+    at_head = git(repo, "rev-parse", "HEAD:app.py").strip()
+    stored = {str(blob): tuple(lines) for blob, lines in _stored_lines(repo)}  # type: ignore[call-overload]
+    assert stored == {at_first: (16,), at_head: (17,)}  # the key block's blob is read whole
+    no_walk(monkeypatch)
+    again = audit(run_cli, repo)
+    assert comparable(again) == comparable(fresh) and again["stats"]["cached_blobs"] > 0
+    # the snapshot's lines are all that is read of those blobs: pointed elsewhere, nothing is found there
+    with sqlite3.connect(repo / ".git" / "spillguard" / CACHE_FILE) as db:
+        (stored,) = db.execute("SELECT snapshot FROM audits").fetchone()
+        snapshot = json.loads(stored)
+        snapshot["lines"] = [[blob, [1]] for blob, _ in snapshot["lines"]]
+        db.execute("UPDATE audits SET snapshot = ?", (json.dumps(snapshot),))
+    elsewhere = audit(run_cli, repo)
+    assert {f["path"] for f in elsewhere["findings"]} == {"key.pem"}
+    assert {f["path"] for f in fresh["findings"]} == {"app.py", "key.pem"}
