@@ -179,7 +179,7 @@ def audit_history(
                     scanned = feed.collect(index, cache, snapshot.clean)
                 at_head = set(snapshot.at_head)
             else:
-                with BlobFeed(context, cache.clean_ids()) as feed:
+                with BlobFeed(context, cache.clean_ids(), lines=state is not None) as feed:
                     index = walk(repo, refs, cache.walked().get, on_commit, feed.offer)
                     cache.remember_walk(index.fresh)
                     cached = cache.lookup(index.occurrences)

@@ -37,12 +37,13 @@ class BlobState:
     """What a worker scans blobs with: the repository, the per-file step, and the line memo (None: each
     blob scanned whole), which each worker process keeps for itself across batches. `only`: blobs whose
     findings an earlier audit of the same rules found on these lines alone; every other line of theirs
-    is blanked before the scan (scanner.modes.history_snapshot)."""
+    is emptied before the scan (scanner.modes.history_snapshot)."""
 
     git_dir: str
     step: FileStep
     memo: LineMemo | None
     only: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    lines: bool = False  # work out each blob's finding lines (`BlobResult.lines`), for a snapshot
 
 
 def blank_except(data: bytes, lines: tuple[int, ...]) -> bytes:
@@ -56,13 +57,30 @@ def blank_except(data: bytes, lines: tuple[int, ...]) -> bytes:
     return b"\n".join(blanked)
 
 
-def _finding_lines(scanned: Scanned) -> tuple[int, ...] | None:
-    """The lines of a blob's findings when a repeated audit can look at those alone: found from its
-    lines alone, with no notice (a timed-out rule looked at all of it)."""
-    if not scanned.from_lines or scanned.notices or not scanned.findings:
+def _finding_lines(
+    scanned: Scanned, got: BlobText, path: str, blob: str, step: FileStep
+) -> tuple[int, ...] | None:
+    """The lines of a UTF-8 blob's findings when a repeated audit can look at those alone: with no
+    notice (a timed-out rule looked at all of it), and found from its lines alone (the memo tells),
+    or else the blob with every other line emptied, scanned whole, gives the same findings (the memo
+    gives what a whole scan gives, so the repeated audit will find them again there)."""
+    if scanned.notices or not scanned.findings or got.encoding != UTF8:
         return None
-    held = {n for f in scanned.findings for n in range(f.location.line, f.location.end_line + 1)}
-    return tuple(sorted(held))
+    held = tuple(
+        sorted({n for f in scanned.findings for n in range(f.location.line, f.location.end_line + 1)})
+    )
+    if scanned.from_lines:
+        return held
+    reduced = BlobText(blank_except(got.data, held), got.encoding)
+    again = step.scan(reduced.read(path, blob), path, blob=blob)
+    return held if again.findings == scanned.findings and not again.notices else None
+
+
+def _parts(
+    scanned: Scanned, size: int | None = None
+) -> tuple[tuple[Finding, ...], ScanStats, tuple[Notice, ...]]:
+    stats = scanned.stats if size is None else replace(scanned.stats, bytes=size)
+    return scanned.findings, stats, scanned.notices
 
 
 def scan_blobs(batch: list[Item], state: BlobState) -> tuple[ScanStats, list[BlobResult]]:
@@ -89,12 +107,14 @@ def scan_blobs(batch: list[Item], state: BlobState) -> tuple[ScanStats, list[Blo
             results.append(BlobResult(blob, (), got.stats, (got.notice,)))
             continue
         if isinstance(got, ReadResult):  # binary or too large: the file rules still see its path
-            scanned = step.scan(got, path, blob=blob)
-        else:
-            scanned = next(split) or step.scan(got.read(path, blob), path, blob=blob)
-        lines = _finding_lines(scanned)
-        stats = replace(scanned.stats, bytes=sizes[n]) if n in sizes else scanned.stats
-        results.append(BlobResult(blob, scanned.findings, stats, scanned.notices, lines))
+            results.append(BlobResult(blob, *_parts(step.scan(got, path, blob=blob))))
+            continue
+        scanned = next(split) or step.scan(got.read(path, blob), path, blob=blob)
+        if n in sizes:  # read on its finding lines alone: counted at its size
+            results.append(BlobResult(blob, *_parts(scanned, sizes[n])))
+            continue
+        lines = _finding_lines(scanned, got, path, blob, step) if state.lines else None
+        results.append(BlobResult(blob, *_parts(scanned), lines))
     return ScanStats.total([result.stats for result in results]), results
 
 

@@ -92,11 +92,16 @@ class BlobFeed:
     worker is forked, so workers inherit both."""
 
     def __init__(
-        self, context: AuditContext, skip: Container[str], only: Mapping[str, tuple[int, ...]] | None = None
+        self,
+        context: AuditContext,
+        skip: Container[str],
+        only: Mapping[str, tuple[int, ...]] | None = None,
+        lines: bool = False,
     ) -> None:
         self.context = context
         self._skip = skip
         self._only = only or {}  # blobs to look at on these lines alone (BlobState.only)
+        self._lines = lines  # work out the finding lines of the blobs (for a snapshot)
         self._taken: set[str] = set()
         lanes = max(1, context.jobs)
         self._batches: list[list[Item]] = [[] for _ in range(lanes)]
@@ -117,7 +122,7 @@ class BlobFeed:
             context = self.context
             context.step.prepare()
             memo = LineMemo(context.step) if context.line_memo else None
-            state = BlobState(git_dir(context.repo), context.step, memo, self._only)
+            state = BlobState(git_dir(context.repo), context.step, memo, self._only, self._lines)
             self._feed = Feed(scan_blobs, state, context.jobs)
         self._feed.submit(self._batches[lane], lane)
         self._batches[lane] = []

@@ -1,9 +1,9 @@
-"""A repeated audit looks again only at the lines that held a blob's findings, where those findings came
-from its lines alone (scanner.modes.history_blobs: `BlobResult.lines`, `BlobState.only`, kept in the
-audit's snapshot): blob by blob, what the blanked blob gives equals what the whole blob gave (findings,
-notices, counts), on the texts the line memo is tested with; blobs whose findings depend on more than
-their lines are never reduced; and through the CLI, an audit from the snapshot reports what the fresh
-one did, reading those lines and no others."""
+"""A repeated audit looks again only at the lines that held a blob's findings, where those lines alone
+give them (scanner.modes.history_blobs: `BlobResult.lines`, `BlobState.only`, kept in the audit's
+snapshot): blob by blob, what the reduced blob gives equals what the whole blob gave (findings, notices,
+counts), on the texts the line memo is tested with; a blob whose findings need other lines is read
+whole again; and through the CLI, an audit from the snapshot reports what the fresh one did, reading
+those lines and no others."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def _scan(
     batch: list[tuple[str, str, str]],
     only: dict[str, tuple[int, ...]],
 ) -> list[BlobResult]:
-    return scan_blobs(batch, BlobState(store.path, step, LineMemo(step), only))[1]
+    return scan_blobs(batch, BlobState(store.path, step, LineMemo(step), only, lines=True))[1]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -72,7 +72,8 @@ def test_a_blob_read_on_its_finding_lines_alone_gives_what_the_whole_blob_gave(
     for result in cold.values():
         if result.lines is not None:  # the lines of every finding, and nothing else
             assert result.findings and not result.notices
-            assert set(result.lines) == {f.location.line for f in result.findings}
+            spans = {n for f in result.findings for n in range(f.location.line, f.location.end_line + 1)}
+            assert set(result.lines) == spans
     again = _scan(store, step, [item for item in batch if item[0] in only], only)
     for result in again:
         before = cold[result.blob]
@@ -81,27 +82,34 @@ def test_a_blob_read_on_its_finding_lines_alone_gives_what_the_whole_blob_gave(
             before.notices,
             before.stats,
         )
-        assert result.lines == before.lines
+        assert result.lines is None  # what a repeated audit stores of nothing
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_only_findings_of_lines_alone_are_looked_for_on_their_lines(
+def test_a_blob_is_reduced_to_its_finding_lines_only_where_they_alone_give_its_findings(
     backend: str, store: pygit2.Repository
 ) -> None:
     step = FileStep(RULESETS[backend], Policy())
     noise = ["import os", "password = os.environ['DB_PASSWORD']", "token = read_token()", "x = 1"]
-    alone = "\n".join([*noise, f"deploy = '{TOKEN}'", *noise]) + "\n"
-    beside = "\n".join([*noise, f"T = os.environ.get('T', '{TOKEN}')", "y = 2"]) + "\n"  # a multi-line rule's
-    key = "\n".join(["x = 1", *PEM, "y = 2"]) + "\n"  # a key block: not line-local
-    other = github_token()
-    shared = "\n".join(["x = 1", f"T = '{other}'  # os.environ", "y = 2"]) + "\n"  # its keyword on the line
-    batch = [(str(store.create_blob(t.encode())), "app.py", COMMIT) for t in (alone, beside, key, shared)]
+    texts = [
+        "\n".join([*noise, f"deploy = '{TOKEN}'", *noise]),  # from its line alone, the memo says
+        # a keyword of a rule that is not line-local on the line: the reduced blob is scanned to check
+        "\n".join([*noise, f"T = os.environ.get('T', '{github_token()}')", "y = 2"]),
+        "\n".join(["x = 1", *PEM, "y = 2"]),  # a key block: every line of it is a finding's
+        "\n".join(
+            ["x = 1", "X = os.environ.get(", '    "DB_PASSWORD",', '    "Lrx6HLjxzsiFBJpRNIovd")', "y = 2"]
+        ),
+    ]
+    batch = [(str(store.create_blob(f"{text}\n".encode())), "app.py", COMMIT) for text in texts]
     results = _scan(store, step, batch, {})
-    assert [r.lines for r in results] == [(5,), None, None, None]
-    assert all(r.findings for r in results)
-    # asked for another line, the blob is looked at there alone: the finding on line 5 is not seen
+    assert all(result.findings for result in results)
+    # the last one's finding (line 4) needs the lines naming the variable: it is read whole again
+    assert [r.lines for r in results] == [(5,), (5,), tuple(range(2, len(PEM) + 2)), None]
+    # asked for another line, a blob is looked at there alone: the finding on line 5 is not seen
     (moved,) = _scan(store, step, batch[:1], {batch[0][0]: (1,)})
     assert moved.findings == () and moved.stats == results[0].stats
+    (cut,) = _scan(store, step, batch[3:], {batch[3][0]: (4,)})
+    assert cut.findings == ()  # what reading the last one on its finding line alone would have missed
 
 
 def _stored_lines(repo: Path) -> list[list[object]]:
@@ -123,7 +131,8 @@ def test_an_audit_from_the_snapshot_reads_the_finding_lines_alone(
     at_first = git(repo, "rev-parse", f"{first}:app.py").strip()
     at_head = git(repo, "rev-parse", "HEAD:app.py").strip()
     stored = {str(blob): tuple(lines) for blob, lines in _stored_lines(repo)}  # type: ignore[call-overload]
-    assert stored == {at_first: (16,), at_head: (17,)}  # the key block's blob is read whole
+    key = git(repo, "rev-parse", "HEAD~1:key.pem").strip()
+    assert stored == {at_first: (16,), at_head: (17,), key: tuple(range(1, len(PEM) + 1))}
     no_walk(monkeypatch)
     again = audit(run_cli, repo)
     assert comparable(again) == comparable(fresh) and again["stats"]["cached_blobs"] > 0
@@ -131,8 +140,14 @@ def test_an_audit_from_the_snapshot_reads_the_finding_lines_alone(
     with sqlite3.connect(repo / ".git" / "spillguard" / CACHE_FILE) as db:
         (stored,) = db.execute("SELECT snapshot FROM audits").fetchone()
         snapshot = json.loads(stored)
-        snapshot["lines"] = [[blob, [1]] for blob, _ in snapshot["lines"]]
+        snapshot["lines"] = [[blob, [999]] for blob, _ in snapshot["lines"]]  # past their ends
         db.execute("UPDATE audits SET snapshot = ?", (json.dumps(snapshot),))
     elsewhere = audit(run_cli, repo)
-    assert {f["path"] for f in elsewhere["findings"]} == {"key.pem"}
-    assert {f["path"] for f in fresh["findings"]} == {"app.py", "key.pem"}
+    found = {(f["path"], f["rule_id"]) for f in fresh["findings"]}
+    assert found == {
+        ("app.py", "github.pat-classic"),
+        ("key.pem", "private-key.rsa"),
+        ("key.pem", "file.private-key"),
+    }
+    # only what the path alone gives is left
+    assert [(f["path"], f["rule_id"]) for f in elsewhere["findings"]] == [("key.pem", "file.private-key")]
