@@ -36,8 +36,8 @@ class Scanned:
     findings: tuple[Finding, ...] = ()
     notices: tuple[Notice, ...] = ()
     stats: ScanStats = field(default_factory=ScanStats)
-    # a history blob whose findings were assembled from its lines alone (scanner.modes.history_lines):
-    # no rule that is not line-local had a keyword hit in it, and no file rule applies to its path
+    # a history blob whose findings its lines holding matches give alone, whatever its other lines hold
+    # (scanner.modes.history_lines tells, from how it assembled them)
     from_lines: bool = False
 
 

@@ -27,8 +27,8 @@ class BlobResult:
     findings: tuple[Finding, ...]
     stats: ScanStats
     notices: tuple[Notice, ...] = ()
-    # the lines (1-based) holding its findings, when they came from those lines alone (the memo's
-    # `from_lines`): all a repeated audit needs to look at again (`BlobState.only`)
+    # the lines (1-based) holding its findings, when those lines alone give them (`_finding_lines`):
+    # all a repeated audit needs to look at again (`BlobState.only`)
     lines: tuple[int, ...] | None = None
 
 

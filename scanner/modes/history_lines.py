@@ -178,10 +178,11 @@ class LineMemo:
         return Scanned(findings, result.notices, stats, from_lines)
 
     def _alone(self, item: BlobLines, held: set[int], regions: RegionsFound) -> bool:
-        """Whether the blob's findings are its lines' alone, so that a repeated audit may look at those
-        lines only, every other one blanked (scanner.modes.history_blobs.blank_except): no container
-        word, no file rule for its path, nothing found by a rule that is not line-local, and no keyword
-        of such a rule on a line that holds a match (blanked, the text then holds none of theirs)."""
+        """Whether the lines holding matches give the blob's findings alone, so that a repeated audit
+        may look at those lines only, every other one emptied (scanner.modes.history_blobs.blank_except):
+        no container word, no file rule for its path, nothing found by a rule that is not line-local,
+        and no keyword of such a rule on a line that holds a match (emptied, the text then holds none
+        of theirs)."""
         if item.tail is not None or regions.placed or regions.whole or self._by_path(item.path):
             return False
         data = item.text.data

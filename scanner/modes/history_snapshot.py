@@ -35,8 +35,8 @@ class Snapshot:
     commits: tuple[tuple[int, CommitInfo], ...]  # (walk position, info) of the commits named here
     at_head: tuple[str, ...]  # dirty blobs in HEAD's tree
     removed: Places = ()  # where a commit deleted or replaced a dirty blob
-    # the lines of the dirty blobs whose findings came from those lines alone: only they are looked at
-    # again (scanner.modes.history_blobs.BlobState.only); a blob not named is read whole
+    # the finding lines of the dirty blobs whose findings those lines alone give: only they are looked
+    # at again (scanner.modes.history_blobs.BlobState.only); a blob not named is read whole
     lines: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     def to_json(self) -> str:
