@@ -112,11 +112,10 @@ def test_a_blob_is_reduced_to_its_finding_lines_only_where_they_alone_give_its_f
     assert cut.findings == ()  # what reading the last one on its finding line alone would have missed
 
 
-def _stored_lines(repo: Path) -> list[list[object]]:
+def _stored_lines(repo: Path) -> dict[str, tuple[int, ...]]:
     with sqlite3.connect(repo / ".git" / "spillguard" / CACHE_FILE) as db:
         (stored,) = db.execute("SELECT snapshot FROM audits").fetchone()
-    lines: list[list[object]] = json.loads(stored)["lines"]
-    return lines
+    return {str(blob): tuple(int(n) for n in lines) for blob, lines in json.loads(stored)["lines"]}
 
 
 def test_an_audit_from_the_snapshot_reads_the_finding_lines_alone(
@@ -130,9 +129,8 @@ def test_an_audit_from_the_snapshot_reads_the_finding_lines_alone(
     fresh = audit(run_cli, repo)
     at_first = git(repo, "rev-parse", f"{first}:app.py").strip()
     at_head = git(repo, "rev-parse", "HEAD:app.py").strip()
-    stored = {str(blob): tuple(lines) for blob, lines in _stored_lines(repo)}  # type: ignore[call-overload]
     key = git(repo, "rev-parse", "HEAD~1:key.pem").strip()
-    assert stored == {at_first: (16,), at_head: (17,), key: tuple(range(1, len(PEM) + 1))}
+    assert _stored_lines(repo) == {at_first: (16,), at_head: (17,), key: tuple(range(1, len(PEM) + 1))}
     no_walk(monkeypatch)
     again = audit(run_cli, repo)
     assert comparable(again) == comparable(fresh) and again["stats"]["cached_blobs"] > 0
