@@ -35,8 +35,8 @@ _NEAR = 64  # characters looked at before a position first; most runs are shorte
 
 def _run_end(run: re.Pattern[str], text: str, position: int, limit: int) -> int:
     """Where the run of `run`'s characters that starts at `position` ends, not after `limit`."""
-    found = run.match(text, position, limit)
-    return max(position, found.end()) if found is not None else position
+    found = run.match(text, position, limit)  # None only past the limit
+    return found.end() if found is not None else position
 
 
 def _run_start(run: re.Pattern[str], text: str, position: int, lowest: int) -> int:

@@ -170,7 +170,7 @@ def audit_history(
                 )
                 # only the blobs with findings are read again: too few to repay starting workers
                 few = len(index.occurrences) <= FEW_BLOBS
-                # each on the lines that held its findings alone, where those came from them alone
+                # each on the lines that held its findings alone, where the snapshot names them
                 only = dict(snapshot.lines)
                 with BlobFeed(replace(context, jobs=1) if few else context, frozenset(), only) as feed:
                     for blob, places in index.occurrences.items():

@@ -76,11 +76,12 @@ def _finding_lines(
     return held if again.findings == scanned.findings and not again.notices else None
 
 
-def _parts(
-    scanned: Scanned, size: int | None = None
-) -> tuple[tuple[Finding, ...], ScanStats, tuple[Notice, ...]]:
+def _result(
+    blob: str, scanned: Scanned, lines: tuple[int, ...] | None = None, size: int | None = None
+) -> BlobResult:
+    """The blob's result; `size`: what its counts report, when what was scanned was reduced."""
     stats = scanned.stats if size is None else replace(scanned.stats, bytes=size)
-    return scanned.findings, stats, scanned.notices
+    return BlobResult(blob, scanned.findings, stats, scanned.notices, lines)
 
 
 def scan_blobs(batch: list[Item], state: BlobState) -> tuple[ScanStats, list[BlobResult]]:
@@ -107,14 +108,14 @@ def scan_blobs(batch: list[Item], state: BlobState) -> tuple[ScanStats, list[Blo
             results.append(BlobResult(blob, (), got.stats, (got.notice,)))
             continue
         if isinstance(got, ReadResult):  # binary or too large: the file rules still see its path
-            results.append(BlobResult(blob, *_parts(step.scan(got, path, blob=blob))))
+            results.append(_result(blob, step.scan(got, path, blob=blob)))
             continue
         scanned = next(split) or step.scan(got.read(path, blob), path, blob=blob)
         if n in sizes:  # read on its finding lines alone: counted at its size
-            results.append(BlobResult(blob, *_parts(scanned, sizes[n])))
+            results.append(_result(blob, scanned, size=sizes[n]))
             continue
         lines = _finding_lines(scanned, got, path, blob, step) if state.lines else None
-        results.append(BlobResult(blob, *_parts(scanned), lines))
+        results.append(_result(blob, scanned, lines))
     return ScanStats.total([result.stats for result in results]), results
 
 
