@@ -11,7 +11,7 @@ from scanner.fingerprint import fingerprint
 from scanner.model import Finding, Notice, ScanStats, SecretGroup
 from scanner.modes.file_step import FileStep, Scanned
 from scanner.modes.history_lines import LineMemo
-from scanner.sources.git import BlobText, read_blob_text, reopen
+from scanner.sources.git import BlobText, Reopened, read_blob_text
 from scanner.sources.history_walk import HistoryIndex
 from scanner.sources.reader import ReadResult
 from scanner.sources.text import UTF8
@@ -44,6 +44,10 @@ class BlobState:
     memo: LineMemo | None
     only: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     lines: bool = False  # work out each blob's finding lines (`BlobResult.lines`), for a snapshot
+    opened: Reopened = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "opened", Reopened(self.git_dir))  # (a frozen dataclass)
 
 
 def blank_except(data: bytes, lines: tuple[int, ...]) -> bytes:
@@ -90,7 +94,7 @@ def scan_blobs(batch: list[Item], state: BlobState) -> tuple[ScanStats, list[Blo
     unreadable blob is not scanned: its result holds the notice naming it. The batch's counts are
     added up here, in the worker."""
     step = state.step
-    repo = reopen(state.git_dir)  # one per batch
+    repo = state.opened.repository()  # one per process
     read: list[BlobText | ReadResult] = [
         read_blob_text(repo, blob, path, step.policy.max_file_size, commit) for blob, path, commit in batch
     ]

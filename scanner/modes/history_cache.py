@@ -34,6 +34,8 @@ from scanner.modes.history_snapshot import Snapshot, view_from_json, view_to_jso
 from scanner.sources.history_log import Changes
 from scanner.trail import TipView
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # stateless: what json.dumps(..., separators=...) builds
+
 __all__ = ["CACHE_FILE", "KEEP_SNAPSHOTS", "BlobCache", "Cached", "Snapshot", "ruleset_key"]
 
 # v8: v7 (nothing derived from a secret, audit snapshots) and removal events (each walked commit's
@@ -200,9 +202,11 @@ class BlobCache:
         return found
 
     def remember_walk(self, fresh: dict[str, Changes]) -> None:
+        encode = _COMPACT.encode  # one encoder for every list (json.dumps with options builds one a call)
         for key, (introduced, removed) in fresh.items():
-            compact = (json.dumps(items, separators=(",", ":")) for items in (introduced, removed))
-            self._write("INSERT OR REPLACE INTO walks VALUES (?, ?, ?)", (key, *compact))
+            self._write(
+                "INSERT OR REPLACE INTO walks VALUES (?, ?, ?)", (key, encode(introduced), encode(removed))
+            )
 
     def clean_messages(self) -> set[str]:
         """Commits whose message was scanned before and held no finding."""

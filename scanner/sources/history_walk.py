@@ -104,8 +104,12 @@ class _Diffs:
         self._repo = repo
         self._notes = notes
 
+        paths: dict[bytes, str] = {}  # raw path -> as shown: most paths recur in commit after commit
+
         def shown(sha: str, raw: bytes) -> str:
-            path = history_log.shown_path(raw)
+            path = paths.get(raw)
+            if path is None:
+                path = paths[raw] = history_log.shown_path(raw)
             return note_path(path) if sha in notes else path
 
         self._git: Iterator[tuple[str, Changes]] | None = (
