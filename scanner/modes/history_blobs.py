@@ -52,13 +52,39 @@ class BlobState:
 
 def blank_except(data: bytes, lines: tuple[int, ...]) -> bytes:
     """`data` with every line but `lines` (1-based) emptied, its line breaks kept: the same line
-    numbers, the kept lines unchanged and still first or last where they were."""
-    held = data.split(b"\n")
-    blanked = [b""] * len(held)
-    for number in lines:
-        if 0 < number <= len(held):
-            blanked[number - 1] = held[number - 1]
-    return b"\n".join(blanked)
+    numbers, the kept lines unchanged and still first or last where they were. The kept lines are
+    found by counting line breaks a block at a time, one pass over the text (a blob's finding lines
+    are few, and splitting a large blob into all of its lines costs more than reading it)."""
+    parts: list[bytes] = []
+    start, line = 0, 1  # where line `line` starts
+    for number in sorted({number for number in lines if number > 0}):
+        found = _line_start(data, start, number - line)
+        if found < 0:
+            break  # past the last line
+        start, end = found, data.find(b"\n", found)
+        parts += (b"\n" * (number - line), data[start : len(data) if end < 0 else end])
+        line = number
+    parts.append(b"\n" * data.count(b"\n", start))  # the line breaks from the last kept line's on
+    return b"".join(parts)
+
+
+_BLOCK = 1 << 13  # bytes whose line breaks `_line_start` counts at a time
+
+
+def _line_start(data: bytes, start: int, ahead: int) -> int:
+    """Where the line `ahead` lines below the one starting at `start` starts; -1 when the text has
+    fewer lines."""
+    while ahead:
+        end = start + _BLOCK
+        inside = data.count(b"\n", start, end)
+        if inside >= ahead:
+            break
+        if end >= len(data):
+            return -1
+        ahead, start = ahead - inside, end
+    for _ in range(ahead):
+        start = data.find(b"\n", start) + 1
+    return start
 
 
 def _finding_lines(

@@ -38,6 +38,37 @@ def test_blanking_keeps_line_numbers_and_the_lines_asked_for() -> None:
     assert blank_except(data, ()) == b"\n\n\n\n"
 
 
+def _blanked(data: bytes, lines: tuple[int, ...]) -> bytes:
+    """The definition: every line split off, those not asked for emptied, joined again."""
+    held = data.split(b"\n")
+    return b"\n".join(line if number in lines else b"" for number, line in enumerate(held, 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([b"", b"a", b"key = x", b"\r", b"caf\xc3\xa9"]), max_size=40).map(b"\n".join),
+    st.lists(st.integers(-2, 45), max_size=6).map(tuple),
+)
+def test_blanking_equals_its_definition(data: bytes, lines: tuple[int, ...]) -> None:
+    assert blank_except(data, lines) == _blanked(data, lines)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from([b"", b"x" * 7, b"y" * 300, b"z" * 9000]), min_size=1, max_size=8),
+    st.integers(1, 400),
+    st.data(),
+)
+def test_blanking_across_the_blocks_it_counts_in(
+    pattern: list[bytes], times: int, data: st.DataObject
+) -> None:
+    """Texts of many blocks of line breaks counted at a time, lines longer than a block among them."""
+    text = b"\n".join(pattern * times)
+    count = text.count(b"\n") + 1
+    lines = data.draw(st.lists(st.integers(1, count + 2), max_size=5).map(tuple))
+    assert blank_except(text, lines) == _blanked(text, lines)
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> pygit2.Repository:
     return pygit2.init_repository(str(tmp_path_factory.mktemp("store")), bare=True)
