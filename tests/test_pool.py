@@ -102,6 +102,35 @@ def test_a_feed_with_one_job_runs_everything_here() -> None:
         assert list(feed.results()) == [(os.getpid(), [1]), (os.getpid(), [4])]
 
 
+class _Kept:
+    """A task's state that outlives its batches, as a history audit's line memo does."""
+
+    def __init__(self) -> None:
+        self.kept: list[list[int]] = []  # (lists: always tracked by the collector)
+
+
+def _keep(batch: list[int], state: _Kept) -> tuple[int, bool]:
+    """(pid, whether everything the earlier batches kept is out of the collector's generations)."""
+    watched = {id(seen) for generation in range(3) for seen in gc.get_objects(generation)}
+    frozen = bool(state.kept) and not any(id(kept) in watched for kept in state.kept)
+    state.kept.extend([n] for n in batch)
+    return os.getpid(), frozen
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_what_a_task_keeps_is_frozen_after_each_batch_until_the_feed_closes(jobs: int) -> None:
+    with Feed(_keep, _Kept(), jobs=jobs) as feed:
+        for n, lane in enumerate([0, 0, 0, 1, 1, 1]):
+            feed.submit([n], lane)
+        results = list(feed.results())
+        assert gc.get_freeze_count() > 0  # here too, what the caller was given
+    # every batch but the first (here, before any worker is forked) finds what the earlier batches of
+    # its process (or of the parent it was forked from) kept frozen
+    assert [frozen for _, frozen in results] == [False] + [True] * 5
+    assert len({pid for pid, _ in results}) == (1 if jobs == 1 else 3)
+    assert gc.get_freeze_count() == 0  # nothing left frozen once the feed is closed
+
+
 def test_a_feed_stops_its_workers_on_an_error() -> None:
     with pytest.raises(ValueError, match="batch three failed"), Feed(_fail_on_three, None, jobs=2) as feed:
         for n in (1, 2, 3, 4):

@@ -11,6 +11,7 @@ goes on. An exception out of here is a bug or a dying worker; Dask retries the t
 
 from __future__ import annotations
 
+import gc
 import os
 import resource
 import shutil
@@ -140,6 +141,10 @@ def audit_repository(repo: Repo, listing: RefListing | None, config: TaskConfig)
         result = RepoResult(
             repo=repo, outcome=Outcome.FAILED, reason=f"{exc.strerror or exc} ({exc.filename})"
         )
+    # A worker audits repository after repository: what one audit left in reference cycles (an open
+    # repository holds its packs mapped) is freed now, not when the collector next looks at the
+    # oldest objects (which the audit kept out of its sight: scanner.pool.Feed)
+    gc.collect()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts KiB
     return replace(
         result,

@@ -3,12 +3,14 @@ the state directory it leaves (scanner.modes.fleet_state)."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import pickle
 import random
 from dataclasses import replace
 from pathlib import Path
 
+import pygit2
 import pytest
 
 from scanner.errors import InputError
@@ -68,6 +70,24 @@ def test_a_local_repository_is_audited_in_place(repo: Path, tmp_path: Path, rule
     assert result.outcome is Outcome.SCANNED and len(result.credentials) == 1
     assert not mirror_dir(tmp_path / "work", source).exists()
     assert result.listing is not None and result.listing.head == "refs/heads/main"
+
+
+def test_no_repository_stays_open_after_its_task(
+    repo: Path, tmp_path: Path, ruleset: CompiledRuleset
+) -> None:
+    """A worker audits one repository after another: what an audit opened (a pygit2 repository holds
+    its packs mapped, and sits in reference cycles) is gone when its task returns, not whenever the
+    garbage collector next looks at the oldest objects."""
+    planted(repo)
+    gc.collect()
+    gc.disable()  # only the task itself may collect
+    try:
+        result = audit_repository(parse_source(str(repo)), None, config(ruleset, tmp_path / "work"))
+        left = [kept for kept in gc.get_objects() if isinstance(kept, pygit2.Repository)]
+    finally:
+        gc.enable()
+    assert result.outcome is Outcome.SCANNED
+    assert [kept.path for kept in left if Path(kept.path).resolve() == (repo / ".git").resolve()] == []
 
 
 def test_ids_are_the_same_in_every_repository_under_one_key(tmp_path: Path, ruleset: CompiledRuleset) -> None:
