@@ -160,8 +160,8 @@ class Feed(Generic[B, R]):
     What a task keeps across batches (a history audit's line memo: hundreds of thousands of objects,
     alive to the end) would be walked by every full collection of the cyclic garbage collector, about
     a tenth of an audit's time; it holds no cycles, so after each batch every object is frozen out of
-    the collector (reference counting still frees them), here and in each worker, until the feed is
-    closed."""
+    the collector (reference counting still frees them), here and in each worker, and so is what the
+    caller builds while it hands batches over (a history walk's index), until the feed is closed."""
 
     def __init__(self, task: Callable[[B, Any], R], state: Any, jobs: int) -> None:
         self._task = task
@@ -173,12 +173,15 @@ class Feed(Generic[B, R]):
         self._pending: list[Any] = []  # the pools' results, in order
 
     def submit(self, batch: B, lane: int = 0) -> None:
+        import gc
+
         if not self._pools and self._held and self._jobs > 1:
             self._start()
         if self._pools:
             self._pending.append(self._pools[lane % len(self._pools)].apply_async(_call_kept, (batch,)))
         else:
             self._held.append((lane, batch))
+        gc.freeze()  # (and what the caller keeps while it hands batches over: a history walk's index)
 
     def _start(self) -> None:
         import multiprocessing  # imported here: most small scans never start a pool
