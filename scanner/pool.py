@@ -3,6 +3,7 @@ worth it or not possible. Results come back in input order, so output stays dete
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -55,8 +56,6 @@ def _call(batch: Any) -> Any:
 def _call_kept(batch: Any) -> Any:
     """`_call`, for a task whose state outlives its batches (`Feed`): what it keeps is frozen out of the
     cyclic garbage collector after each batch (see `Feed`)."""
-    import gc
-
     result = _TASK(batch, _STATE)
     gc.freeze()
     return result
@@ -173,8 +172,6 @@ class Feed(Generic[B, R]):
         self._pending: list[Any] = []  # the pools' results, in order
 
     def submit(self, batch: B, lane: int = 0) -> None:
-        import gc
-
         if not self._pools and self._held and self._jobs > 1:
             self._start()
         if self._pools:
@@ -200,16 +197,12 @@ class Feed(Generic[B, R]):
         self._held = []
 
     def _run_here(self, batch: B) -> R:
-        import gc
-
         result = self._task(batch, self._state)
         gc.freeze()
         return result
 
     def results(self) -> Iterator[R]:
         """Every batch's result, in order (run here, now, when no pool was started)."""
-        import gc
-
         yield from self._done
         for _lane, batch in self._held:
             yield self._run_here(batch)
@@ -221,8 +214,6 @@ class Feed(Generic[B, R]):
         return self
 
     def __exit__(self, kind: object, *_rest: object) -> None:
-        import gc
-
         if not self._pools:
             gc.unfreeze()
             return
