@@ -3,8 +3,10 @@ behaviour beyond trivial properties; re-exported by scanner.model with every oth
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 
 class Severity(str, Enum):
@@ -120,3 +122,17 @@ class Rule:
     @property
     def is_generic(self) -> bool:
         return self.id.startswith("generic.")
+
+    @cached_property
+    def key_text(self) -> str:
+        """repr(self), worked out once per rule: cache keys that change with any field of any rule are
+        made of it (`rules_repr`), three of them at the start of each history audit."""
+        return repr(self)
+
+
+def rules_repr(rules: Iterable[Rule], as_list: bool = False) -> str:
+    """repr() of a tuple of rules (a list, `as_list`), from each rule's `key_text`."""
+    texts = [rule.key_text for rule in rules]
+    if as_list:
+        return "[" + ", ".join(texts) + "]"
+    return "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"

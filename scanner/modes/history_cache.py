@@ -31,6 +31,7 @@ from scanner.engine import context_model
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import Policy, Rule, ScanStats
 from scanner.modes.history_snapshot import Snapshot, view_from_json, view_to_json
+from scanner.rule import rules_repr
 from scanner.sources.history_log import Changes
 from scanner.trail import TipView
 
@@ -55,17 +56,16 @@ _COLUMNS = {
 
 
 def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
-    material = repr(
-        (
-            __version__,
-            FINGERPRINT_ALGORITHM,
-            sorted(rules, key=lambda r: r.id),
-            context_model.BIAS,  # what context-scored rules report changes with the model's weights
-            sorted(context_model.WEIGHTS.items()),
-            policy.allowlist,
-            policy.max_file_size,
-        )
+    parts = (
+        repr(__version__),
+        repr(FINGERPRINT_ALGORITHM),
+        rules_repr(sorted(rules, key=lambda r: r.id), as_list=True),
+        repr(context_model.BIAS),  # what context-scored rules report changes with the model's weights
+        repr(sorted(context_model.WEIGHTS.items())),
+        repr(policy.allowlist),
+        repr(policy.max_file_size),
     )
+    material = f"({', '.join(parts)})"  # repr() of the tuple of them
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from scanner import user_cache
 from scanner.engine.locality import line_local
 from scanner.engine.region_facts import RegionFacts, region_facts
 from scanner.model import Rule
+from scanner.rule import rules_repr
 from scanner.ruleset import locality_cache
 from scanner.ruleset.compiled import CompiledRuleset
 from scanner.ruleset.loader import load_rules
@@ -117,3 +119,16 @@ def test_an_index_built_without_a_cache_works_region_facts_out_itself() -> None:
     assert _Rule(index, position).literals == tuple(
         tuple(t.encode() for t in group) for group in facts.literals
     )
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 307])
+def test_the_cache_keys_are_made_of_each_rules_repr(count: int) -> None:
+    """The keys are built from each rule's repr worked out once (`Rule.key_text`): the same text as
+    repr() of the tuple or list, so a key is what it was when repr() built it, and changes with any
+    field of any rule."""
+    rules = load_rules()[:count]
+    assert rules_repr(rules) == repr(rules)
+    assert rules_repr(list(reversed(rules)), as_list=True) == repr(list(reversed(rules)))
+    if rules:
+        changed = (replace(rules[0], description=rules[0].description + "."), *rules[1:])
+        assert locality_cache._entry(changed) != locality_cache._entry(rules)
