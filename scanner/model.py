@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
 
 # Rule records live in scanner.rule; every record is importable from here.
@@ -159,17 +159,12 @@ class ScanStats:
     @staticmethod
     def total(items: Sequence[ScanStats], cached: int = 0) -> ScanStats:
         """The counts of `items` added up (and `cached` more cached blobs): one pass per count, not
-        one new object per item, for the history audit's thousands of blobs."""
-        return ScanStats(
-            files=sum(s.files for s in items),
-            bytes=sum(s.bytes for s in items),
-            skipped_binary=sum(s.skipped_binary for s in items),
-            skipped_large=sum(s.skipped_large for s in items),
-            skipped_unreadable=sum(s.skipped_unreadable for s in items),
-            skipped_allowlisted=sum(s.skipped_allowlisted for s in items),
-            timeouts=sum(s.timeouts for s in items),
-            cached=sum(s.cached for s in items) + cached,
-        )
+        one new object per item, for the history audit's thousands of blobs. Every field is a count."""
+        added = {name: sum(getattr(s, name) for s in items) for name in _STATS_FIELDS}
+        return ScanStats(**{**added, "cached": added["cached"] + cached})
+
+
+_STATS_FIELDS = tuple(f.name for f in fields(ScanStats))
 
 
 @dataclass(frozen=True)

@@ -39,15 +39,11 @@ class BlobState:
     findings an earlier audit of the same rules found on these lines alone; every other line of theirs
     is emptied before the scan (scanner.modes.history_snapshot)."""
 
-    git_dir: str
+    repo: Reopened  # opened once in each process that reads from it
     step: FileStep
     memo: LineMemo | None
     only: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     lines: bool = False  # work out each blob's finding lines (`BlobResult.lines`), for a snapshot
-    opened: Reopened = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "opened", Reopened(self.git_dir))  # (a frozen dataclass)
 
 
 def blank_except(data: bytes, lines: tuple[int, ...]) -> bytes:
@@ -120,7 +116,7 @@ def scan_blobs(batch: list[Item], state: BlobState) -> tuple[ScanStats, list[Blo
     unreadable blob is not scanned: its result holds the notice naming it. The batch's counts are
     added up here, in the worker."""
     step = state.step
-    repo = state.opened.repository()  # one per process
+    repo = state.repo.repository()
     read: list[BlobText | ReadResult] = [
         read_blob_text(repo, blob, path, step.policy.max_file_size, commit) for blob, path, commit in batch
     ]

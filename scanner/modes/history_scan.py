@@ -17,7 +17,7 @@ from scanner.modes.history_cache import BlobCache
 from scanner.modes.history_lines import LineMemo
 from scanner.modes.history_snapshot import Snapshot
 from scanner.pool import Feed
-from scanner.sources.git import MESSAGE_PATH, Repository, git_dir, missing_object_error
+from scanner.sources.git import MESSAGE_PATH, Reopened, Repository, git_dir, missing_object_error
 from scanner.sources.history_walk import HistoryIndex
 
 CHECKPOINT_SECONDS = 5.0  # how often the history cache is committed during an audit
@@ -122,7 +122,7 @@ class BlobFeed:
             context = self.context
             context.step.prepare()
             memo = LineMemo(context.step) if context.line_memo else None
-            state = BlobState(git_dir(context.repo), context.step, memo, self._only, self._lines)
+            state = BlobState(Reopened(git_dir(context.repo)), context.step, memo, self._only, self._lines)
             self._feed = Feed(scan_blobs, state, context.jobs)
         self._feed.submit(self._batches[lane], lane)
         self._batches[lane] = []

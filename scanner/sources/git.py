@@ -88,16 +88,11 @@ def open_repo(start: Path) -> pygit2.Repository:
         raise GitError(f"{found}: cannot open the repository ({exc})") from None
 
 
-def reopen(git_dir: str) -> pygit2.Repository:
-    """The repository at `git_dir` (its `git_dir()`), opened again, as a pool worker does: cheap,
-    about 0.1 ms."""
-    return pygit2.Repository(git_dir)
-
-
 class Reopened:
-    """The repository at `git_dir`, opened once in each process that reads from it (a process forked
-    from one that had opened it opens its own) and kept while this object lives: opening it for each
-    batch of blobs read the pack indexes again, about a tenth of a millisecond each time."""
+    """The repository at `git_dir` (its `git_dir()`), opened again once in each process that reads from
+    it, as a pool worker does (a process forked from one that had opened it opens its own), and kept
+    while this object lives: opening it for each batch of blobs read the pack indexes again, about a
+    tenth of a millisecond each time."""
 
     def __init__(self, git_dir: str) -> None:
         self.git_dir = git_dir
@@ -106,7 +101,7 @@ class Reopened:
     def repository(self) -> pygit2.Repository:
         pid = os.getpid()
         if self._opened is None or self._opened[0] != pid:
-            self._opened = (pid, reopen(self.git_dir))
+            self._opened = (pid, pygit2.Repository(self.git_dir))
         return self._opened[1]
 
 

@@ -21,6 +21,7 @@ from scanner.modes.file_step import FileStep
 from scanner.modes.history_blobs import BlobResult, BlobState, blank_except, scan_blobs
 from scanner.modes.history_cache import CACHE_FILE
 from scanner.modes.history_lines import LineMemo
+from scanner.sources.git import Reopened
 from tests.conftest import Invoke, git
 from tests.modes.test_git_modes import commit_file
 from tests.modes.test_history_cache import audit, comparable, no_walk
@@ -80,7 +81,7 @@ def _scan(
     batch: list[tuple[str, str, str]],
     only: dict[str, tuple[int, ...]],
 ) -> list[BlobResult]:
-    return scan_blobs(batch, BlobState(store.path, step, LineMemo(step), only, lines=True))[1]
+    return scan_blobs(batch, BlobState(Reopened(store.path), step, LineMemo(step), only, lines=True))[1]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
