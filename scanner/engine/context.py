@@ -35,16 +35,25 @@ _OPTION = re.compile(r"--?[A-Za-z][A-Za-z0-9_-]*")  # `--no-password --insecure`
 # What may come right before a name in code, configuration, a URL or a command line
 _BEFORE_NAME = frozenset(" \t\"'`{([,;&?.:/@$_-<")
 _DATA_PUNCTUATION = 10  # kinds of punctuation in a line of base85 (85 symbols, 23 of them punctuation)
+# The symbols of the base85 alphabet of RFC 1924 (git's binary patches, Python's b85encode, get-pip.py)
+_BASE85_SYMBOLS = frozenset("!#$%&()*+-;<=>?@^_`{|}~")
 
 
 def encoded_data(line: str, before: str) -> bool:
     """Whether the name sits inside a line of encoded data (a base85 archive in a Python script, as
     get-pip.py ships): 60 characters or more, no whitespace, ten kinds of punctuation or more (a URL, a
-    minified JSON object or a connection string uses far fewer), and the name glued to a symbol that
-    never precedes a name in code (`^pw=`, `~pass=`, `)pwd=`)."""
-    if len(line) < 60 or not before or before[-1] in _BEFORE_NAME or any(ch.isspace() for ch in line):
+    minified JSON object or a connection string uses far fewer), and either nothing but the base85
+    alphabet (no quote, comma, colon, dot or slash: code, JSON and URLs cannot do without them), or the
+    name glued to a symbol that never precedes a name in code (`^pw=`, `~pass=`, `)pwd=`: other
+    alphabets, such as Adobe's ASCII85)."""
+    if len(line) < 60 or any(ch.isspace() for ch in line):
         return False
-    return len({ch for ch in line if not ch.isalnum()}) >= _DATA_PUNCTUATION
+    symbols = {ch for ch in line if not ch.isalnum()}
+    if len(symbols) < _DATA_PUNCTUATION:
+        return False
+    if line.isascii() and symbols <= _BASE85_SYMBOLS:
+        return True
+    return bool(before) and before[-1] not in _BEFORE_NAME
 
 
 def features(candidate: Candidate, info: NameInfo) -> tuple[list[str], str | None]:

@@ -24,6 +24,14 @@ from tests.rule_data import model_rule
 PASSWORD = ContextSpec(kinds=("password",), report=0.5, full=0.7)
 # a line of a base85 archive embedded in a script (as get-pip.py ships one), holding `pw=` by chance
 BASE85_LINE = "S9w^pw=0hL_Cimd^Vy%k&^g|Uel42HPBVr#TA>t0lM*Cc&(C01W?H5m0l6<FhyRzp~Q<<&>cCaj^NYr"
+# Lines of a base85 archive (RFC 1924's alphabet) where a password-like name follows a symbol that may
+# precede a name in code: (pw=, `pPW=, @aPW=, <x_pw=
+BASE85_GLUED = (
+    "rA^8hB`~`kZ4)fs)+2i^*&aV~AIlkW7etiSNj#lgG(pw=U*hM{+Mw>}xtV`ld?}gzujP{^Jl0gN",
+    "P5RdqC!nsg{^=txit-^Jp5&3mu?y_ARy+J2Z<9iP%gF-tP`pPW=q~h*-7NwF%A_Ojq2l;cLw-fhL8eE",
+    "*1e-Z8|lc)%*i$O%^zVRYT;8jt{OA|O*6U;Bx=A+fw8*sKCy&j@Wh1aPW=Nhr5l7ENi?sA^->FIxl0",
+    "omb0Z2*1dG%l7%*9HG@G1^MgbbwB-1POyhPrGYL$>(()f$_hjg=>e<x_pw=l@+q4=}<#RpJ)SikrQ6!",
+)
 
 
 def findings(text: str, ruleset: CompiledRuleset, path: str = "app/settings.py") -> list[Finding]:
@@ -148,6 +156,10 @@ def test_salt_beside_hash_parameters_is_public() -> None:
             "credentials in a",
         ),
         (BASE85_LINE, "pw", "0hL_Cimd", "inside a line of encoded data"),
+        (BASE85_GLUED[0], "pw", "U*hM{+Mw", "inside a line of encoded data"),
+        (BASE85_GLUED[1], "pPW", "q~h*-7NwF", "inside a line of encoded data"),
+        (BASE85_GLUED[2], "Wh1aPW", "Nhr5l7EN", "inside a line of encoded data"),
+        (BASE85_GLUED[3], "x_pw", "l@+q4", "inside a line of encoded data"),
     ],
 )
 def test_line_vetoes(text: str, name: str, value: str, reason: str) -> None:
@@ -161,6 +173,8 @@ def test_line_vetoes(text: str, name: str, value: str, reason: str) -> None:
         'var c={password:"Kq8zLm2Xw7Lq",b:function(){return!0},c:[1,2],d:e.f&&g||h?i:j;k=l%m}',
         "https://h.invalid/login?user=app&password=Kq8zLm2Xw7Lq&next=%2Fhome%3Fa%3D1&x=[1]~y!*",
         'S9w^pw = "Kq8zLm2Xw7Lq"  # a comment ^ | ~ ! % & ( ) * + ; < > ? @ ` { } $ #',
+        # a symbol outside the base85 alphabet (here a quote) and the name after one that may precede it
+        'x=f(a)&&b||c?d:e;g<h>i;j^k|l~m!n%o*p+q-r(pw="Kq8zLm2Xw7Lq")@s{t}u$v#w`x_y=z',
     ],
 )
 def test_minified_code_urls_and_spaced_lines_are_not_encoded_data(text: str) -> None:
