@@ -20,7 +20,7 @@ BEHIND = model_rule(
 PLAN = _plan(BEHIND)
 FILLER = ["x = 1"] * 200
 PAIR = [f"id = {PAIR_ID}", f"key = {PAIR_SECRET}"]
-QUIET_ENV = ['v = os.environ["HOME"]']  # a cluster that holds nothing
+QUIET_ENV = ['v = os.environ.get("HOME")']  # a cluster that holds nothing
 FALLBACK = ['X = os.environ.get("DB_PASSWORD", "Lrx6HLjxzsiFBJpRNIovd")']
 BEHIND_LINE = ["k=acme_q8w7e6r5t4y3u2i1o0pz"]
 

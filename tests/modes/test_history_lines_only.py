@@ -122,7 +122,7 @@ def test_a_blob_is_reduced_to_its_finding_lines_only_where_they_alone_give_its_f
     backend: str, store: pygit2.Repository
 ) -> None:
     step = FileStep(RULESETS[backend], Policy())
-    noise = ["import os", "password = os.environ['DB_PASSWORD']", "token = read_token()", "x = 1"]
+    noise = ["import os", "password = os.environ.get('DB_PASSWORD')", "token = read_token()", "x = 1"]
     texts = [
         "\n".join([*noise, f"deploy = '{TOKEN}'", *noise]),  # from its line alone, the memo says
         # a keyword of a rule that is not line-local on the line: the reduced blob is scanned to check
@@ -153,7 +153,7 @@ def _stored_lines(repo: Path) -> dict[str, tuple[int, ...]]:
 def test_an_audit_from_the_snapshot_reads_the_finding_lines_alone(
     repo: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    noise = "\n".join(["import os", "password = os.environ['P']", "token = read_token()"] * 5)
+    noise = "\n".join(["import os", "password = os.environ.get('P')", "token = read_token()"] * 5)
     first = commit_file(repo, "app.py", f"{noise}\ndeploy = '{TOKEN}'\n{noise}\n")
     commit_file(repo, "app.py", f"x = 0\n{noise}\ndeploy = '{TOKEN}'\n{noise}\nz = 1\n")
     commit_file(repo, "key.pem", "\n".join(PEM) + "\n")
