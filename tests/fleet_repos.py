@@ -127,6 +127,33 @@ def interrupt_preload(path: Path) -> Path:
     return path
 
 
+def settings_preload(path: Path) -> Path:
+    """A Dask worker preload that writes, as each task starts, what the worker runs with into the
+    directory $SPILLGUARD_TEST_SETTINGS (one JSON file per worker process): whether Dask's profiler is
+    on, and each periodic callback's interval in milliseconds."""
+    path.write_text(
+        "import json, os\n"
+        "import dask\n"
+        "from distributed.diagnostics.plugin import WorkerPlugin\n"
+        "class Settings(WorkerPlugin):\n"
+        "    def setup(self, worker):\n"
+        "        self.worker = worker\n"
+        "    def transition(self, key, start, finish, **kwargs):\n"
+        "        if finish != 'executing':\n"
+        "            return\n"
+        "        found = {\n"
+        "            'profile': dask.config.get('distributed.worker.profile.enabled'),\n"
+        "            'callbacks': {k: c.callback_time for k, c in self.worker.periodic_callbacks.items()},\n"
+        "        }\n"
+        "        target = os.path.join(os.environ['SPILLGUARD_TEST_SETTINGS'], f'{os.getpid()}.json')\n"
+        "        with open(target, 'w') as out:\n"
+        "            json.dump(found, out)\n"
+        "async def dask_setup(worker):\n"
+        "    await worker.plugin_add(Settings(), name='settings')\n"
+    )
+    return path
+
+
 def kill_preload(path: Path) -> Path:
     """A Dask worker preload that kills its worker process (exit 1, no clean-up) as the task whose key
     holds $SPILLGUARD_TEST_KILL_AT starts, the first time only: the file $SPILLGUARD_TEST_KILL_MARKER,

@@ -21,7 +21,14 @@ import pytest
 
 from scanner.sources.fleet_sources import parse_source
 from tests.conftest import git
-from tests.fleet_repos import SHARED_IN, Fleet, build_fleet, interrupt_preload, kill_preload
+from tests.fleet_repos import (
+    SHARED_IN,
+    Fleet,
+    build_fleet,
+    interrupt_preload,
+    kill_preload,
+    settings_preload,
+)
 from tests.modes.test_git_modes import commit_file
 from tests.sarif_schema import sarif_schema_validator
 
@@ -235,6 +242,27 @@ def test_a_worker_killed_mid_task_is_retried_elsewhere(fleet: Fleet, tmp_path: P
     (repo04,) = [r for r in run.summary["repositories"] if r["name"].endswith("repo04")]
     assert repo04["worker"].rsplit(":", 1)[1] != marker.read_text()  # finished by another process
     assert run.summary["totals"]["shared"] == 1 and "Traceback" not in run.stderr
+
+
+def test_the_local_cluster_runs_without_what_feeds_a_dashboard(fleet: Fleet, tmp_path: Path) -> None:
+    """The LocalCluster has no dashboard: its workers run no profiler (a thread sampling the task's
+    stack every 10 ms) and check their event loop, memory and CPU once a second or less often."""
+    some = tuple(fleet.url(fleet.repos[n]) for n in (0, 1, 3))
+    seen = tmp_path / "settings"
+    seen.mkdir()
+    env = {
+        "DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(settings_preload(tmp_path / "settings.py"))]),
+        "SPILLGUARD_TEST_SETTINGS": str(seen),
+    }
+    run = fleet_scan(tmp_path, *some, "--state", str(tmp_path / "state"), env=env)
+    assert run.named("scanned") == {"repo00", "repo01", "repo03"}, run.stderr
+    workers = [json.loads(found.read_text()) for found in seen.iterdir()]
+    assert workers
+    for settings in workers:
+        assert settings["profile"] is False
+        assert "profile" not in settings["callbacks"]
+        for name in ("tick", "memory_monitor", "monitor"):
+            assert settings["callbacks"][name] >= 1000, (name, settings)
 
 
 def test_a_task_no_worker_survives_fails_that_repository_only(fleet: Fleet, tmp_path: Path) -> None:
