@@ -89,7 +89,7 @@ def _start_resource_tracker() -> None:
 # of every task thread every 10 ms, the scheduler and each nanny and worker measure their event loop
 # every 20 ms, the nannies read their worker's memory every 100 ms and every server its CPU and memory
 # every 500 ms: each wakes a thread that competes for the GIL with the task's audit (pure Python). Over
-# the fleet benchmark's 32 repositories these took about a tenth of the fleet's CPU time.
+# the fleet benchmark's 32 repositories these took 5 to 10% of the fleet's CPU time.
 QUIET = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
