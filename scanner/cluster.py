@@ -18,6 +18,10 @@ from scanner import __version__
 from scanner.errors import SpillguardError
 
 EXTRA = "fleet needs Dask's distributed package: pip install 'spillguard[fleet]'"
+BROKEN = (
+    "Dask's distributed package is installed but does not import; "
+    "reinstall it: pip install --force-reinstall 'spillguard[fleet]'"
+)
 
 
 class ClusterError(SpillguardError):
@@ -27,7 +31,7 @@ class ClusterError(SpillguardError):
 def require_distributed() -> None:
     """Fails with `EXTRA` unless Dask's distributed package is installed: looked up, not imported (the
     import takes a third of a second, which a fleet with nothing to audit never needs; `connect` imports
-    it, and says the same if that fails)."""
+    it, and says why if that fails)."""
     if importlib.util.find_spec("distributed") is None:
         raise ClusterError(EXTRA)
 
@@ -113,8 +117,8 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Any]:
     try:
         import dask
         from distributed import Client, LocalCluster
-    except ImportError:
-        raise ClusterError(EXTRA) from None
+    except ImportError as exc:  # installed, but it does not import (a dependency missing or too old)
+        raise ClusterError(f"{BROKEN} ({type(exc).__name__}: {' '.join(str(exc).split())})") from None
 
     if scheduler is not None:
         try:

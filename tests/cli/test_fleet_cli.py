@@ -5,13 +5,17 @@ the fleet (tests/forge_server.py serves the APIs' recorded responses)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import scanner
 from tests.conftest import Invoke
 from tests.forge_server import forge_server, page, recorded, silent_port
+from tests.modes.test_git_modes import commit_file
 from tests.sources.test_forges import GITHUB_FIRST, GITLAB_FIRST
 
 EXTRA_MESSAGE = "spillguard: error: fleet needs Dask's distributed package: pip install 'spillguard[fleet]'\n"
@@ -25,6 +29,30 @@ def test_without_the_fleet_extra_one_line_and_exit_2(
     assert result.exit_code == 2
     assert result.output == EXTRA_MESSAGE
     assert run_cli("fleet", "scan", "--help").exit_code == 0  # help needs no extra
+
+
+def test_a_fleet_extra_that_does_not_import_is_said_with_its_reason(repo: Path, tmp_path: Path) -> None:
+    """Installed but broken (a dependency of Dask's missing or too old): one line naming the import
+    error and how to mend it, exit 2, no traceback; found only when a cluster is needed."""
+    commit_file(repo, "a.txt", "one\n")
+    broken = tmp_path / "site" / "distributed"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('tornado 4.0 is too old')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "COVERAGE_"))}
+    source = Path(scanner.__file__).resolve().parents[1]
+    env["PYTHONPATH"] = os.pathsep.join([str(broken.parent), str(source)])
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner", "fleet", "scan", str(repo), "--state", str(tmp_path / "s")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "spillguard: error: Dask's distributed package is installed but does not import; reinstall it: "
+        "pip install --force-reinstall 'spillguard[fleet]' (ImportError: tornado 4.0 is too old)\n"
+    )
 
 
 def test_help_lists_the_options(run_cli: Invoke) -> None:
