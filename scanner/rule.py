@@ -3,7 +3,7 @@ behaviour beyond trivial properties; re-exported by scanner.model with every oth
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -135,4 +135,10 @@ def rules_repr(rules: Iterable[Rule], as_list: bool = False) -> str:
     texts = [rule.key_text for rule in rules]
     if as_list:
         return "[" + ", ".join(texts) + "]"
+    return tuple_repr(texts)
+
+
+def tuple_repr(texts: Sequence[str]) -> str:
+    """repr() of a tuple, from the repr() of each of its items: how cache keys built of `rules_repr`
+    and other parts write the tuple of them."""
     return "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"

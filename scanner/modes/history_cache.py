@@ -31,7 +31,7 @@ from scanner.engine import context_model
 from scanner.fingerprint import FINGERPRINT_ALGORITHM
 from scanner.model import Policy, Rule, ScanStats
 from scanner.modes.history_snapshot import Snapshot, view_from_json, view_to_json
-from scanner.rule import rules_repr
+from scanner.rule import rules_repr, tuple_repr
 from scanner.sources.history_log import Changes
 from scanner.trail import TipView
 
@@ -65,7 +65,7 @@ def ruleset_key(rules: tuple[Rule, ...], policy: Policy) -> str:
         repr(policy.allowlist),
         repr(policy.max_file_size),
     )
-    material = f"({', '.join(parts)})"  # repr() of the tuple of them
+    material = tuple_repr(parts)
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 

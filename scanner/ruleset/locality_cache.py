@@ -19,7 +19,7 @@ from scanner.engine import keyword_shapes, locality, region_facts, width
 from scanner.engine.locality import line_local
 from scanner.engine.region_facts import RegionFacts
 from scanner.model import Rule
-from scanner.rule import rules_repr
+from scanner.rule import rules_repr, tuple_repr
 
 LOCALITY_FORMAT = 2  # raise when what the proof reads, or how, changes
 
@@ -35,7 +35,7 @@ def _proof_source() -> str:
 
 def _entry(rules: tuple[Rule, ...], kind: str = "line-local", suffix: str = "txt") -> str:
     parts = (repr(__version__), repr(LOCALITY_FORMAT), repr(_proof_source()), rules_repr(rules))
-    material = f"({', '.join(parts)})".encode("utf-8", "surrogatepass")  # repr() of the tuple of them
+    material = tuple_repr(parts).encode("utf-8", "surrogatepass")
     return f"{kind}-{hashlib.sha256(material).hexdigest()[:32]}.{suffix}"
 
 
