@@ -80,6 +80,25 @@ def run_batches(
         yield task(batch, state)
 
 
+def _pool(context: Any, processes: int, initargs: tuple[Any, ...]) -> Any:
+    """A pool of `processes` workers forked by `context`, whose worker handler sleeps until a worker
+    ends or the pool's state changes.
+
+    multiprocessing's Pool wakes its worker-handler thread whenever a result is waiting in its
+    result pipe, and that thread only looks after the workers, not the results: while the result
+    thread waits for the GIL (the caller busy walking a history), the handler wakes again and again
+    (3,000 times for the 145 batches of a flask audit), each time contending for the GIL with the
+    thread that feeds the workers. So the handler here waits on what ThreadPool's waits on: the
+    notifications of a state change (close, terminate, the last task done), and the workers' ends."""
+    import multiprocessing.pool  # imported here: most small scans never start a pool
+
+    class Pool(multiprocessing.pool.Pool):
+        def _get_sentinels(self) -> list[Any]:
+            return [self._change_notifier._reader]  # type: ignore[attr-defined]
+
+    return Pool(processes, initializer=_init, initargs=initargs, context=context)
+
+
 WAKE_SECONDS = 0.2  # how often the main thread wakes while it waits for a result
 
 
@@ -128,7 +147,7 @@ def _stop(pools: list[Any]) -> None:
 def _in_pool(
     context: Any, task: Callable[[B, Any], R], batches: Iterable[B], state: Any, jobs: int
 ) -> Iterator[R]:
-    pool = context.Pool(jobs, initializer=_init, initargs=(task, state, os.getpid()))
+    pool = _pool(context, jobs, (task, state, os.getpid()))
     try:
         results = pool.imap(_call, batches)
         while True:
@@ -191,7 +210,7 @@ class Feed(Generic[B, R]):
         self._done.append(self._run_here(first))
         context = multiprocessing.get_context("fork")
         initargs = (self._task, self._state, os.getpid())
-        self._pools = [context.Pool(1, initializer=_init, initargs=initargs) for _ in range(self._jobs)]
+        self._pools = [_pool(context, 1, initargs) for _ in range(self._jobs)]
         for lane, held in self._held:
             self._pending.append(self._pools[lane % self._jobs].apply_async(_call_kept, (held,)))
         self._held = []
