@@ -1,6 +1,7 @@
 """The history walk reads each commit's changes with one `git log` (scanner.sources.history_log): it
 must find exactly what pygit2's tree diffs find, commit by commit, in the same order, and fall back to
-pygit2 for whatever git does not report (no git at all, git stopping half-way, git out of step)."""
+pygit2 for whatever git does not report (no git at all, git stopping half-way, git out of step),
+however the commits are shared among git processes (one per run of commits)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from scanner.sources.git import open_repo
-from scanner.sources.history_log import changes, shown_path
+from scanner.sources import history_log
+from scanner.sources.history_log import changes, parts, shown_path
 from scanner.sources.history_walk import HistoryIndex, walk
 from tests.conftest import git, git_run
 from tests.modes.test_git_modes import commit_file
@@ -133,3 +135,61 @@ def test_a_git_that_stops_or_strays_is_left_for_pygit2(
 def test_changes_reports_nothing_for_no_commits(repo: Path) -> None:
     commit_file(repo, "a.py", "x = 1\n")
     assert list(changes(str(open_repo(repo).path), [], lambda _sha, raw: shown_path(raw))) == []
+
+
+def test_runs_of_commits_grow_and_cover_them_all() -> None:
+    commits = [f"{n:040x}" for n in range(130)]
+    runs = parts(commits, 2)
+    assert [len(run) for run in runs] == [2, 8, 32, 88]
+    assert [sha for run in runs for sha in run] == commits
+    assert parts(commits[:1], 2) == [commits[:1]] and parts([], 2) == []
+
+
+def test_several_git_processes_report_what_one_does(repo: Path) -> None:
+    """Each run of commits is read from a git process of its own: the same changes, in the same order,
+    wherever the runs are cut."""
+    _varied_history(repo)
+    opened = open_repo(repo)
+    commits = list(walk(opened, (), use_git=False).order)
+    git_dir = str(opened.path)
+
+    def shown(_sha: str, raw: bytes) -> str:
+        return shown_path(raw)
+
+    one = list(changes(git_dir, commits, shown, first=len(commits)))
+    assert [sha for sha, _ in one] == commits
+    for first in (1, 2, 3):
+        assert list(changes(git_dir, commits, shown, first=first)) == one
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "exit 128\n",  # fails at once
+        '"$real" "$@" | head -c 300; exit 1\n',  # stops half-way, then fails
+        "printf 'nonsense\\0'\n",  # writes something that is not git's output
+    ],
+)
+def test_a_later_git_process_that_fails_leaves_the_rest_to_pygit2(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str
+) -> None:
+    """The first git process (one commit) reports well, the next ones (more commits) misbehave: what
+    the first reported is used, and pygit2 diffs every commit from there on."""
+    _varied_history(repo)
+    expected = walk(open_repo(repo), (), use_git=False)
+    real = git_run(repo, "--exec-path").stdout.strip()
+    real_git = os.path.join(real, "git") if os.path.exists(os.path.join(real, "git")) else "/usr/bin/git"
+    given = 'given="$(cat)"; if [ "$(printf \'%s\\n\' "$given" | wc -l)" -eq 1 ]; then '
+    bin_dir = _fake_git(
+        tmp_path,
+        f'real="{real_git}"\n{given}printf \'%s\\n\' "$given" | "$real" "$@"; exit $?; fi\n'
+        f'printf \'%s\\n\' "$given" | {{ {script.strip()}; }}\n',
+    )
+    monkeypatch.setenv("PATH", bin_dir + os.pathsep + os.environ["PATH"])
+    opened = open_repo(repo)
+    reported = list(changes(str(opened.path), list(expected.order), lambda _sha, raw: shown_path(raw), 1))
+    assert [sha for sha, _ in reported] == list(expected.order)[:1]  # the first run's, and no more
+    monkeypatch.setattr(history_log, "FIRST_COMMITS", 1)
+    found = walk(opened, (), use_git=True)
+    assert found.occurrences == expected.occurrences and found.removals == expected.removals
+    assert found.order == expected.order
