@@ -11,7 +11,14 @@ import click
 
 from scanner.baseline.apply import load_baseline, with_baseline
 from scanner.cli.output import write_output
-from scanner.cli.source_options import SourceOptions, gone_findings, policy_and_rules, run, source_options
+from scanner.cli.source_options import (
+    SourceOptions,
+    gone_findings,
+    history_listing,
+    policy_and_rules,
+    run,
+    source_options,
+)
 from scanner.decision import at_or_above, failing
 from scanner.model import Severity
 from scanner.pool import default_jobs
@@ -136,8 +143,9 @@ def scan(
     formats = {fmt, *(name for name, _ in extra)}
     baseline = load_baseline(baseline_path) if baseline_path else None
     # only the text and JSON reports ever show a secret; SARIF, Markdown and GitHub annotations never do
-    policy, ruleset = policy_and_rules(source, reveal=show_secrets and bool(formats & {"text", "json"}))
-    report = run(source, ruleset, policy, quiet)
+    with history_listing(source) as listing:  # (a history's commits sorted while the rules load)
+        policy, ruleset = policy_and_rules(source, reveal=show_secrets and bool(formats & {"text", "json"}))
+        report = run(source, ruleset, policy, quiet, listing)
     started = time.monotonic()
     if baseline is not None:
         report = with_baseline(

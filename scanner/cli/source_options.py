@@ -4,12 +4,13 @@ chosen scan mode (scanner.modes) into a Report."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,6 +19,9 @@ from scanner.cli.progress import HistoryBar
 from scanner.model import Policy, Report
 from scanner.pool import default_jobs
 from scanner.ruleset.compiled import CompiledRuleset
+
+if TYPE_CHECKING:
+    from scanner.sources.history_walk import Listing
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -186,7 +190,9 @@ def policy_and_rules(source: SourceOptions, reveal: bool = False) -> tuple[Polic
     return policy, build_ruleset(policy, source.prefilter)
 
 
-def _history(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, quiet: bool) -> Report:
+def _history(
+    source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, quiet: bool, listing: Listing | None
+) -> Report:
     """Full-history audit with a progress bar on stderr (only on a terminal, never with --quiet)."""
     from scanner.modes.history import default_cache_dir, scan_history
 
@@ -212,6 +218,7 @@ def _history(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, qu
             warn=warn,
             skip_errors=source.skip_errors,
             allow_shallow=source.allow_shallow,
+            listing=listing,
         )
 
     if quiet or not sys.stderr.isatty():
@@ -234,9 +241,32 @@ def gone_findings(source: SourceOptions, report: Report) -> frozenset[str]:
     return frozenset(f.fingerprint for f in in_files if f.location.path in absent or f.fingerprint in removed)
 
 
-def run(source: SourceOptions, ruleset: CompiledRuleset, policy: Policy, quiet: bool = False) -> Report:
+def history_listing(source: SourceOptions) -> contextlib.AbstractContextManager[Listing | None]:
+    """For a history audit, the sorting of its commits, started now, in a thread, while the rules and
+    the audit's modules load (scanner.sources.history_walk.Listing); for another mode, or a directory
+    that is no repository (the audit says so), nothing."""
+    if not source.history:
+        return contextlib.nullcontext()
+    from scanner.errors import GitError
+    from scanner.sources.git import open_repo
+    from scanner.sources.history_walk import Listing
+
+    try:
+        return Listing(open_repo(Path.cwd()), source.branches)
+    except GitError:
+        return contextlib.nullcontext()
+
+
+def run(
+    source: SourceOptions,
+    ruleset: CompiledRuleset,
+    policy: Policy,
+    quiet: bool = False,
+    listing: Listing | None = None,
+) -> Report:
+    """The report of the chosen mode; `listing`: a history audit's commits, being sorted already."""
     if source.history:
-        return _history(source, ruleset, policy, quiet)
+        return _history(source, ruleset, policy, quiet, listing)
     if source.staged or source.commit_range or source.since:
         from scanner.modes.range import scan_range
         from scanner.modes.staged import scan_staged

@@ -30,7 +30,7 @@ from scanner.sources.exposure import tip_view, trail
 from scanner.sources.gaps import gaps_after, gaps_before
 from scanner.sources.git import Repository, common_dir, open_repo
 from scanner.sources.history_refs import ref_state
-from scanner.sources.history_walk import NOTE_PATHS, HistoryIndex, head_blobs, partial_index, walk
+from scanner.sources.history_walk import NOTE_PATHS, HistoryIndex, Listing, head_blobs, partial_index, walk
 from scanner.trail import Exposure, Group
 
 FEW_BLOBS = 1024  # blobs to read again in a repeated audit, at most, that one process reads alone
@@ -105,13 +105,14 @@ def scan_history(
     skip_errors: bool = False,
     on_commit: Callable[[], None] | None = None,
     allow_shallow: bool = False,
+    listing: Listing | None = None,
 ) -> Report:
     """Audits the history; with `cache_dir`, blobs scanned before under the same rule set are not read
     again, and an audit of refs that have not moved since a complete audit does not walk the history.
     `on_commit` is called for each commit walked; `on_total` with the number of blobs to read,
     once the walk is done; `progress` with each blob (and its bytes) scanned. A shallow clone is an
     error unless `allow_shallow`; every gap in what can be read (scanner.sources.gaps) is warned about
-    and listed in the report."""
+    and listed in the report. `listing`: the walk's commits, being sorted already (the CLI's)."""
     return audit_history(
         ruleset,
         policy,
@@ -125,6 +126,7 @@ def scan_history(
         skip_errors,
         on_commit,
         allow_shallow=allow_shallow,
+        listing=listing,
     ).report
 
 
@@ -143,6 +145,7 @@ def audit_history(
     allow_shallow: bool = False,
     exposure: bool = False,
     line_memo: bool = True,
+    listing: Listing | None = None,
 ) -> Audit:
     """`scan_history`, and with `exposure` the audit's exposure too."""
     started = time.monotonic()
@@ -155,7 +158,9 @@ def audit_history(
         cache = BlobCache.open(cache_dir, ruleset_key(ruleset.rules, policy), warn or (lambda _: None))
     if cache is None:  # no cache asked for, or another audit holds it
         with BlobFeed(context, frozenset()) as feed:
-            index = walk(repo, refs, on_commit=on_commit, on_introduced=feed.offer, remember=False)
+            index = walk(
+                repo, refs, on_commit=on_commit, on_introduced=feed.offer, remember=False, listing=listing
+            )
             scanned = feed.collect(index, None, ScanStats())
         at_head = head_blobs(repo)
         if exposure:
@@ -180,7 +185,7 @@ def audit_history(
                 at_head = set(snapshot.at_head)
             else:
                 with BlobFeed(context, cache.clean_ids(), lines=state is not None) as feed:
-                    index = walk(repo, refs, cache.walked().get, on_commit, feed.offer)
+                    index = walk(repo, refs, cache.walked().get, on_commit, feed.offer, listing=listing)
                     cache.remember_walk(index.fresh)
                     cached = cache.lookup(index.occurrences)
                     scanned = feed.collect(index, cache, cached.stats)
