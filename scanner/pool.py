@@ -3,13 +3,16 @@ worth it or not possible. Results come back in input order, so output stays dete
 
 from __future__ import annotations
 
+import collections
+import functools
 import gc
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 B = TypeVar("B")
 R = TypeVar("R")
@@ -99,6 +102,7 @@ def _pool(context: Any, processes: int, initargs: tuple[Any, ...]) -> Any:
     return Pool(processes, initializer=_init, initargs=initargs, context=context)
 
 
+IN_FLIGHT = 2  # batches a Feed hands a worker at a time: the rest wait here, in its lanes' queue
 WAKE_SECONDS = 0.2  # how often the main thread wakes while it waits for a result
 
 
@@ -188,13 +192,18 @@ class Feed(Generic[B, R]):
         self._held: list[tuple[int, B]] = []
         self._done: list[R] = []  # the first batch's result, run here before the workers are forked
         self._pools: list[Any] = []  # one single-worker pool per worker, taking its lanes' batches
-        self._pending: list[Any] = []  # the pools' results, in order
+        self._slots: list[Any] = []  # each batch given to the pools, in order: its result once handed out
+        self._waiting: list[collections.deque[tuple[int, B]]] = []  # per worker: (slot, batch) not yet
+        self._running: list[int] = []  # per worker: batches handed to it and not done yet
+        self._changed = threading.Condition()  # guards the three above
+        self._finished = False  # every batch submitted: a worker done with its lanes takes another's
+        self._stopped = False
 
     def submit(self, batch: B, lane: int = 0) -> None:
         if not self._pools and self._held and self._jobs > 1:
             self._start()
         if self._pools:
-            self._pending.append(self._pools[lane % len(self._pools)].apply_async(_call_kept, (batch,)))
+            self._queue(lane, batch)
         else:
             self._held.append((lane, batch))
         gc.freeze()  # (and what the caller keeps while it hands batches over: a history walk's index)
@@ -211,9 +220,61 @@ class Feed(Generic[B, R]):
         context = multiprocessing.get_context("fork")
         initargs = (self._task, self._state, os.getpid())
         self._pools = [_pool(context, 1, initargs) for _ in range(self._jobs)]
+        self._waiting = [collections.deque() for _ in self._pools]
+        self._running = [0] * len(self._pools)
         for lane, held in self._held:
-            self._pending.append(self._pools[lane % self._jobs].apply_async(_call_kept, (held,)))
+            self._queue(lane, held)
         self._held = []
+
+    def _queue(self, lane: int, batch: B) -> None:
+        with self._changed:
+            self._slots.append(None)
+            self._waiting[lane % len(self._pools)].append((len(self._slots) - 1, batch))
+            self._hand_out()
+
+    def _hand_out(self) -> None:
+        """Gives each worker batches until it has IN_FLIGHT of them: of its own lanes, or once every
+        batch is submitted and its own are all handed out, the last waiting one of the worker with the
+        most waiting. Called with `_changed` held: here, and in a pool's thread as a batch is done."""
+        for worker, pool in enumerate(self._pools):
+            while not self._stopped and self._running[worker] < IN_FLIGHT:
+                taken = self._next(worker)
+                if taken is None:
+                    break
+                slot, batch = taken
+                done = functools.partial(self._done_by, worker)
+                try:
+                    self._slots[slot] = pool.apply_async(
+                        _call_kept, (batch,), callback=done, error_callback=done
+                    )
+                except ValueError:  # the pool is stopping (an error, a signal): nothing more to run
+                    self._stopped = True
+                    break
+                self._running[worker] += 1
+
+    def _next(self, worker: int) -> tuple[int, B] | None:
+        own = self._waiting[worker]
+        if own:
+            return own.popleft()
+        if not self._finished:
+            return None
+        other = max(self._waiting, key=len)
+        return other.pop() if other else None  # (the last: the first ones are about to run there)
+
+    def _done_by(self, worker: int, _result: object) -> None:
+        with self._changed:
+            self._running[worker] -= 1
+            self._hand_out()
+            self._changed.notify_all()
+
+    def finish(self) -> None:
+        """Every batch is submitted: from now on, a worker that has run every batch of its lanes takes
+        over waiting batches of another, so both end together (what it remembers of those paths it
+        lacks, so it reads them as it would a first version: the same results, at some more cost)."""
+        with self._changed:
+            self._finished = True
+            if self._pools:
+                self._hand_out()
 
     def _run_here(self, batch: B) -> R:
         result = self._task(batch, self._state)
@@ -225,9 +286,21 @@ class Feed(Generic[B, R]):
         yield from self._done
         for _lane, batch in self._held:
             yield self._run_here(batch)
-        for pending in self._pending:
-            yield _waiting(pending.get)
+        self.finish()
+        for slot in range(len(self._slots)):
+            yield _waiting(functools.partial(self._result, slot))
             gc.freeze()  # (what the caller keeps of the results it was given)
+
+    def _result(self, slot: int, timeout: float) -> R:
+        import multiprocessing
+
+        with self._changed:
+            if self._slots[slot] is None:  # not handed out yet
+                self._changed.wait(timeout)
+                if self._slots[slot] is None:
+                    raise multiprocessing.TimeoutError
+            pending = self._slots[slot]
+        return cast(R, pending.get(timeout))
 
     def __enter__(self) -> Feed[B, R]:
         return self

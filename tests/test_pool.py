@@ -68,21 +68,60 @@ def test_a_feed_runs_one_batch_here_and_more_in_workers_in_order() -> None:
     assert gc.get_freeze_count() == 0  # unfrozen once the workers are gone
 
 
+def _sleep_then_pid(batch: list[float], _state: object) -> int:
+    import time
+
+    time.sleep(batch[0])
+    return os.getpid()
+
+
 def test_a_lane_runs_in_one_worker_and_results_keep_their_order() -> None:
     """Batches of one lane go to one worker (what it remembers serves the next), lanes beyond the
     workers wrap around, and results come back in the order the batches were handed over."""
     lanes = [0, 1, 1, 0, 2, 1, 0, 3, 2]
-    with Feed(_square_plus, 1, jobs=2) as feed:
-        for n, lane in enumerate(lanes):
-            feed.submit([n], lane)
+    with Feed(_sleep_then_pid, None, jobs=2) as feed:
+        for lane in lanes:
+            feed.submit([0.0], lane)
+        pids = _first_handed_out(feed, len(lanes) - 1)
         results = list(feed.results())
-    assert [values for _, values in results] == [[n * n + 1] for n in range(len(lanes))]
-    assert results[0][0] == os.getpid()  # the first batch, here, before the workers (which inherit it)
+    assert results[0] == os.getpid()  # the first batch, here, before the workers (which inherit it)
     workers: dict[int, set[int]] = {}
-    for (pid, _), lane in zip(results[1:], lanes[1:], strict=True):
+    for pid, lane in zip(pids, lanes[1:], strict=True):
         workers.setdefault(lane % 2, set()).add(pid)
-    assert all(len(pids) == 1 for pids in workers.values())  # one worker per lane
+    assert all(len(found) == 1 for found in workers.values())  # one worker per lane
     assert len(set.union(*workers.values())) == 2 and os.getpid() not in set.union(*workers.values())
+    assert results[1:] == pids
+
+
+def _first_handed_out(feed: Feed[list[float], int], count: int) -> list[int]:
+    """The workers' pids for the first `count` batches given to the pools, read before `results()`
+    lets a worker take another's waiting batches: each worker's own, in order, as they are done."""
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with feed._changed:
+            if all(slot is not None and slot.ready() for slot in feed._slots[:count]):
+                return [slot.get() for slot in feed._slots[:count]]
+        time.sleep(0.01)
+    raise AssertionError("the workers did not run their lanes' batches")
+
+
+def test_a_worker_done_with_its_lanes_takes_the_last_batches_of_another() -> None:
+    """Once every batch is submitted, a worker that has run its lanes' batches takes waiting batches of
+    another worker, from the last: both end together. Results keep their order."""
+    slow, quick = [0.3] * 6, [0.0] * 2
+    lanes = [0] + [0] * 6 + [1] * 2  # the first runs here; lane 0's six are slow, lane 1's two quick
+    with Feed(_sleep_then_pid, None, jobs=2) as feed:
+        for delay, lane in zip([0.0, *slow, *quick], lanes, strict=True):
+            feed.submit([delay], lane)
+        results = list(feed.results())
+    assert results[0] == os.getpid()
+    first, rest = results[1:3], results[3:7]  # lane 0: its first two were handed out at once
+    assert len(set(first)) == 1 and set(results[7:]) != set(first)
+    helper = results[7]  # lane 1's worker
+    assert rest[-1] == helper  # lane 0's last batch, taken over by the idle worker
+    assert set(results[1:]) == {first[0], helper}
 
 
 def test_lanes_keep_a_path_and_balance_new_ones() -> None:

@@ -144,6 +144,8 @@ class BlobFeed:
         for lane, waiting in enumerate(self._batches):
             if waiting:
                 self._hand_over(lane)
+        if self._feed is not None:
+            self._feed.finish()  # (a worker done with its lanes may take another's from now on)
         if context.on_total is not None:
             context.on_total(len(self._taken))
         scanned = Scanned(stats=clean, clean=clean)
