@@ -5,14 +5,17 @@ first, without recursion, and a document nested deeper than any real one is refu
 
 from __future__ import annotations
 
+import itertools
 import json
+import operator
 import re
 from typing import Any
 
 MAX_JSON_DEPTH = 100  # notebooks nest about 6 levels, baselines and reports 4
 
-# a string literal (skipped whole: brackets inside it are text), or one bracket
-_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # a string literal: brackets inside it are text
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_TWICE_OPEN = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 
 
 class TooDeep(ValueError):
@@ -21,19 +24,14 @@ class TooDeep(ValueError):
 
 def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether arrays and objects in `text` nest more than `limit` levels, counting brackets outside
-    string literals (malformed text gives some answer; the parser then rejects it)."""
+    string literals (malformed text gives some answer; the parser then rejects it). All at C speed
+    (a megabyte of rule cache in milliseconds): the strings and everything but brackets dropped, the
+    depth after the k-th bracket is twice the opening ones among the first k, less k."""
     if text.count("[") + text.count("{") <= limit:
         return False  # the common case, at the cost of two counts
-    depth = 0
-    for found in _STRUCTURE.finditer(text):
-        token = found.group()
-        if token in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif token in "]}":
-            depth -= 1
-    return False
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text)).encode("ascii").translate(_TWICE_OPEN)
+    depths = map(operator.sub, itertools.accumulate(brackets), itertools.count(1))
+    return max(depths, default=0) > limit
 
 
 def loads(data: str | bytes, limit: int = MAX_JSON_DEPTH) -> Any:

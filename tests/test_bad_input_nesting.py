@@ -193,3 +193,27 @@ def test_loads_turns_a_recursion_error_into_too_deep() -> None:
 )
 def test_depth_is_counted_outside_strings(text: str, deep: bool) -> None:
     assert jsonio.too_deep(text) is deep
+
+
+def _depth_by_tokens(text: str, limit: int) -> bool:
+    """The depth counted token by token (string literals skipped whole): what `too_deep` answers."""
+    import re
+
+    depth = 0
+    for found in re.finditer(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', text):
+        token = found.group()
+        if token in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in "]}":
+            depth -= 1
+    return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='[]{}"\\ a', max_size=300), st.integers(min_value=0, max_value=6))
+def test_depth_is_what_counting_token_by_token_gives(text: str, limit: int) -> None:
+    """Malformed text too (closing brackets first, unclosed ones, an unterminated string)."""
+    expected = False if text.count("[") + text.count("{") <= limit else _depth_by_tokens(text, limit)
+    assert jsonio.too_deep(text, limit) is expected

@@ -9,7 +9,8 @@ from collections.abc import Generator
 
 import pytest
 
-from scanner.pool import Feed, default_jobs, run_batches
+from scanner.feed import Feed
+from scanner.pool import default_jobs, run_batches
 
 
 def _square_plus(batch: list[int], offset: int) -> tuple[int, list[int]]:

@@ -143,7 +143,7 @@ def audit_repository(repo: Repo, listing: RefListing | None, config: TaskConfig)
         )
     # A worker audits repository after repository: what one audit left in reference cycles (an open
     # repository holds its packs mapped) is freed now, not when the collector next looks at the
-    # oldest objects (which the audit kept out of its sight: scanner.pool.Feed)
+    # oldest objects (which the audit kept out of its sight: scanner.feed.Feed)
     gc.collect()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts KiB
     return replace(

@@ -161,8 +161,8 @@ def audit_history(
             index = walk(
                 repo, refs, on_commit=on_commit, on_introduced=feed.offer, remember=False, listing=listing
             )
+            at_head = head_blobs(repo)  # (here, while the workers scan)
             scanned = feed.collect(index, None, ScanStats())
-        at_head = head_blobs(repo)
         if exposure:
             exposed = _exposure(repo, refs, index, scanned.findings, None, None)
     else:
@@ -188,8 +188,8 @@ def audit_history(
                     index = walk(repo, refs, cache.walked().get, on_commit, feed.offer, listing=listing)
                     cache.remember_walk(index.fresh)
                     cached = cache.lookup(index.occurrences)
+                    at_head = head_blobs(repo)
                     scanned = feed.collect(index, cache, cached.stats)
-                at_head = head_blobs(repo)
                 if state is not None and scanned.complete:
                     cache.store_snapshot(state, scanned.snapshot(index, at_head))
             if exposure:

@@ -10,13 +10,13 @@ from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 
+from scanner.feed import Feed
 from scanner.model import Chunk, Finding, Notice, ScanStats
 from scanner.modes.file_step import FileStep
 from scanner.modes.history_blobs import BATCH_BLOBS, BlobResult, BlobState, Item, place, scan_blobs
 from scanner.modes.history_cache import BlobCache
 from scanner.modes.history_lines import LineMemo
 from scanner.modes.history_snapshot import Snapshot
-from scanner.pool import Feed
 from scanner.sources.git import MESSAGE_PATH, Reopened, Repository, git_dir, missing_object_error
 from scanner.sources.history_walk import HistoryIndex
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.sources.git import open_repo
 from scanner.sources import history_log
+from scanner.sources.git import open_repo
 from scanner.sources.history_log import changes, parts, shown_path
 from scanner.sources.history_walk import HistoryIndex, walk
 from tests.conftest import git, git_run
@@ -183,7 +183,7 @@ def test_a_later_git_process_that_fails_leaves_the_rest_to_pygit2(
     bin_dir = _fake_git(
         tmp_path,
         f'real="{real_git}"\n{given}printf \'%s\\n\' "$given" | "$real" "$@"; exit $?; fi\n'
-        f'printf \'%s\\n\' "$given" | {{ {script.strip()}; }}\n',
+        f"printf '%s\\n' \"$given\" | {{ {script.strip()}; }}\n",
     )
     monkeypatch.setenv("PATH", bin_dir + os.pathsep + os.environ["PATH"])
     opened = open_repo(repo)
