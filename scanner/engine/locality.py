@@ -35,7 +35,7 @@ import re
 from typing import Any
 
 from scanner.engine.keyword_shapes import holds_keyword, necessary_literals
-from scanner.engine.width import MAX_WINDOW, max_match_width, sre_parse
+from scanner.engine.width import MAX_WINDOW, max_match_width, python_parsable, sre_parse
 from scanner.model import Rule
 
 _c: Any = sre_parse  # re._parser re-exports the opcode constants
@@ -66,7 +66,6 @@ _NEWLINE_CATEGORIES = frozenset(
     }
 )
 _REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
-_SECRET_GROUP = re.compile(r"\(\?P<secret>")
 
 
 class _Unknown(Exception):
@@ -94,10 +93,7 @@ class _Tree:
     """A parsed pattern and what the checks need from it: its groups, and which are `secret`."""
 
     def __init__(self, pattern: str) -> None:
-        # `regex` lets several alternatives name their group `secret`; Python's parser does not
-        count = iter(range(1_000_000))
-        renamed = _SECRET_GROUP.sub(lambda _m: f"(?P<secret{next(count) or ''}>", pattern)
-        self.parsed = sre_parse.parse(renamed)
+        self.parsed = sre_parse.parse(python_parsable(pattern))
         self.flags: int = self.parsed.state.flags
         names = self.parsed.state.groupdict
         self.secret_groups = frozenset(number for name, number in names.items() if name.startswith("secret"))

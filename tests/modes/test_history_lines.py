@@ -56,6 +56,10 @@ BLOCKS: list[list[str]] = [
     _example("http-auth.basic-header", 1),
     _example("aws.secret-access-key-pair", 1),  # the halves of a pair on different lines
     _example("leak.github-actions-env"),
+    _example("framework.secret-key"),  # (both line-local since their duplicate `secret` groups are
+    _example("wordpress.auth-keys-salts"),  # measured: engine.width.python_parsable)
+    _example("django.secret-key"),
+    _example("http-auth.basic-header", 4),  # a tab after `Basic`
     PEM,
     PEM[:3],  # a key block cut short
     ['"key": "' + "\\n".join(PEM) + '"'],  # JSON-escaped
