@@ -29,7 +29,9 @@ class Feed(Generic[B, R]):
     worker inherits instead of building its own. Objects that exist by then are frozen out of the
     garbage collector, which would otherwise touch (and so copy into each worker) every page holding
     one. A batch goes to the worker of its `lane` (lanes beyond the workers wrap around): what a worker
-    remembers of one batch serves the next of its lane. Use as a context manager: an error or Ctrl-C
+    remembers of one batch serves the next of its lane. A worker is handed IN_FLIGHT batches at a time,
+    the rest wait here; once every batch is submitted (`finish`), a worker that has run all of its
+    lanes' batches takes the last waiting ones of another. Use as a context manager: an error or Ctrl-C
     stops the workers at once.
 
     What a task keeps across batches (a history audit's line memo: hundreds of thousands of objects,

@@ -2,10 +2,11 @@
 audit. Blobs are identified by id, so each one is read and scanned once however many commits and paths
 hold it; a blob's first appearance in topological order is where it was introduced.
 
-The commits are ordered by libgit2's topological walk (oldest first); what each introduced and removed
-is read with one `git log` process (scanner.sources.history_log), or through pygit2's tree diff for a
-commit git does not report, or from the history cache for a commit diffed before. Each introduction is
-handed to `on_introduced` as it is read, so blobs can be scanned while the walk goes on."""
+The commits are ordered by libgit2's topological walk (oldest first), sorted ahead in a thread when the
+caller can start one early (`Listing`); what each introduced and removed is read with `git log`
+(scanner.sources.history_log), or through pygit2's tree diff for a commit git does not report, or from
+the history cache for a commit diffed before. Each introduction is handed to `on_introduced` as it is
+read, so blobs can be scanned while the walk goes on."""
 
 from __future__ import annotations
 
