@@ -243,18 +243,24 @@ def gone_findings(source: SourceOptions, report: Report) -> frozenset[str]:
 
 def history_listing(source: SourceOptions) -> contextlib.AbstractContextManager[Listing | None]:
     """For a history audit, the sorting of its commits, started now, in a thread, while the rules and
-    the audit's modules load (scanner.sources.history_walk.Listing); for another mode, or a directory
-    that is no repository (the audit says so), nothing."""
+    the audit's modules load (scanner.sources.history_walk.Listing); for another mode, a directory that
+    is no repository (the audit says so), or refs the history cache holds a snapshot of, nothing."""
     if not source.history:
         return contextlib.nullcontext()
     from scanner.errors import GitError
+    from scanner.modes.history import default_cache_dir, holds_snapshot
     from scanner.sources.git import open_repo
     from scanner.sources.history_walk import Listing
 
     try:
-        return Listing(open_repo(Path.cwd()), source.branches)
+        repo = open_repo(Path.cwd())
     except GitError:
         return contextlib.nullcontext()
+    if not source.no_cache:
+        cache_dir = Path(source.cache_dir) if source.cache_dir else default_cache_dir(repo=repo)
+        if holds_snapshot(cache_dir, repo, source.branches):
+            return contextlib.nullcontext()  # nothing to walk, most likely: nothing to sort
+    return Listing(repo, source.branches)
 
 
 def run(

@@ -10,6 +10,8 @@ those few blobs only (scanner.sources.exposure) and kept in the cache per ref st
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -22,7 +24,7 @@ from scanner.modes.history_blobs import (
     first_per_fingerprint,
     group,
 )
-from scanner.modes.history_cache import BlobCache, ruleset_key
+from scanner.modes.history_cache import CACHE_FILE, BlobCache, ruleset_key
 from scanner.modes.history_scan import AuditContext, BlobFeed
 from scanner.modes.history_scan import Progress as Progress
 from scanner.modes.history_snapshot import groups_key
@@ -36,9 +38,25 @@ from scanner.trail import Exposure, Group
 FEW_BLOBS = 1024  # blobs to read again in a repeated audit, at most, that one process reads alone
 
 
-def default_cache_dir(cwd: Path | None = None) -> Path:
+def default_cache_dir(cwd: Path | None = None, repo: Repository | None = None) -> Path:
     """`spillguard/` in the common git directory: linked worktrees share one history cache."""
-    return common_dir(open_repo(cwd or Path.cwd())) / "spillguard"
+    return common_dir(repo or open_repo(cwd or Path.cwd())) / "spillguard"
+
+
+def holds_snapshot(cache_dir: Path, repo: Repository, refs: tuple[str, ...]) -> bool:
+    """Whether the history cache in `cache_dir` holds a snapshot of an audit of `refs` as they are now
+    (under whichever rules): then an audit most likely answers from it, without walking the history.
+    Read only, without waiting for a lock; False on any error."""
+    state = ref_state(repo, refs)
+    path = cache_dir / CACHE_FILE
+    if state is None or not path.is_file():
+        return False
+    try:
+        read_only = f"{path.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(read_only, uri=True, timeout=0)) as db:
+            return db.execute("SELECT 1 FROM audits WHERE state = ?", (state,)).fetchone() is not None
+    except sqlite3.Error:
+        return False
 
 
 def _groups(findings: list[Finding]) -> dict[str, Group]:

@@ -336,3 +336,45 @@ def test_linked_worktrees_share_the_default_cache(history: Path, tmp_path: Path,
     from_worktree = audit(run_cli, worktree)
     assert from_worktree["stats"]["cached_blobs"] == 3  # the clean blobs the main work tree's audit stored
     assert not list((history / ".git" / "worktrees").rglob("*.sqlite"))
+
+
+def test_a_snapshot_of_the_refs_as_they_are_is_told_without_the_rules(
+    history: Path, tmp_path: Path, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What lets the CLI skip sorting the commits ahead (scanner.sources.history_walk.Listing) when the
+    audit will answer from the cache: a snapshot of the same refs, read without the rule set's key. The
+    CLI's audit answers from it all the same."""
+    from scanner.cli.source_options import history_listing
+    from scanner.modes.history import holds_snapshot
+    from scanner.sources.git import open_repo
+
+    cache = tmp_path / "cache"
+    assert not holds_snapshot(cache, open_repo(history), ())  # no cache yet
+    first = audit(run_cli, history, "--cache", str(cache))
+    repo = open_repo(history)
+    assert holds_snapshot(cache, repo, ())
+    assert not holds_snapshot(cache, repo, ("main",))  # other refs: another snapshot
+    monkeypatch.chdir(history)
+    source = _source(history=True, cache_dir=str(cache))
+    with history_listing(source) as listing:
+        assert listing is None  # nothing to walk: nothing sorted
+    no_walk(monkeypatch)
+    assert comparable(audit(run_cli, history, "--cache", str(cache))) == comparable(first)
+    monkeypatch.undo()
+    monkeypatch.chdir(history)
+    with history_listing(replace(source, no_cache=True)) as listing:
+        assert listing is not None  # (without the cache, every audit walks)
+    commit_file(history, "later.py", "y = 2\n")
+    assert not holds_snapshot(cache, open_repo(history), ())  # a branch moved
+    (cache / CACHE_FILE).write_bytes(b"not a database")
+    assert not holds_snapshot(cache, open_repo(history), ())
+
+
+def _source(**given: Any) -> Any:
+    from scanner.cli.source_options import SourceOptions
+
+    empty: dict[str, Any] = {"paths": (), "branches": (), "rule_files": (), "disabled": ()}
+    flags = ("staged", "all_lines", "history", "no_cache", "skip_errors", "allow_shallow")
+    names = ("commit_range", "since", "cache_dir", "max_file_size", "jobs", "config_path")
+    fields = {**empty, **dict.fromkeys(flags, False), **dict.fromkeys(names), "prefilter": "auto"}
+    return SourceOptions(**{**fields, **given})
