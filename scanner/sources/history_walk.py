@@ -149,7 +149,9 @@ class Listing:
     holding the GIL: the CLI starts a listing as soon as it knows it audits a history, and loads the
     rules and the audit's modules meanwhile. The walk from the same commits takes it over (`take`);
     whatever went wrong here is left to the walk, which lists the commits itself and says what.
-    Leaving the context waits for the thread (it uses the repository it was given)."""
+    Leaving the context waits for the thread (it reads the repository it was given), unless an error
+    or Ctrl-C is on its way out: the process is about to end, and sorting a large history (seconds,
+    for a million commits) would hold up the message. The thread only reads, and is a daemon."""
 
     def __init__(self, repo: pygit2.Repository, refs: tuple[str, ...]) -> None:
         self._refs = refs
@@ -181,7 +183,8 @@ class Listing:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self._thread.join()
+        if kind is None:
+            self._thread.join()
 
 
 def walk(
