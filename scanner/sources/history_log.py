@@ -135,8 +135,8 @@ def changes(
     raw path)` is how a path is reported. Each run of the commits (`parts`; `first`: the first run's
     length) is read from a git process of its own, all started at once: while the first runs are read,
     the processes of the later ones read their commits on the core the audit does not use yet."""
-    runs = parts(commits, FIRST_COMMITS if first is None else first)  # none for no commits (git log
-    # given none would show HEAD's)
+    # no run for no commits: git log given none would show HEAD's
+    runs = parts(commits, FIRST_COMMITS if first is None else first)
     started: list[subprocess.Popen[bytes]] = []
     try:
         for run in runs:

@@ -71,3 +71,15 @@ def test_an_empty_repository_lists_nothing(repo: Path) -> None:
     with Listing(opened, ()) as listing:
         index = walk(opened, (), listing=listing)
     assert index.order == {} and index.occurrences == {}
+
+
+def test_commits_taken_over_are_diffed_through_pygit2_where_git_does_not_report(repo: Path) -> None:
+    """The listed commits belong to the repository object the listing opened: diffed through pygit2
+    (no git, or git stopping), they give what the walk's own commits give."""
+    _branches(repo)
+    opened = open_repo(repo)
+    alone = walk(opened, (), use_git=False)
+    with Listing(open_repo(repo), ()) as listing:
+        taken = walk(opened, (), use_git=False, listing=listing)
+        assert listing.take((), tips(opened, ())) is None  # taken by the walk
+    _same(taken, alone)
