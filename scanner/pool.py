@@ -8,7 +8,6 @@ import gc
 import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -89,7 +88,7 @@ def fork_pool(context: Any, processes: int, initargs: tuple[Any, ...]) -> Any:
     multiprocessing's Pool wakes its worker-handler thread whenever a result is waiting in its
     result pipe, and that thread only looks after the workers, not the results: while the result
     thread waits for the GIL (the caller busy walking a history), the handler wakes again and again
-    (3,000 times for the 145 batches of a flask audit), each time contending for the GIL with the
+    (4,000 times for the 145 batches of a flask audit), each time contending for the GIL with the
     thread that feeds the workers. So the handler here waits on what ThreadPool's waits on: the
     notifications of a state change (close, terminate, the last task done), and the workers' ends."""
     import multiprocessing.pool  # imported here: most small scans never start a pool
@@ -126,6 +125,7 @@ def stop_pools(pools: list[Any]) -> None:
     queue's lock, which multiprocessing's terminate() then waits for for ever: so terminate() runs in a
     thread per pool, given STOP_SECONDS, after which the pool workers left are killed."""
     import multiprocessing
+    import threading
 
     def terminate(pool: Any) -> None:
         pool.terminate()  # first of all, it tells the pool to start no worker in place of a dead one
