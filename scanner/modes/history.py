@@ -10,8 +10,6 @@ those few blobs only (scanner.sources.exposure) and kept in the cache per ref st
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -24,7 +22,7 @@ from scanner.modes.history_blobs import (
     first_per_fingerprint,
     group,
 )
-from scanner.modes.history_cache import CACHE_FILE, BlobCache, ruleset_key
+from scanner.modes.history_cache import BlobCache, ruleset_key
 from scanner.modes.history_scan import AuditContext, BlobFeed
 from scanner.modes.history_scan import Progress as Progress
 from scanner.modes.history_snapshot import groups_key
@@ -45,18 +43,9 @@ def default_cache_dir(cwd: Path | None = None, repo: Repository | None = None) -
 
 def holds_snapshot(cache_dir: Path, repo: Repository, refs: tuple[str, ...]) -> bool:
     """Whether the history cache in `cache_dir` holds a snapshot of an audit of `refs` as they are now
-    (under whichever rules): then an audit most likely answers from it, without walking the history.
-    Read only, without waiting for a lock; False on any error."""
+    (under whichever rules): then an audit most likely answers from it, without walking the history."""
     state = ref_state(repo, refs)
-    path = cache_dir / CACHE_FILE
-    if state is None or not path.is_file():
-        return False
-    try:
-        read_only = f"{path.resolve().as_uri()}?mode=ro"
-        with contextlib.closing(sqlite3.connect(read_only, uri=True, timeout=0)) as db:
-            return db.execute("SELECT 1 FROM audits WHERE state = ?", (state,)).fetchone() is not None
-    except sqlite3.Error:
-        return False
+    return state is not None and BlobCache.holds_snapshot(cache_dir, state)
 
 
 def _groups(findings: list[Finding]) -> dict[str, Group]:

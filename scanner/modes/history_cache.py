@@ -19,6 +19,7 @@ scanner.trail), so a repeated inventory asks the repository nothing more than a 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -238,6 +239,17 @@ class BlobCache:
             "DELETE FROM audits WHERE rowid NOT IN (SELECT rowid FROM audits ORDER BY rowid DESC LIMIT ?)",
             (KEEP_SNAPSHOTS,),
         )
+
+    @staticmethod
+    def holds_snapshot(directory: Path, state: str) -> bool:
+        """Whether the cache in `directory` holds a snapshot of `state`, under whichever rules: read
+        only, without waiting for a lock; False on any error (the CLI's cue not to sort commits ahead)."""
+        try:
+            uri = f"{(directory / CACHE_FILE).resolve().as_uri()}?mode=ro"
+            with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=0)) as db:
+                return db.execute("SELECT 1 FROM audits WHERE state = ?", (state,)).fetchone() is not None
+        except sqlite3.Error:
+            return False
 
     def tip_view(self, state: str, trail: str) -> TipView | None:
         """The tip view stored for `state` and trail key `trail`, if it reads back whole."""
